@@ -1,0 +1,33 @@
+"""FetchAudio step: make the job's audio ready for a worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ytcaption.errors import ErrorCode, YtcError
+from ytcaption.fetch import fetch_s3_audio
+from ytcaption.jobstore import JobStore
+from ytcaption.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = get_settings()
+store = JobStore(settings.table)
+
+
+@logger.inject_lambda_context(correlation_id_path="job_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    source = event["source"]
+    if source.get("type") != "s3":
+        raise YtcError(ErrorCode.INVALID_REQUEST, f"Unsupported source type {source.get('type')!r}.")
+    result = fetch_s3_audio(event["job_id"], source, settings, store)
+    metrics.add_metric(name="AudioSeconds", unit=MetricUnit.Seconds, value=result["media"]["duration"])
+    logger.info("audio ready", extra={"media": result["media"]})
+    return result

@@ -1,0 +1,45 @@
+"""boto3 clients, one per service and process.
+
+No endpoint is passed: boto3 honours AWS_ENDPOINT_URL (and per-service
+AWS_ENDPOINT_URL_<SERVICE>) on its own.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ytcaption.settings import get_settings
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.session.Session().client(service, region_name=get_settings().region, config=_CONFIG)
+
+
+@cache
+def resource(service: str) -> Any:
+    return boto3.session.Session().resource(service, region_name=get_settings().region, config=_CONFIG)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError, '' for anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def queue_url(name: str) -> str:
+    return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def state_machine_arn(name: str) -> str:
+    settings = get_settings()
+    account = client("sts").get_caller_identity()["Account"]
+    return f"arn:aws:states:{settings.region}:{account}:stateMachine:{name}"

@@ -1,0 +1,79 @@
+"""Start a job for an object that landed under uploads/{tenant}/..."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from ytcaption import aws
+from ytcaption.errors import ErrorCode
+from ytcaption.job import JobOptions, S3Source, job_id_for_upload
+from ytcaption.jobstore import JobStore
+from ytcaption.settings import Settings
+from ytcaption.storage import tenant_of_upload_key
+
+log = logging.getLogger(__name__)
+
+# Object metadata (x-amz-meta-ytc-options) carries the job options of an upload.
+OPTIONS_METADATA = "ytc-options"
+
+
+def execution_input(job_id: str, source: S3Source, options: JobOptions, settings: Settings) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "source": source.model_dump(),
+        "options": options.model_dump(),
+        "limits": {"heartbeat_seconds": settings.heartbeat_seconds},
+    }
+
+
+def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store: JobStore) -> str | None:
+    """Create the job (once per upload) and start its execution; returns the job id.
+
+    Bad options do not lose the upload: the job is created and ends FAILED
+    with the reason, so the client sees why.
+    """
+    tenant = tenant_of_upload_key(key)
+    if tenant is None:
+        log.warning("ignoring upload with unexpected key shape: %s", key)
+        return None
+    job_id = job_id_for_upload(bucket, key, etag)
+    source = S3Source(bucket=bucket, key=key)
+    options, problem = _options_of(bucket, key, settings)
+    created = store.create(job_id=job_id, tenant=tenant, source=source.model_dump(), options=options)
+    if problem:
+        if created:
+            store.fail(job_id, ErrorCode.INVALID_REQUEST, problem)
+        return job_id
+    try:
+        aws.client("stepfunctions").start_execution(
+            stateMachineArn=aws.state_machine_arn(settings.state_machine),
+            name=job_id,
+            input=json.dumps(execution_input(job_id, source, options, settings)),
+        )
+    except Exception as exc:
+        # The same event twice: the first delivery already started it.
+        if aws.error_code(exc) != "ExecutionAlreadyExists":
+            raise
+    return job_id
+
+
+def _options_of(bucket: str, key: str, settings: Settings) -> tuple[JobOptions, str | None]:
+    head = aws.client("s3").head_object(Bucket=bucket, Key=key)
+    raw = head.get("Metadata", {}).get(OPTIONS_METADATA)
+    default = JobOptions(model=settings.default_model)
+    if not raw:
+        return default, None
+    try:
+        return JobOptions.model_validate({"model": settings.default_model, **json.loads(raw)}), None
+    except (ValidationError, ValueError, TypeError) as exc:
+        return default, f"The upload's job options are invalid: {_summary(exc)}"
+
+
+def _summary(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return str(exc)

@@ -1,0 +1,240 @@
+"""Job state in DynamoDB.
+
+One table, one partition per job: the job item (sk "JOB") and one history item
+per status it reached (sk "EVENT#<rank>#<STATUS>", so history sorts in order
+and writing the same transition twice is harmless). Every status change is a
+conditional write: a terminal job never changes again.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+from ytcaption import aws
+from ytcaption.errors import ErrorCode, InvalidTransition
+from ytcaption.job import ALLOWED_FROM, Job, JobOptions, JobStatus, iso, utcnow
+
+JOB_SK = "JOB"
+
+
+def job_pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def event_sk(status: JobStatus) -> str:
+    return f"EVENT#{status.rank:02d}#{status.value}"
+
+
+def tenant_pk(tenant: str) -> str:
+    return f"TENANT#{tenant}"
+
+
+def to_dynamo(value: Any) -> Any:
+    """DynamoDB wants Decimal, not float."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(v) for v in value]
+    return value
+
+
+class JobStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = aws.resource("dynamodb").Table(table_name)
+
+    # -- reads ---------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job | None:
+        item = self.table.get_item(Key={"pk": job_pk(job_id), "sk": JOB_SK}, ConsistentRead=True).get("Item")
+        return Job.model_validate(from_dynamo(item)) if item else None
+
+    def history(self, job_id: str) -> list[dict[str, Any]]:
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",
+            ExpressionAttributeValues={":pk": job_pk(job_id), ":ev": "EVENT#"},
+            ConsistentRead=True,
+        )
+        return [from_dynamo(item) for item in response["Items"]]
+
+    # -- writes --------------------------------------------------------------
+
+    def create(self, *, job_id: str, tenant: str, source: dict[str, Any], options: JobOptions, **extra: Any) -> bool:
+        """Create a PENDING job; False if it already exists (a repeated event)."""
+        now = iso(utcnow())
+        item = {
+            "pk": job_pk(job_id),
+            "sk": JOB_SK,
+            "job_id": job_id,
+            "tenant": tenant,
+            "status": JobStatus.PENDING.value,
+            "progress": 0,
+            "source": source,
+            "options": options.model_dump(),
+            "created_at": now,
+            "updated_at": now,
+            "gsi1pk": tenant_pk(tenant),
+            "gsi1sk": f"{now}#{job_id}",
+            **extra,
+        }
+        try:
+            self.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        except Exception as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        self._record(job_id, JobStatus.PENDING, now)
+        return True
+
+    def transition(self, job_id: str, target: JobStatus, **fields: Any) -> None:
+        """Move the job to `target` if its current status allows it."""
+        allowed = sorted(s.value for s in ALLOWED_FROM[target])
+        now = iso(utcnow())
+        values: dict[str, Any] = {":to": target.value, ":now": now}
+        values.update({f":a{i}": status for i, status in enumerate(allowed)})
+        sets = ["#status = :to", "updated_at = :now"]
+        if target.terminal:
+            sets.append("finished_at = :now")
+            fields.setdefault("lease_until", None)
+        expression, names = self._set_fields(sets, values, fields)
+        condition = f"#status IN ({', '.join(f':a{i}' for i in range(len(allowed)))})"
+        self._conditional_update(job_id, expression, condition, names, values, target)
+        self._record(job_id, target, now)
+
+    def fail(self, job_id: str, code: ErrorCode | str, reason: str) -> bool:
+        """Mark FAILED with a code and reason; False if the job had already ended."""
+        try:
+            self.transition(job_id, JobStatus.FAILED, error_code=str(code), error_reason=reason)
+        except InvalidTransition:
+            return False
+        return True
+
+    def claim(self, job_id: str, worker_id: str, lease_seconds: int) -> None:
+        """Take the job for transcription: a QUEUED job, or one whose worker
+        gave it back or stopped renewing its lease."""
+        now = iso(utcnow())
+        epoch = int(time.time())
+        values = {
+            ":to": JobStatus.TRANSCRIBING.value,
+            ":queued": JobStatus.QUEUED.value,
+            ":now": now,
+            ":epoch": epoch,
+            ":me": worker_id,
+            ":until": epoch + lease_seconds,
+        }
+        expression = (
+            "SET #status = :to, updated_at = :now, started_at = if_not_exists(started_at, :now), "
+            "lease_owner = :me, lease_until = :until"
+        )
+        condition = "#status = :queued OR (#status = :to AND (attribute_not_exists(lease_until) OR lease_until < :epoch))"
+        self._conditional_update(job_id, expression, condition, {"#status": "status"}, values, JobStatus.TRANSCRIBING)
+        self._record(job_id, JobStatus.TRANSCRIBING, now)
+
+    def renew_lease(self, job_id: str, worker_id: str, lease_seconds: int) -> bool:
+        """Extend this worker's hold; False once the job is no longer its to work on."""
+        try:
+            self.table.update_item(
+                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="#status = :tr AND lease_owner = :me",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":until": int(time.time()) + lease_seconds,
+                    ":tr": JobStatus.TRANSCRIBING.value,
+                    ":me": worker_id,
+                },
+            )
+        except Exception as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release_lease(self, job_id: str, worker_id: str) -> None:
+        """Give the job back so another worker may claim it at once."""
+        try:
+            self.table.update_item(
+                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                UpdateExpression="REMOVE lease_until, lease_owner",
+                ConditionExpression="lease_owner = :me",
+                ExpressionAttributeValues={":me": worker_id},
+            )
+        except Exception as exc:
+            if aws.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def update(self, job_id: str, expect: JobStatus, **fields: Any) -> bool:
+        """Set fields while the job is still in status `expect`."""
+        values: dict[str, Any] = {":now": iso(utcnow()), ":expect": expect.value}
+        expression, names = self._set_fields(["updated_at = :now"], values, fields)
+        try:
+            self._conditional_update(job_id, expression, "#status = :expect", names, values, expect)
+        except InvalidTransition:
+            return False
+        return True
+
+    # -- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _set_fields(sets: list[str], values: dict[str, Any], fields: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        names = {"#status": "status"}
+        removes = []
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            if value is None:
+                removes.append(f"#f{i}")
+            else:
+                sets.append(f"#f{i} = :f{i}")
+                values[f":f{i}"] = value
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        return expression, names
+
+    def _conditional_update(
+        self,
+        job_id: str,
+        expression: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+        target: JobStatus,
+    ) -> None:
+        try:
+            self.table.update_item(
+                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_dynamo(values),
+            )
+        except Exception as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
+                current = self.get(job_id)
+                state = current.status.value if current else "missing"
+                raise InvalidTransition(f"job {job_id} is {state}; cannot become {target.value}") from exc
+            raise
+
+    def _record(self, job_id: str, status: JobStatus, at: str) -> None:
+        """History item for a status reached; the first write of it wins."""
+        try:
+            self.table.put_item(
+                Item={"pk": job_pk(job_id), "sk": event_sk(status), "status": status.value, "at": at},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except Exception as exc:
+            if aws.error_code(exc) != "ConditionalCheckFailedException":
+                raise

@@ -1,0 +1,1 @@
+"""The embedded local runtime: AWS emulator, Lambda executor, bootstrap, processes."""

@@ -1,0 +1,50 @@
+"""The embedded AWS emulator: moto server with Step Functions execution on and
+Lambda code run by the local executor. Run as `python -m ytcaption.local.emulator`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+
+def serve(host: str, port: int, cache_dir: Path) -> None:
+    # The Step Functions interpreter calls back into the emulator on MOTO_PORT.
+    os.environ["MOTO_PORT"] = str(port)
+    from moto.core.config import default_user_config
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
+
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir)
+    install(executor)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    print(f"emulator listening on http://{host}:{port}", flush=True)
+    stop.wait()
+    executor.shutdown()
+    server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="YTCaption embedded AWS emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "ytcaption" / "lambda-code")
+    args = parser.parse_args()
+    serve(args.host, args.port, args.cache_dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Settings read from the environment (prefix YTC_).
+
+The AWS endpoint is deliberately not a setting: boto3 reads AWS_ENDPOINT_URL
+itself, so the same code talks to AWS, LocalStack or the embedded emulator.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ytcaption import resources
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YTC_", extra="ignore")
+
+    region: str = Field(default_factory=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+    bucket: str = resources.BUCKET
+    table: str = resources.TABLE
+    queue_name: str = resources.QUEUE
+    state_machine: str = resources.STATE_MACHINE
+
+    default_model: str = "tiny.en"
+    heartbeat_seconds: int = resources.HEARTBEAT_SECONDS
+    queue_visibility_seconds: int = resources.QUEUE_VISIBILITY_SECONDS
+    # How long a worker waits on an empty queue before looking again.
+    poll_wait_seconds: int = Field(default=20, ge=0, le=20)
+
+    max_media_seconds: float = 4 * 3600
+    # Transcription time limit: a floor plus a multiple of the audio length.
+    timeout_floor_seconds: int = 900
+    timeout_per_audio_second: float = 3.0
+
+    model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
+    worker_threads: int = 0  # 0: as many as the cores this process may use
+
+    def transcription_timeout(self, duration_seconds: float | None) -> int:
+        if not duration_seconds:
+            return self.timeout_floor_seconds + int(self.max_media_seconds * self.timeout_per_audio_second)
+        return self.timeout_floor_seconds + int(duration_seconds * self.timeout_per_audio_second)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
