@@ -13,13 +13,9 @@ from ytcaption.errors import ErrorCode
 from ytcaption.job import JobOptions, S3Source, job_id_for_upload
 from ytcaption.jobstore import JobStore
 from ytcaption.settings import Settings
-from ytcaption.storage import tenant_of_upload_key
+from ytcaption.storage import tenant_of_upload_key, upload_id_of_key
 
 log = logging.getLogger(__name__)
-
-# Object metadata (x-amz-meta-ytc-options) carries the job options of an upload.
-OPTIONS_METADATA = "ytc-options"
-
 
 def execution_input(job_id: str, source: S3Source, options: JobOptions, settings: Settings) -> dict[str, Any]:
     return {
@@ -42,7 +38,7 @@ def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store
         return None
     job_id = job_id_for_upload(bucket, key, etag)
     source = S3Source(bucket=bucket, key=key)
-    options, problem = _options_of(bucket, key, settings)
+    options, problem = _options_of(key, tenant, settings, store)
     created = store.create(job_id=job_id, tenant=tenant, source=source.model_dump(), options=options)
     if problem:
         if created:
@@ -61,14 +57,17 @@ def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store
     return job_id
 
 
-def _options_of(bucket: str, key: str, settings: Settings) -> tuple[JobOptions, str | None]:
-    head = aws.client("s3").head_object(Bucket=bucket, Key=key)
-    raw = head.get("Metadata", {}).get(OPTIONS_METADATA)
+def _options_of(key: str, tenant: str, settings: Settings, store: JobStore) -> tuple[JobOptions, str | None]:
+    """Options the client registered for this upload id; defaults for a bare upload."""
     default = JobOptions(model=settings.default_model)
-    if not raw:
+    upload_id = upload_id_of_key(key)
+    upload = store.get_upload(upload_id) if upload_id else None
+    if upload is None:
         return default, None
+    if upload.get("tenant") != tenant:
+        return default, "The upload was registered by another tenant."
     try:
-        return JobOptions.model_validate({"model": settings.default_model, **json.loads(raw)}), None
+        return JobOptions.model_validate({"model": settings.default_model, **upload.get("options", {})}), None
     except (ValidationError, ValueError, TypeError) as exc:
         return default, f"The upload's job options are invalid: {_summary(exc)}"
 

@@ -8,6 +8,7 @@ conditional write: a terminal job never changes again.
 
 from __future__ import annotations
 
+import math
 import time
 from decimal import Decimal
 from typing import Any
@@ -34,7 +35,9 @@ def tenant_pk(tenant: str) -> str:
 def to_dynamo(value: Any) -> Any:
     """DynamoDB wants Decimal, not float."""
     if isinstance(value, float):
-        return Decimal(repr(value))
+        # float() first: numpy floats are floats whose repr is not a number.
+        number = float(value)
+        return Decimal(repr(number)) if math.isfinite(number) else None
     if isinstance(value, dict):
         return {k: to_dynamo(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
@@ -185,6 +188,27 @@ class JobStore:
         except InvalidTransition:
             return False
         return True
+
+    # -- uploads ---------------------------------------------------------------
+
+    def put_upload(self, upload_id: str, tenant: str, options: JobOptions, ttl_seconds: int = 7 * 24 * 3600) -> None:
+        """Remember what the client asked for, before its file arrives."""
+        self.table.put_item(
+            Item={
+                "pk": f"UPLOAD#{upload_id}",
+                "sk": "UPLOAD",
+                "upload_id": upload_id,
+                "tenant": tenant,
+                "options": options.model_dump(exclude_none=True),
+                "created_at": iso(utcnow()),
+                "expires_at": int(time.time()) + ttl_seconds,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}, ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
 
     # -- helpers -------------------------------------------------------------
 

@@ -29,6 +29,10 @@ def tenant_of_upload_key(key: str) -> str | None:
     return parts[1]
 
 
+def upload_id_of_key(key: str) -> str | None:
+    return key.split("/")[2] if tenant_of_upload_key(key) else None
+
+
 def result_key(job_id: str, fmt: str) -> str:
     return f"{resources.RESULTS_PREFIX}{job_id}/transcript.{fmt}"
 

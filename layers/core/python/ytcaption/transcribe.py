@@ -96,7 +96,7 @@ def transcribe(
         result: list[Segment] = []
         for segment in segments:
             result.append(_segment(len(result), segment))
-            if progress and info.duration and not progress(min(1.0, segment.end / info.duration)):
+            if progress and info.duration and not progress(min(1.0, float(segment.end) / float(info.duration))):
                 raise Interrupted()
     except (Interrupted, YtcError):
         raise
@@ -121,15 +121,20 @@ def _segment(index: int, segment: Any) -> Segment:
     words = None
     if segment.words:
         words = [
-            Word(start=round(w.start, 3), end=round(w.end, 3), word=w.word, probability=round(w.probability, 4))
+            Word(
+                start=round(float(w.start), 3),
+                end=round(float(w.end), 3),
+                word=w.word,
+                probability=round(float(w.probability), 4),
+            )
             for w in segment.words
         ]
     return Segment(
         id=index,
-        start=round(segment.start, 3),
-        end=round(segment.end, 3),
+        start=round(float(segment.start), 3),
+        end=round(float(segment.end), 3),
         text=segment.text.strip(),
         words=words,
-        avg_logprob=round(segment.avg_logprob, 4),
-        no_speech_prob=round(segment.no_speech_prob, 4),
+        avg_logprob=round(float(segment.avg_logprob), 4),
+        no_speech_prob=round(float(segment.no_speech_prob), 4),
     )

@@ -73,6 +73,7 @@ class LocalRuntime:
         self.worker_pids: list[int] = []
         self._workers: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
+        self.log_paths: dict[int, Path] = {}
 
     @property
     def endpoint(self) -> str:
@@ -118,7 +119,7 @@ class LocalRuntime:
     def start_worker(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         env = {**self.config.settings, **self.config.worker_env, **(extra_env or {})}
         worker = self._spawn(
-            [sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self._workers) + len(self.worker_pids)}.log", env
+            [sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self.log_paths)}.log", env
         )
         self._workers.append(worker)
         self.worker_pids.append(worker.pid)
@@ -182,11 +183,14 @@ class LocalRuntime:
     # -- helpers ---------------------------------------------------------------
 
     def _spawn(self, argv: list[str], log_name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.config.state_dir / log_name).open("ab")
+        path = self.config.state_dir / log_name
+        log = path.open("ab")
         self._logs.append(log)
         full_env = {**os.environ, **client_env(self.endpoint), **env}
         # Own session: `local up` returns while these keep running.
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+        self.log_paths[proc.pid] = path
+        return proc
 
     def _wait_listening(self, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

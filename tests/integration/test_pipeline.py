@@ -1,0 +1,152 @@
+"""The whole pipeline on the embedded emulator: real uploads, the real state
+machine, real Lambda handlers, real worker processes running Whisper."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+
+from tests.support.audio import MEETING, word_error_rate
+from tests.support.pipeline import (
+    history_statuses,
+    queue_depth,
+    read_result,
+    receive_task,
+    submit,
+    wait_execution,
+    wait_job,
+    wait_status,
+)
+from ytcaption import aws, resources
+from ytcaption.job import JobStatus
+from ytcaption.jobstore import JobStore
+
+pytestmark = pytest.mark.integration
+
+
+def test_happy_path_completes_with_all_four_results(runtime: object, worker: object, speech_mp3: Path) -> None:
+    job_id = submit(speech_mp3, word_timestamps=True)
+    job = wait_job(job_id)
+
+    assert job.status == JobStatus.COMPLETED, job.error_reason
+    assert job.progress == 100
+    assert wait_execution(job_id)["status"] == "SUCCEEDED"
+    assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED"]
+    assert job.media and job.media["duration"] == pytest.approx(20, abs=3)
+    assert job.result is not None
+    assert set(job.result["keys"]) == {"json", "txt", "srt", "vtt"}
+    metrics = job.result["metrics"]
+    assert metrics["audio_seconds"] > 0 and metrics["real_time_factor"] > 0
+
+    document = json.loads(read_result(job, "json"))
+    assert job.options.word_timestamps, job.options
+    assert document["language"] == "en" and document["model"] == "tiny.en"
+    assert all(segment["words"] for segment in document["segments"])
+    assert word_error_rate(MEETING, document["text"]) <= 0.15
+    subtitles = list(srt.parse(read_result(job, "srt")))
+    assert len(subtitles) == len(document["segments"]) > 0
+    assert subtitles[-1].end.total_seconds() <= job.media["duration"] + 0.5
+    captions = webvtt.from_buffer(__import__("io").StringIO(read_result(job, "vtt")))
+    assert len(captions) == len(subtitles)
+    assert read_result(job, "txt").strip()
+
+
+def test_worker_failure_ends_failed_with_reason(runtime: object, worker: object, speech_mp3: Path) -> None:
+    # 'small' is a real model name, but it is not installed here and the hub is offline.
+    job_id = submit(speech_mp3, model="small")
+    job = wait_job(job_id)
+
+    assert job.status == JobStatus.FAILED
+    assert job.error_code == "MODEL_UNAVAILABLE"
+    assert "small" in (job.error_reason or "")
+    assert wait_execution(job_id)["status"] == "FAILED"
+    assert history_statuses(job_id)[-1] == "FAILED"
+
+
+def test_worker_that_stops_heartbeating_is_retried_then_timed_out(runtime: object, speech_mp3: Path) -> None:
+    """No real worker runs: the test takes each task and then goes silent, like a crashed worker."""
+    job_id = submit(speech_mp3)
+    first = receive_task()
+    assert first["job_id"] == job_id
+    JobStore(resources.TABLE).claim(job_id, "stalled-worker", lease_seconds=6)
+
+    # The heartbeat timeout (6 s) is retried once: the task is queued again.
+    second = receive_task(timeout=30)
+    assert second["job_id"] == job_id
+
+    job = wait_job(job_id, timeout=60)
+    assert job.status == JobStatus.FAILED
+    assert job.error_code == "WORKER_TIMEOUT"
+    assert wait_execution(job_id)["status"] == "FAILED"
+    # The stalled worker's late answer is refused, and changes nothing.
+    with pytest.raises(Exception) as refused:
+        aws.client("stepfunctions").send_task_success(taskToken=second["task_token"], output="{}")
+    assert aws.error_code(refused.value) in {"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"}
+    assert JobStore(resources.TABLE).get(job_id).status == JobStatus.FAILED  # type: ignore[union-attr]
+    sqs = aws.client("sqs")
+    for task in (first, second):
+        sqs.delete_message(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"])
+
+
+def test_duplicate_delivery_does_no_harm(runtime: object, speech_mp3: Path) -> None:
+    from ytcaption.local.runtime import LocalRuntime
+
+    assert isinstance(runtime, LocalRuntime)
+    job_id = submit(speech_mp3)
+    task = receive_task()
+    # Deliver the same task twice: put a copy on the queue, give the original back.
+    body = {k: v for k, v in task.items() if k != "receipt"}
+    sqs = aws.client("sqs")
+    queue = aws.queue_url(resources.QUEUE)
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(body))
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=task["receipt"], VisibilityTimeout=0)
+
+    proc = runtime.start_worker()
+    try:
+        job = wait_job(job_id)
+        assert job.status == JobStatus.COMPLETED, job.error_reason
+        assert wait_execution(job_id)["status"] == "SUCCEEDED"
+        deadline = time.monotonic() + 30
+        while queue_depth() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert queue_depth() == 0, "the duplicate should be dropped, not left behind"
+        assert queue_depth(resources.DLQ) == 0
+    finally:
+        runtime.stop_worker(proc)
+    log = runtime.log_paths[proc.pid].read_text()
+    assert sum(1 for line in log.splitlines() if "job transcribed" in line and job_id in line) == 1
+    assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED"]
+
+
+def test_sigterm_mid_job_hands_the_work_to_another_worker(runtime: object, long_speech_wav: Path) -> None:
+    from ytcaption.local.runtime import LocalRuntime
+
+    assert isinstance(runtime, LocalRuntime)
+    first = runtime.start_worker()
+    job_id = submit(long_speech_wav)
+    wait_status(job_id, lambda j: j.status == JobStatus.TRANSCRIBING and j.progress >= 10, timeout=120)
+    second = runtime.start_worker()
+    try:
+        assert runtime.stop_worker(first, timeout=60) == 0
+        after_stop = JobStore(resources.TABLE).get(job_id)
+        assert after_stop is not None and after_stop.status == JobStatus.TRANSCRIBING, "stopped after the job ended"
+        assert "handed back" in runtime.log_paths[first.pid].read_text()
+
+        job = wait_job(job_id, timeout=240)
+        assert job.status == JobStatus.COMPLETED, job.error_reason
+        assert wait_execution(job_id)["status"] == "SUCCEEDED"
+        second_log = runtime.log_paths[second.pid].read_text()
+        assert any("job transcribed" in line and job_id in line for line in second_log.splitlines())
+        assert "Library" in read_result(job, "txt") or "library" in read_result(job, "txt")
+    finally:
+        if second.poll() is None:
+            runtime.stop_worker(second)
+        if first.poll() is None:
+            runtime.stop_worker(first)
+    assert isinstance(first, subprocess.Popen)

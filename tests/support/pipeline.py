@@ -1,0 +1,88 @@
+"""Helpers to drive and observe the pipeline through real AWS API calls."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ytcaption import aws, resources
+from ytcaption.job import Job, JobOptions
+from ytcaption.jobstore import JobStore
+from ytcaption.settings import get_settings
+from ytcaption.submit import follow, submit_file
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def execution_arn(job_id: str) -> str:
+    return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{resources.STATE_MACHINE}:{job_id}"
+
+
+def submit(path: Path, tenant: str = "tests", **options: Any) -> str:
+    return submit_file(path, JobOptions(**options), tenant, get_settings())
+
+
+def wait_job(job_id: str, timeout: float = 180) -> Job:
+    job = follow(job_id, JobStore(resources.TABLE), timeout=timeout, interval=0.2)
+    assert job is not None, f"job {job_id} did not end within {timeout} s"
+    return job
+
+
+def wait_status(job_id: str, predicate: Any, timeout: float = 120) -> Job:
+    store = JobStore(resources.TABLE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = store.get(job_id)
+        if job is not None and predicate(job):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} never reached the expected state; last: {store.get(job_id)}")
+
+
+def wait_execution(job_id: str, timeout: float = 60) -> dict[str, Any]:
+    sfn = aws.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        execution = sfn.describe_execution(executionArn=execution_arn(job_id))
+        if execution["status"] != "RUNNING":
+            return dict(execution)
+        time.sleep(0.2)
+    raise AssertionError(f"execution {job_id} still running after {timeout} s")
+
+
+def history_statuses(job_id: str) -> list[str]:
+    return [item["status"] for item in JobStore(resources.TABLE).history(job_id)]
+
+
+def queue_depth(name: str = resources.QUEUE) -> int:
+    attrs = aws.client("sqs").get_queue_attributes(
+        QueueUrl=aws.queue_url(name),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def read_result(job: Job, fmt: str) -> str:
+    assert job.result is not None
+    body = aws.client("s3").get_object(Bucket=resources.BUCKET, Key=job.result["keys"][fmt])["Body"]
+    return str(body.read().decode("utf-8"))
+
+
+def receive_task(timeout: float = 30) -> dict[str, Any]:
+    """Take a transcription message off the queue, as a worker would."""
+    sqs = aws.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(
+            QueueUrl=aws.queue_url(resources.QUEUE), MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=300
+        ).get("Messages", [])
+        if messages:
+            return {"receipt": messages[0]["ReceiptHandle"], **json.loads(messages[0]["Body"])}
+    raise AssertionError("no transcription task arrived on the queue")
+
+
+def drain_queue() -> None:
+    aws.client("sqs").purge_queue(QueueUrl=aws.queue_url(resources.QUEUE))
