@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ytcaption.errors import ErrorCode, YtcError
 from ytcaption.failures import describe
 
@@ -80,7 +79,10 @@ def test_lambda_message_with_code_but_no_reason_is_not_trusted() -> None:
     [
         ({"Error": "States.TaskFailed", "Cause": "boom"}, ["States.TaskFailed", "boom"]),
         ({"Error": "Lambda.Unknown", "Cause": "not json {"}, ["Lambda.Unknown", "not json {"]),
-        ({"Error": "DynamoDB.ConditionalCheckFailedException", "Cause": ""}, ["DynamoDB.ConditionalCheckFailedException"]),
+        (
+            {"Error": "DynamoDB.ConditionalCheckFailedException", "Cause": ""},
+            ["DynamoDB.ConditionalCheckFailedException"],
+        ),
         ({"Error": "Cancelled", "Cause": "[1, 2]"}, ["Cancelled", "[1, 2]"]),
         ({"Error": "empty_media", "Cause": ""}, ["empty_media"]),
         ({}, ["unknown error"]),

@@ -11,7 +11,6 @@ import srt
 import webvtt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from ytcaption.formats import RENDERERS, render_all, to_json, to_srt, to_txt, to_vtt
 from ytcaption.transcript import Segment, Timings, Transcript
 
@@ -69,7 +68,7 @@ def test_rounding_never_writes_sixty_seconds_or_minutes() -> None:
             if "-->" not in line:
                 continue
             for stamp in line.split(" --> "):
-                hh, mm, rest = stamp.split(":")
+                _hours, mm, rest = stamp.split(":")
                 assert int(mm) < 60, line
                 assert int(rest[:2]) < 60, line
     assert "00:01:00,000 --> 01:00:00,000" in to_srt(t)
@@ -79,20 +78,14 @@ def test_rounding_never_writes_sixty_seconds_or_minutes() -> None:
 def test_exact_srt_document() -> None:
     t = make_transcript([(0.0, 1.25, " Hello there. "), (1.25, 3661.5, "General Kenobi!")])
     assert to_srt(t) == (
-        "1\n00:00:00,000 --> 00:00:01,250\nHello there.\n"
-        "\n"
-        "2\n00:00:01,250 --> 01:01:01,500\nGeneral Kenobi!\n"
+        "1\n00:00:00,000 --> 00:00:01,250\nHello there.\n\n2\n00:00:01,250 --> 01:01:01,500\nGeneral Kenobi!\n"
     )
 
 
 def test_exact_vtt_document() -> None:
     t = make_transcript([(0.0, 1.25, " Hello there. "), (1.25, 3661.5, "General Kenobi!")])
     assert to_vtt(t) == (
-        "WEBVTT\n"
-        "\n"
-        "00:00:00.000 --> 00:00:01.250\nHello there.\n"
-        "\n"
-        "00:00:01.250 --> 01:01:01.500\nGeneral Kenobi!\n"
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello there.\n\n00:00:01.250 --> 01:01:01.500\nGeneral Kenobi!\n"
     )
 
 

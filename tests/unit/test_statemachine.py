@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ytcaption import resources
 from ytcaption.job import ALLOWED_FROM, JobStatus
 from ytcaption.jobstore import event_sk

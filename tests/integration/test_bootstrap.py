@@ -1,0 +1,67 @@
+"""The emulator's resources match the shared definitions the CDK app uses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ytcaption import aws, resources, statemachine
+
+pytestmark = pytest.mark.integration
+
+
+def test_table_keys_and_index(runtime: object) -> None:
+    table = aws.client("dynamodb").describe_table(TableName=resources.TABLE)["Table"]
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
+    (index,) = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == resources.TABLE_GSI_TENANT
+    assert {k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]} == {"gsi1pk": "HASH", "gsi1sk": "RANGE"}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_queue_has_dead_letter_queue_and_visibility(runtime: object) -> None:
+    sqs = aws.client("sqs")
+    attrs = sqs.get_queue_attributes(QueueUrl=aws.queue_url(resources.QUEUE), AttributeNames=["All"])["Attributes"]
+    assert int(attrs["VisibilityTimeout"]) == resources.QUEUE_VISIBILITY_SECONDS
+    assert int(attrs["VisibilityTimeout"]) > resources.HEARTBEAT_SECONDS
+    redrive = json.loads(attrs["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(f":{resources.DLQ}")
+    assert int(redrive["maxReceiveCount"]) == resources.QUEUE_MAX_RECEIVES
+
+
+def test_state_machine_is_the_asl_file_with_placeholders_filled(runtime: object) -> None:
+    arn = aws.state_machine_arn(resources.STATE_MACHINE)
+    deployed = json.loads(aws.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"])
+    queue_url = aws.queue_url(resources.QUEUE)
+    values = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url=queue_url)
+    assert deployed == statemachine.load(resources.ASL_PATH, values)
+
+
+def test_lambdas_match_their_specs(runtime: object) -> None:
+    lam = aws.client("lambda")
+    for spec in resources.LAMBDAS:
+        config = lam.get_function_configuration(FunctionName=spec.function_name)
+        assert config["Handler"] == spec.handler
+        assert config["Timeout"] == spec.timeout_seconds
+        assert config["MemorySize"] == spec.memory_mb
+        environment = config["Environment"]["Variables"]
+        for key, value in resources.lambda_environment().items():
+            assert environment[key] == value
+        assert not any(k.startswith("AWS_ENDPOINT") for k in environment), "endpoints never go in the config"
+
+
+def test_bucket_is_private_encrypted_and_starts_jobs_from_uploads(runtime: object) -> None:
+    s3 = aws.client("s3")
+    block = s3.get_public_access_block(Bucket=resources.BUCKET)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert s3.get_bucket_encryption(Bucket=resources.BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
+    (notification,) = s3.get_bucket_notification_configuration(Bucket=resources.BUCKET)[
+        "LambdaFunctionConfigurations"
+    ]
+    assert notification["LambdaFunctionArn"].endswith(f":function:{resources.lambda_spec('intake').function_name}")
+    rules = notification["Filter"]["Key"]["FilterRules"]
+    assert {"Name": "Prefix", "Value": resources.UPLOADS_PREFIX} in rules or {
+        "Name": "prefix",
+        "Value": resources.UPLOADS_PREFIX,
+    } in rules
