@@ -46,7 +46,9 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port
 
     state_dir = tmp_path_factory.mktemp("runtime")
-    config = RuntimeConfig(port=free_port(), workers=0, state_dir=state_dir, settings=TEST_SETTINGS, worker_env=WORKER_ENV)
+    config = RuntimeConfig(
+        port=free_port(), workers=0, state_dir=state_dir, settings=TEST_SETTINGS, worker_env=WORKER_ENV
+    )
     rt = LocalRuntime(config)
     saved = dict(os.environ)
     try:

@@ -13,7 +13,7 @@ import pytest
 import srt
 import webvtt
 
-from tests.support.audio import MEETING, encode, video_with_audio, word_error_rate
+from tests.support.audio import MEETING, video_with_audio, word_error_rate
 
 pytestmark = pytest.mark.e2e
 

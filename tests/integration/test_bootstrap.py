@@ -56,9 +56,7 @@ def test_bucket_is_private_encrypted_and_starts_jobs_from_uploads(runtime: objec
     block = s3.get_public_access_block(Bucket=resources.BUCKET)["PublicAccessBlockConfiguration"]
     assert all(block.values())
     assert s3.get_bucket_encryption(Bucket=resources.BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
-    (notification,) = s3.get_bucket_notification_configuration(Bucket=resources.BUCKET)[
-        "LambdaFunctionConfigurations"
-    ]
+    (notification,) = s3.get_bucket_notification_configuration(Bucket=resources.BUCKET)["LambdaFunctionConfigurations"]
     assert notification["LambdaFunctionArn"].endswith(f":function:{resources.lambda_spec('intake').function_name}")
     rules = notification["Filter"]["Key"]["FilterRules"]
     assert {"Name": "Prefix", "Value": resources.UPLOADS_PREFIX} in rules or {

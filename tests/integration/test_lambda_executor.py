@@ -14,7 +14,7 @@ from ytcaption import aws
 
 pytestmark = pytest.mark.integration
 
-CODE = '''
+CODE = """
 import os, time
 COUNT = {"n": 0}
 
@@ -28,7 +28,7 @@ def fail(event, context):
 
 def slow(event, context):
     time.sleep(30)
-'''
+"""
 
 
 def _zip() -> bytes:

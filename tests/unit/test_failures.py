@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from ytcaption.errors import ErrorCode, YtcError
 from ytcaption.failures import describe
 

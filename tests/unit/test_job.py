@@ -7,6 +7,7 @@ import re
 
 import pytest
 from pydantic import ValidationError
+
 from ytcaption.job import (
     ALLOWED_FROM,
     TERMINAL,

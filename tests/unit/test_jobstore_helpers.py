@@ -9,6 +9,7 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from ytcaption.job import JobStatus
 from ytcaption.jobstore import JOB_SK, event_sk, from_dynamo, job_pk, tenant_pk, to_dynamo
 

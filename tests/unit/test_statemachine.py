@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ytcaption import resources
 from ytcaption.job import ALLOWED_FROM, JobStatus
 from ytcaption.jobstore import event_sk
@@ -148,30 +149,13 @@ def test_the_task_list() -> None:
         "RecordCompletedEvent",
         "NotifyCompletion",
         "RecordFailure",
+        "RecordFailureFallback",
         "NotifyFailure",
         "NotifyCancellation",
     }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "GAP in the ASL: RecordFailure has no Catch. When the record-failure Lambda still fails "
-                    "after its retries, the execution fails without the job reaching FAILED and without a "
-                    "notification: the job stays in its non-terminal status."
-                ),
-            ),
-        )
-        if name == "RecordFailure"
-        else name
-        for name in TASKS
-    ],
-)
+@pytest.mark.parametrize("name", TASKS)
 def test_every_task_catches_or_is_a_notify_step(name: str, states: dict[str, dict[str, Any]]) -> None:
     state = states[name]
     if name in NOTIFY_STEPS:

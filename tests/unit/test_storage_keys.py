@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ytcaption import storage
 from ytcaption.storage import RESULT_FORMATS, result_key, tenant_of_upload_key, upload_key
 

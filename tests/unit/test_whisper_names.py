@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ytcaption.whisper_names import KNOWN_MODELS, is_path_reference, is_valid_model_reference
 
 

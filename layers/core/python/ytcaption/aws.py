@@ -17,14 +17,19 @@ from ytcaption.settings import get_settings
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
 
+def _session() -> Any:
+    # Typed as Any: service names are plain strings here, not the stubs' literals.
+    return boto3.session.Session()
+
+
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, region_name=get_settings().region, config=_CONFIG)
+    return _session().client(service, region_name=get_settings().region, config=_CONFIG)
 
 
 @cache
 def resource(service: str) -> Any:
-    return boto3.session.Session().resource(service, region_name=get_settings().region, config=_CONFIG)
+    return _session().resource(service, region_name=get_settings().region, config=_CONFIG)
 
 
 def error_code(exc: BaseException) -> str:

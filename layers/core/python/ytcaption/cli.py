@@ -116,7 +116,7 @@ def _ensure_runtime(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _run_job(source: Path, options: JobOptions, args: argparse.Namespace) -> int:
     from ytcaption.jobstore import JobStore
     from ytcaption.settings import get_settings
-    from ytcaption.submit import follow, submit_file
+    from ytcaption.submit import submit_file
 
     settings = get_settings()
     store = JobStore(settings.table)

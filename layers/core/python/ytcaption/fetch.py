@@ -34,7 +34,8 @@ def fetch_s3_audio(job_id: str, source: dict[str, Any], settings: Settings, stor
     if info.duration > settings.max_media_seconds:
         raise YtcError(
             ErrorCode.MEDIA_TOO_LONG,
-            f"The audio is {info.duration / 60:.0f} minutes long; the limit is {settings.max_media_seconds / 60:.0f} minutes.",
+            f"The audio is {info.duration / 60:.0f} minutes long; "
+            f"the limit is {settings.max_media_seconds / 60:.0f} minutes.",
         )
     store.transition(job_id, JobStatus.QUEUED, media=info.as_dict())
     return {

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from ytcaption.transcript import Segment, Transcript
 
 
-def _timestamp(seconds: float, separator: str) -> str:
-    # Whole milliseconds first, so rounding never yields "60.000" seconds.
-    total_ms = max(0, round(seconds * 1000))
+def _timestamp(total_ms: int, separator: str) -> str:
+    # Whole milliseconds in, so rounding never yields "60.000" seconds.
     hours, rest = divmod(total_ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     secs, ms = divmod(rest, 1000)
@@ -28,10 +27,11 @@ def _cues(transcript: Transcript) -> list[tuple[Segment, str]]:
     return [(s, _cue_text(s.text)) for s in transcript.segments if _cue_text(s.text)]
 
 
-def _span(segment: Segment) -> tuple[float, float]:
-    start = max(0.0, segment.start)
+def _span(segment: Segment) -> tuple[int, int]:
+    """Cue start and end in whole milliseconds."""
+    start = max(0, round(segment.start * 1000))
     # Players drop zero-length cues; give each at least one millisecond.
-    return start, max(segment.end, start + 0.001)
+    return start, max(round(segment.end * 1000), start + 1)
 
 
 def to_json(transcript: Transcript) -> str:

@@ -17,6 +17,7 @@ from ytcaption.storage import tenant_of_upload_key, upload_id_of_key
 
 log = logging.getLogger(__name__)
 
+
 def execution_input(job_id: str, source: S3Source, options: JobOptions, settings: Settings) -> dict[str, Any]:
     return {
         "job_id": job_id,

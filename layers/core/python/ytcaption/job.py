@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -45,6 +46,10 @@ ALLOWED_FROM: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 
+# ISO 639 code with an optional region/script subtag ("en", "pt-BR", "yue").
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+
+
 def can_transition(current: JobStatus, target: JobStatus) -> bool:
     return current in ALLOWED_FROM[target]
 
@@ -79,7 +84,7 @@ class JobOptions(BaseModel):
     @field_validator("language")
     @classmethod
     def _language_code(cls, value: str | None) -> str | None:
-        if value is not None and not (2 <= len(value) <= 8 and value.replace("-", "").isalpha()):
+        if value is not None and not _LANGUAGE.fullmatch(value):
             raise ValueError("language must be 'auto' or a language code such as 'en'")
         return value.lower() if value else None
 

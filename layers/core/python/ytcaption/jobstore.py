@@ -39,7 +39,8 @@ def to_dynamo(value: Any) -> Any:
         number = float(value)
         return Decimal(repr(number)) if math.isfinite(number) else None
     if isinstance(value, dict):
-        return {k: to_dynamo(v) for k, v in value.items() if v is not None}
+        converted = {k: to_dynamo(v) for k, v in value.items()}
+        return {k: v for k, v in converted.items() if v is not None}
     if isinstance(value, list | tuple):
         return [to_dynamo(v) for v in value]
     return value
@@ -142,7 +143,9 @@ class JobStore:
             "SET #status = :to, updated_at = :now, started_at = if_not_exists(started_at, :now), "
             "lease_owner = :me, lease_until = :until"
         )
-        condition = "#status = :queued OR (#status = :to AND (attribute_not_exists(lease_until) OR lease_until < :epoch))"
+        condition = (
+            "#status = :queued OR (#status = :to AND (attribute_not_exists(lease_until) OR lease_until < :epoch))"
+        )
         self._conditional_update(job_id, expression, condition, {"#status": "status"}, values, JobStatus.TRANSCRIBING)
         self._record(job_id, JobStatus.TRANSCRIBING, now)
 

@@ -75,9 +75,7 @@ def lambda_environment() -> dict[str, str]:
     }
 
 
-def asl_placeholders(
-    *, region: str, account: str, queue_url: str, table: str = TABLE
-) -> dict[str, str]:
+def asl_placeholders(*, region: str, account: str, queue_url: str, table: str = TABLE) -> dict[str, str]:
     """Values for every ${Placeholder} in the state machine definition."""
     values = {
         "JobsTable": table,

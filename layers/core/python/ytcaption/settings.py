@@ -18,7 +18,9 @@ from ytcaption import resources
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YTC_", extra="ignore")
 
-    region: str = Field(default_factory=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+    region: str = Field(
+        default_factory=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    )
     bucket: str = resources.BUCKET
     table: str = resources.TABLE
     queue_name: str = resources.QUEUE
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
 
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use
+    # Model a worker loads before taking work: "" means default_model, "none" nothing.
+    worker_preload: str = ""
 
     def transcription_timeout(self, duration_seconds: float | None) -> int:
         if not duration_seconds:

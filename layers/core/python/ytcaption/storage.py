@@ -24,7 +24,7 @@ def upload_key(tenant: str, upload_id: str, filename: str) -> str:
 def tenant_of_upload_key(key: str) -> str | None:
     """uploads/{tenant}/{upload_id}/{name} -> tenant; None if the key has another shape."""
     parts = key.split("/")
-    if len(parts) < 4 or parts[0] + "/" != resources.UPLOADS_PREFIX or not parts[1] or not parts[2]:
+    if len(parts) < 4 or parts[0] + "/" != resources.UPLOADS_PREFIX or not all(parts[1:]):
         return None
     return parts[1]
 

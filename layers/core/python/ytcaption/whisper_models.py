@@ -100,3 +100,22 @@ def _download(name: str, cache_dir: Path) -> str:
             f"Model '{name}' is not available here: it is not installed and could not be "
             "downloaded from the Hugging Face hub. Use tiny.en or base offline, or a local model folder.",
         ) from exc
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m ytcaption.whisper_models fetch NAME`: put a model in the cache
+    (the GPU image runs this at build time so workers start without a download)."""
+    import argparse
+
+    from ytcaption.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m ytcaption.whisper_models")
+    parser.add_argument("action", choices=["fetch"])
+    parser.add_argument("name")
+    parser.add_argument("--cache-dir", type=Path, default=Path(get_settings().model_cache_dir))
+    args = parser.parse_args(argv)
+    print(resolve(args.name, args.cache_dir))
+
+
+if __name__ == "__main__":
+    main()

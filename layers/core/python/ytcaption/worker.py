@@ -276,11 +276,11 @@ class Worker:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="YTCaption Whisper worker")
-    parser.add_argument("--preload", default=None, help="model to load before taking work (default: YTC_DEFAULT_MODEL)")
+    parser.add_argument("--preload", default=None, help="model to load before taking work, or 'none'")
     args = parser.parse_args(argv)
     settings = get_settings()
     models = ModelCache(Path(settings.model_cache_dir), settings.worker_threads)
-    preload = args.preload or settings.default_model
+    preload = args.preload or settings.worker_preload or settings.default_model
     if preload and preload != "none":
         try:
             models.get(preload)

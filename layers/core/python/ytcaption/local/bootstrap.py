@@ -134,7 +134,9 @@ def create_bucket(intake_arn: str) -> None:
     )
     s3.put_bucket_encryption(
         Bucket=resources.BUCKET,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
     if not _has_permission(intake_arn):
         aws.client("lambda").add_permission(
@@ -196,4 +198,10 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     arns = {spec.name: create_lambda(spec, environment) for spec in resources.LAMBDAS}
     create_bucket(arns["intake"])
     machine = create_state_machine(queue_url)
-    return {"bucket": resources.BUCKET, "table": resources.TABLE, "queue_url": queue_url, "state_machine": machine, **arns}
+    return {
+        "bucket": resources.BUCKET,
+        "table": resources.TABLE,
+        "queue_url": queue_url,
+        "state_machine": machine,
+        **arns,
+    }

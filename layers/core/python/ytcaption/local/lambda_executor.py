@@ -9,6 +9,7 @@ enforced. Module state survives between invocations, as in a warm Lambda.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -105,17 +106,15 @@ class LocalLambdaExecutor:
             staging = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
             staging.mkdir(parents=True, exist_ok=True)
             zipfile.ZipFile(io.BytesIO(fn.code_bytes)).extractall(staging)
-            try:
+            with contextlib.suppress(OSError):  # another thread unpacked it first
                 staging.rename(target)
-            except OSError:  # another thread unpacked it first
-                pass
         return target
 
     def _environment(self, fn: LambdaFunction) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YTC_", "MOTO_"))}
         env.update(
             {
-                "_HANDLER": fn.handler,
+                "_HANDLER": str(fn.handler),
                 "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
                 "AWS_LAMBDA_FUNCTION_TIMEOUT": str(fn.timeout),
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),

@@ -118,9 +118,7 @@ class LocalRuntime:
 
     def start_worker(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         env = {**self.config.settings, **self.config.worker_env, **(extra_env or {})}
-        worker = self._spawn(
-            [sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self.log_paths)}.log", env
-        )
+        worker = self._spawn([sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self.log_paths)}.log", env)
         self._workers.append(worker)
         self.worker_pids.append(worker.pid)
         self._save()
@@ -173,7 +171,9 @@ class LocalRuntime:
             state = json.loads((state_dir / "state.json").read_text())
         except (OSError, ValueError):
             return None
-        runtime = cls(RuntimeConfig(port=state["port"], host=state["host"], state_dir=state_dir, settings=state["settings"]))
+        runtime = cls(
+            RuntimeConfig(port=state["port"], host=state["host"], state_dir=state_dir, settings=state["settings"])
+        )
         runtime.emulator_pid = state["emulator_pid"]
         runtime.worker_pids = [pid for pid in state["worker_pids"] if _alive(pid)]
         if not _alive(runtime.emulator_pid or -1):
