@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     timeout_floor_seconds: int = 900
     timeout_per_audio_second: float = 3.0
 
+    # Sites whose URLs may be fetched (host or parent domain); "*" allows any public site.
+    allowed_sites: str = "youtube.com,youtu.be,youtube-nocookie.com"
+    # Off in production: lets tests and local use fetch from 127.0.0.1 / ::1.
+    allow_loopback_urls: bool = False
+
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use
     # Model a worker loads before taking work: "" means default_model, "none" nothing.
