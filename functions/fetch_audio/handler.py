@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ytcaption.errors import ErrorCode, YtcError
-from ytcaption.fetch import fetch_s3_audio
+from ytcaption.fetch import fetch_s3_audio, fetch_url_audio
 from ytcaption.jobstore import JobStore
 from ytcaption.settings import get_settings
 
@@ -25,9 +25,13 @@ store = JobStore(settings.table)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     source = event["source"]
-    if source.get("type") != "s3":
+    fetchers = {"s3": fetch_s3_audio, "url": fetch_url_audio}
+    fetch = fetchers.get(source.get("type"))
+    if fetch is None:
         raise YtcError(ErrorCode.INVALID_REQUEST, f"Unsupported source type {source.get('type')!r}.")
-    result = fetch_s3_audio(event["job_id"], source, settings, store)
+    result = fetch(event["job_id"], source, settings, store)
     metrics.add_metric(name="AudioSeconds", unit=MetricUnit.Seconds, value=result["media"]["duration"])
+    if result["captions"]:
+        metrics.add_metric(name="CaptionsUsed", unit=MetricUnit.Count, value=1)
     logger.info("audio ready", extra={"media": result["media"]})
     return result

@@ -1,28 +1,35 @@
-"""Notify step: publish the job's terminal event."""
+"""Notify step: the job's terminal event to the event bus and the tenant's webhook."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ytcaption.events import envelope, publish
 from ytcaption.jobstore import JobStore
+from ytcaption.notify import notify_job
 from ytcaption.settings import get_settings
+from ytcaption.webhooks import WebhookRetryable
 
 logger = Logger()
 tracer = Tracer()
-store = JobStore(get_settings().table)
+metrics = Metrics()
+settings = get_settings()
+store = JobStore(settings.table)
 
 
 @logger.inject_lambda_context(correlation_id_path="job_id")
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    job = store.get(event["job_id"])
-    if job is None:
-        raise ValueError(f"job {event['job_id']} does not exist")
-    message = envelope(job, causation_id=getattr(context, "aws_request_id", None))
-    publish(message)
-    logger.info("event published", extra={"event_type": message["event_type"]})
-    return {"event_id": message["event_id"], "event_type": message["event_type"]}
+    try:
+        answer = notify_job(event["job_id"], settings, store, causation_id=getattr(context, "aws_request_id", None))
+    except WebhookRetryable:
+        metrics.add_metric(name="WebhookRetries", unit=MetricUnit.Count, value=1)
+        raise
+    if answer.get("webhook", {}).get("outcome") == "failed":
+        metrics.add_metric(name="WebhookFailures", unit=MetricUnit.Count, value=1)
+    logger.info("notified", extra=answer)
+    return answer

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ytcaption.failures import describe
+from ytcaption.failures import record
 from ytcaption.jobstore import JobStore
 from ytcaption.settings import get_settings
 
@@ -22,15 +23,10 @@ store = JobStore(get_settings().table)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    job_id = event["job_id"]
-    code, reason = describe(event.get("error") or {})
-    if not store.fail(job_id, code, reason):
-        # Already ended (the worker wrote its own reason, or it was cancelled): keep that.
-        job = store.get(job_id)
-        if job and job.error_code:
-            code_str, reason = job.error_code, job.error_reason or reason
-            logger.info("job had already ended", extra={"status": job.status, "error_code": code_str})
-            return {"code": code_str, "reason": reason}
-    metrics.add_metric(name="JobsFailed", unit=MetricUnit.Count, value=1)
-    logger.warning("job failed", extra={"error_code": str(code), "reason": reason})
-    return {"code": str(code), "reason": reason}
+    code, reason, recorded = record(store, event["job_id"], event.get("error") or {}, time.time())
+    if recorded:
+        metrics.add_metric(name="JobsFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("job failed", extra={"error_code": code, "reason": reason})
+    else:
+        logger.info("job had already ended; its own outcome is kept", extra={"error_code": code})
+    return {"code": code, "reason": reason}

@@ -101,3 +101,20 @@ def test_starts_and_stops_its_own_runtime_when_none_runs(tmp_path: Path, speech_
     assert list(srt.parse(output.read_text()))
     port = int(re.search(r"local runtime on port (\d+)", result.stderr).group(1))  # type: ignore[union-attr]
     assert port_free("127.0.0.1", port), "the runtime it started is stopped again"
+
+
+def test_transcribes_a_url(runtime_env: dict[str, str], worker: object, speech_mp3: Path, tmp_path: Path) -> None:
+    from tests.support.media_server import media_server
+
+    with media_server() as server:
+        url = server.serve_file("/episode.mp3", speech_mp3)
+        result = _cli(["transcribe", url, "--output", str(tmp_path / "episode.srt")], runtime_env)
+    assert result.returncode == 0, result.stderr
+    assert word_error_rate(MEETING, result.stdout) <= 0.15
+    assert list(srt.parse((tmp_path / "episode.srt").read_text()))
+
+
+def test_unsafe_url_is_refused_before_a_job_exists(runtime_env: dict[str, str]) -> None:
+    result = _cli(["transcribe", "http://169.254.169.254/latest/meta-data/"], runtime_env)
+    assert result.returncode == 2
+    assert "URL_NOT_ALLOWED" in result.stderr and "job" not in result.stderr.split("URL_NOT_ALLOWED")[0]

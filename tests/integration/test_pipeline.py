@@ -14,6 +14,7 @@ import webvtt
 
 from tests.support.audio import MEETING, word_error_rate
 from tests.support.pipeline import (
+    drain_queue,
     history_statuses,
     queue_depth,
     read_result,
@@ -72,13 +73,11 @@ def test_worker_failure_ends_failed_with_reason(runtime: object, worker: object,
 def test_worker_that_stops_heartbeating_is_retried_then_timed_out(runtime: object, speech_mp3: Path) -> None:
     """No real worker runs: the test takes each task and then goes silent, like a crashed worker."""
     job_id = submit(speech_mp3)
-    first = receive_task()
-    assert first["job_id"] == job_id
+    first = receive_task(job_id)
     JobStore(resources.TABLE).claim(job_id, "stalled-worker", lease_seconds=6)
 
     # The heartbeat timeout (6 s) is retried once: the task is queued again.
-    second = receive_task(timeout=30)
-    assert second["job_id"] == job_id
+    second = receive_task(job_id, timeout=30)
 
     job = wait_job(job_id, timeout=60)
     assert job.status == JobStatus.FAILED
@@ -98,8 +97,9 @@ def test_duplicate_delivery_does_no_harm(runtime: object, speech_mp3: Path) -> N
     from ytcaption.local.runtime import LocalRuntime
 
     assert isinstance(runtime, LocalRuntime)
+    drain_queue()  # this test counts what is left on the queue
     job_id = submit(speech_mp3)
-    task = receive_task()
+    task = receive_task(job_id)
     # Deliver the same task twice: put a copy on the queue, give the original back.
     body = {k: v for k, v in task.items() if k != "receipt"}
     sqs = aws.client("sqs")

@@ -71,18 +71,23 @@ def read_result(job: Job, fmt: str) -> str:
     return str(body.read().decode("utf-8"))
 
 
-def receive_task(timeout: float = 30) -> dict[str, Any]:
-    """Take a transcription message off the queue, as a worker would."""
+def receive_task(job_id: str, timeout: float = 30) -> dict[str, Any]:
+    """Take this job's transcription message off the queue, as a worker would."""
     sqs = aws.client("sqs")
+    queue = aws.queue_url(resources.QUEUE)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        messages = sqs.receive_message(
-            QueueUrl=aws.queue_url(resources.QUEUE), MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=300
-        ).get("Messages", [])
-        if messages:
-            return {"receipt": messages[0]["ReceiptHandle"], **json.loads(messages[0]["Body"])}
-    raise AssertionError("no transcription task arrived on the queue")
+        for message in sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=300
+        ).get("Messages", []):
+            body = json.loads(message["Body"])
+            if body.get("job_id") == job_id:
+                return {"receipt": message["ReceiptHandle"], **body}
+            # Another test's job: leave it for a worker.
+            sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    raise AssertionError(f"no transcription task for {job_id} arrived on the queue")
 
 
 def drain_queue() -> None:
+    """Drop what earlier tests left queued (jobs nobody was meant to transcribe)."""
     aws.client("sqs").purge_queue(QueueUrl=aws.queue_url(resources.QUEUE))

@@ -76,7 +76,6 @@ def test_upload_may_skip_downloading() -> None:
         (S.PENDING, S.COMPLETED),
         (S.DOWNLOADING, S.TRANSCRIBING),
         (S.QUEUED, S.COMPLETED),
-        (S.DOWNLOADING, S.COMPLETED),
         (S.TRANSCRIBING, S.QUEUED),
         (S.QUEUED, S.DOWNLOADING),
         (S.COMPLETED, S.FAILED),
@@ -95,8 +94,8 @@ def test_failed_and_cancelled_reachable_from_every_non_terminal(current: JobStat
     assert can_transition(current, target)
 
 
-def test_only_completed_from_transcribing() -> None:
-    assert ALLOWED_FROM[S.COMPLETED] == frozenset({S.TRANSCRIBING})
+def test_completed_from_transcribing_or_from_captions_while_downloading() -> None:
+    assert ALLOWED_FROM[S.COMPLETED] == frozenset({S.DOWNLOADING, S.TRANSCRIBING})
     assert ALLOWED_FROM[S.PENDING] == frozenset()
 
 
@@ -108,6 +107,7 @@ def test_full_table() -> None:
         (S.DOWNLOADING, S.QUEUED),
         (S.QUEUED, S.TRANSCRIBING),
         (S.TRANSCRIBING, S.COMPLETED),
+        (S.DOWNLOADING, S.COMPLETED),
         *((c, S.FAILED) for c in NON_TERMINAL),
         *((c, S.CANCELLED) for c in NON_TERMINAL),
     }
@@ -132,6 +132,10 @@ def test_defaults() -> None:
         "word_timestamps": False,
         "vad": True,
         "beam_size": 5,
+        "prefer_captions": False,
+        "priority": "normal",
+        "webhook_url": None,
+        "notify_progress": False,
     }
 
 

@@ -33,13 +33,16 @@ def _local_up(args: argparse.Namespace) -> int:
         _err("the local runtime is already running (ytcaption local status)")
         return EXIT_FAILED
     settings = {"YTC_POLL_WAIT_SECONDS": "5", "YTC_DEFAULT_MODEL": args.model}
-    runtime = LocalRuntime(RuntimeConfig(port=args.port, workers=args.workers, settings=settings))
+    config = RuntimeConfig(port=args.port, workers=args.workers, settings=settings, api_port=args.api_port or None)
+    runtime = LocalRuntime(config)
     try:
         runtime.up()
     except Exception:
         runtime.down()
         raise
     print(f"YTCaption local runtime is up: {runtime.endpoint} ({args.workers} worker(s))")
+    if runtime.api_url:
+        print(f"HTTP API: {runtime.api_url} (docs: {runtime.api_url}/docs; a key: ytcaption keys create --tenant NAME)")
     print(f"logs: {runtime.config.state_dir}")
     print(f"talk to it with: export AWS_ENDPOINT_URL={runtime.endpoint} AWS_ACCESS_KEY_ID=local "
           "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1")  # fmt: skip
@@ -72,19 +75,27 @@ def _local_status(_args: argparse.Namespace) -> int:
 # -- transcribe -------------------------------------------------------------------
 
 
+def _is_url(source: str) -> bool:
+    return "://" in source
+
+
 def _transcribe(args: argparse.Namespace) -> int:
-    source = Path(args.source)
-    if not source.is_file():
-        _err(f"error: {source} is not a file (URL sources are not supported yet)")
+    if not _is_url(args.source) and not Path(args.source).is_file():
+        _err(f"error: {args.source} is neither a file nor a URL")
         return EXIT_USAGE
     try:
-        options = JobOptions(model=args.model, language=args.language, word_timestamps=args.word_timestamps)
+        options = JobOptions(
+            model=args.model,
+            language=args.language,
+            word_timestamps=args.word_timestamps,
+            prefer_captions=args.prefer_captions,
+        )
     except ValidationError as exc:
         _err("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()))
         return EXIT_USAGE
     started = _ensure_runtime(args)
     try:
-        return _run_job(source, options, args)
+        return _run_job(args.source, options, args)
     finally:
         if started is not None:
             started.down()
@@ -102,7 +113,9 @@ def _ensure_runtime(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         return None
     port = DEFAULT_PORT if port_free("127.0.0.1", DEFAULT_PORT) else free_port()
     state_dir = Path(tempfile.mkdtemp(prefix="ytcaption-run-"))
-    settings = {"YTC_POLL_WAIT_SECONDS": "1", "YTC_DEFAULT_MODEL": args.model}
+    # YTC_* settings of this shell (e.g. YTC_ALLOWED_SITES) apply to the runtime too.
+    settings = {k: v for k, v in os.environ.items() if k.startswith("YTC_") and k != "YTC_HOME"}
+    settings.update({"YTC_POLL_WAIT_SECONDS": "1", "YTC_DEFAULT_MODEL": args.model})
     runtime = LocalRuntime(RuntimeConfig(port=port, workers=1, state_dir=state_dir, settings=settings))
     _err(f"starting the local runtime on port {port} (logs: {state_dir})")
     try:
@@ -113,15 +126,24 @@ def _ensure_runtime(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return runtime
 
 
-def _run_job(source: Path, options: JobOptions, args: argparse.Namespace) -> int:
+def _run_job(source: str, options: JobOptions, args: argparse.Namespace) -> int:
+    from ytcaption.errors import YtcError
     from ytcaption.jobstore import JobStore
     from ytcaption.settings import get_settings
-    from ytcaption.submit import submit_file
+    from ytcaption.submit import submit_file, submit_url
 
     settings = get_settings()
     store = JobStore(settings.table)
-    job_id = submit_file(source, options, args.tenant, settings)
-    _err(f"job {job_id}: uploaded {source.name}")
+    if _is_url(source):
+        try:
+            job_id = submit_url(source, options, args.tenant, settings)
+        except YtcError as exc:
+            _err(f"error: {exc.code}: {exc.reason}")
+            return EXIT_USAGE
+        _err(f"job {job_id}: fetching {source}")
+    else:
+        job_id = submit_file(Path(source), options, args.tenant, settings)
+        _err(f"job {job_id}: uploaded {Path(source).name}")
     job = _follow_with_progress(job_id, store, args.timeout)
     if job is None:
         _err(f"job {job_id} did not finish within {args.timeout:.0f} s; it goes on running")
@@ -149,11 +171,12 @@ def _follow_with_progress(job_id: str, store, timeout: float) -> Job | None:  # 
         return follow(job_id, store, update, timeout=timeout)
 
 
-def _deliver(job: Job, source: Path, args: argparse.Namespace) -> int:
+def _deliver(job: Job, source: str, args: argparse.Namespace) -> int:
     result = job.result or {}
     keys: dict[str, str] = result.get("keys", {})
     media = MediaStore(result.get("bucket") or job.source["bucket"])
-    output = Path(args.output) if args.output else Path.cwd() / f"{source.stem}.{args.format}"
+    stem = (job.source_meta or {}).get("video_id") or "transcript" if _is_url(source) else Path(source).stem
+    output = Path(args.output) if args.output else Path.cwd() / f"{stem}.{args.format}"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(media.get_text(keys[args.format]), encoding="utf-8")
     print(media.get_text(keys["txt"]).rstrip())
@@ -167,6 +190,37 @@ def _deliver(job: Job, source: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+# -- API keys ---------------------------------------------------------------------
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    """A new API key for a tenant, in the running local runtime, AWS_ENDPOINT_URL, or AWS."""
+    from ytcaption.apikeys import ApiKeyStore
+    from ytcaption.local.runtime import LocalRuntime
+    from ytcaption.settings import get_settings
+
+    if not os.environ.get("AWS_ENDPOINT_URL") and (running := LocalRuntime.find_running()) is not None:
+        running.activate()
+    settings = get_settings()
+    limits = {
+        name: float(value)
+        for name, value in (
+            ("max_jobs_in_flight", args.max_jobs_in_flight),
+            ("max_audio_seconds_per_day", args.max_audio_seconds_per_day),
+            ("max_upload_bytes", args.max_upload_bytes),
+        )
+        if value is not None
+    }
+    try:
+        key, record = ApiKeyStore(settings.table, settings.api_key_pepper).create(args.tenant, args.name, limits)
+    except ValueError as exc:
+        _err(f"error: {exc}")
+        return EXIT_USAGE
+    _err(f"API key {record.key_id} for tenant {record.tenant} (shown once; only its hash is stored):")
+    print(key)
+    return 0
+
+
 # -- entry point ------------------------------------------------------------------
 
 
@@ -174,13 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ytcaption", description="Transcripts and subtitles from audio and video.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("transcribe", help="transcribe a local audio/video file through the pipeline")
-    run.add_argument("source", help="audio or video file")
+    run = commands.add_parser("transcribe", help="transcribe an audio/video file or a video URL through the pipeline")
+    run.add_argument("source", help="audio or video file, or a video URL (YouTube or any site yt-dlp knows)")
     run.add_argument("--model", default=os.environ.get("YTC_DEFAULT_MODEL", "tiny.en"))
     run.add_argument("--language", default="auto", help="'auto' or a language code such as en")
     run.add_argument("--format", choices=RESULT_FORMATS, default="srt", help="format written to --output")
     run.add_argument("--output", help="where to write the chosen format (default: ./<name>.<format>)")
     run.add_argument("--word-timestamps", action="store_true")
+    run.add_argument("--prefer-captions", action="store_true", help="use the video's own subtitles when it has them")
     run.add_argument("--tenant", default="local")
     run.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
     run.set_defaults(func=_transcribe)
@@ -190,9 +245,19 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4566)
     up.add_argument("--workers", type=int, default=1)
     up.add_argument("--model", default="tiny.en", help="model the workers load at start")
+    up.add_argument("--api-port", type=int, default=8000, help="port of the HTTP API on 127.0.0.1 (0: no API)")
     up.set_defaults(func=_local_up)
     local.add_parser("down", help="stop everything `local up` started").set_defaults(func=_local_down)
     local.add_parser("status", help="what runs").set_defaults(func=_local_status)
+
+    keys = commands.add_parser("keys", help="API keys of the HTTP API").add_subparsers(dest="action", required=True)
+    create = keys.add_parser("create", help="create an API key for a tenant and print it")
+    create.add_argument("--tenant", required=True, help="lower-case letters, digits, '-' and '_'")
+    create.add_argument("--name", default="", help="a note to tell keys apart")
+    create.add_argument("--max-jobs-in-flight", type=int, default=None)
+    create.add_argument("--max-audio-seconds-per-day", type=float, default=None)
+    create.add_argument("--max-upload-bytes", type=int, default=None)
+    create.set_defaults(func=_keys_create)
 
     worker = commands.add_parser("worker", help="run a Whisper worker against the configured queue")
     worker.set_defaults(func=lambda _a: __import__("ytcaption.worker", fromlist=["main"]).main([]) or 0)

@@ -26,7 +26,8 @@ def envelope(job: Job, causation_id: str | None = None) -> dict[str, Any]:
     if job.error_code:
         data["error"] = {"code": job.error_code, "reason": job.error_reason}
     return {
-        "event_id": str(uuid.uuid4()),
+        # Stable across retries, so receivers can drop duplicates.
+        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ytcaption:{job.job_id}:{job.status.value}")),
         "event_type": _TYPES.get(job.status, f"transcription.{job.status.value.lower()}"),
         "timestamp": iso(utcnow()),
         "version": EVENT_VERSION,
@@ -34,6 +35,19 @@ def envelope(job: Job, causation_id: str | None = None) -> dict[str, Any]:
         "causation_id": causation_id,
         "data": data,
     }
+
+
+def progress_envelope(job_id: str, tenant: str, progress: int, eta_seconds: float | None) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ytcaption:{job_id}:progress:{progress // 10}")),
+        "event_type": "transcription.progress",
+        "timestamp": iso(utcnow()),
+        "version": EVENT_VERSION,
+        "correlation_id": job_id,
+        "causation_id": None,
+        "data": {"job_id": job_id, "tenant": tenant, "status": JobStatus.TRANSCRIBING.value, "progress": progress,
+                 "eta_seconds": eta_seconds},
+    }  # fmt: skip
 
 
 def publish(event: dict[str, Any], bus: str = "default") -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ytcaption.errors import ErrorCode
+from ytcaption.jobstore import JobStore
 
 _TIMEOUTS = {"States.Timeout", "States.HeartbeatTimeout"}
 
@@ -29,6 +30,13 @@ def describe(error: dict[str, Any]) -> tuple[ErrorCode, str]:
     return ErrorCode.INTERNAL_ERROR, f"An internal error stopped the job ({name}: {detail[:300]})."
 
 
+def past_deadline(code: ErrorCode, reason: str, deadline_at: float | None, now: float) -> tuple[ErrorCode, str]:
+    """A timeout after the job's own time limit is TIMEOUT, not a silent worker."""
+    if code == ErrorCode.WORKER_TIMEOUT and deadline_at is not None and now >= deadline_at - 1:
+        return ErrorCode.TIMEOUT, "The job ran past its time limit and was stopped."
+    return code, reason
+
+
 def _lambda_message(cause: str) -> str:
     """A Lambda error's Cause is the JSON {errorMessage, errorType, ...}."""
     try:
@@ -36,3 +44,21 @@ def _lambda_message(cause: str) -> str:
     except ValueError:
         return ""
     return str(data.get("errorMessage", "")) if isinstance(data, dict) else ""
+
+
+def record(store: JobStore, job_id: str, error: dict[str, Any], now: float) -> tuple[str, str, bool]:
+    """End the job FAILED with the code and reason for `error`.
+
+    Returns (code, reason, recorded): recorded is False when the job had
+    already ended — the worker wrote its own reason, or it was cancelled — and
+    then what the job says is kept and returned.
+    """
+    code, reason = describe(error)
+    current = store.get(job_id)
+    code, reason = past_deadline(code, reason, current.deadline_at if current else None, now)
+    if store.fail(job_id, code, reason):
+        return str(code), reason, True
+    job = store.get(job_id)
+    if job and job.error_code:
+        return job.error_code, job.error_reason or reason, False
+    return str(code), reason, False

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
 
 from pydantic import ValidationError
 
-from ytcaption import aws
 from ytcaption.errors import ErrorCode
 from ytcaption.job import JobOptions, S3Source, job_id_for_upload
 from ytcaption.jobstore import JobStore
+from ytcaption.launch import execution_input, launch_job
 from ytcaption.settings import Settings
 from ytcaption.storage import tenant_of_upload_key, upload_id_of_key
 
+__all__ = ["execution_input", "start_upload_job"]
+
 log = logging.getLogger(__name__)
-
-
-def execution_input(job_id: str, source: S3Source, options: JobOptions, settings: Settings) -> dict[str, Any]:
-    return {
-        "job_id": job_id,
-        "source": source.model_dump(),
-        "options": options.model_dump(),
-        "limits": {"heartbeat_seconds": settings.heartbeat_seconds},
-    }
 
 
 def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store: JobStore) -> str | None:
@@ -40,21 +31,12 @@ def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store
     job_id = job_id_for_upload(bucket, key, etag)
     source = S3Source(bucket=bucket, key=key)
     options, problem = _options_of(key, tenant, settings, store)
-    created = store.create(job_id=job_id, tenant=tenant, source=source.model_dump(), options=options)
     if problem:
-        if created:
+        if store.create(job_id=job_id, tenant=tenant, source=source.model_dump(), options=options):
             store.fail(job_id, ErrorCode.INVALID_REQUEST, problem)
         return job_id
-    try:
-        aws.client("stepfunctions").start_execution(
-            stateMachineArn=aws.state_machine_arn(settings.state_machine),
-            name=job_id,
-            input=json.dumps(execution_input(job_id, source, options, settings)),
-        )
-    except Exception as exc:
-        # The same event twice: the first delivery already started it.
-        if aws.error_code(exc) != "ExecutionAlreadyExists":
-            raise
+    # The same event twice finds the job and its execution there already.
+    launch_job(store, settings, job_id=job_id, tenant=tenant, source=source, options=options)
     return job_id
 
 

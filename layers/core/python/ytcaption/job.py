@@ -40,7 +40,8 @@ ALLOWED_FROM: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.DOWNLOADING: frozenset({JobStatus.PENDING}),
     JobStatus.QUEUED: frozenset({JobStatus.PENDING, JobStatus.DOWNLOADING}),
     JobStatus.TRANSCRIBING: frozenset({JobStatus.QUEUED}),
-    JobStatus.COMPLETED: frozenset({JobStatus.TRANSCRIBING}),
+    # From DOWNLOADING when the video's own captions made Whisper unnecessary.
+    JobStatus.COMPLETED: frozenset({JobStatus.DOWNLOADING, JobStatus.TRANSCRIBING}),
     JobStatus.FAILED: frozenset(set(JobStatus) - TERMINAL),
     JobStatus.CANCELLED: frozenset(set(JobStatus) - TERMINAL),
 }
@@ -73,6 +74,10 @@ class JobOptions(BaseModel):
     word_timestamps: bool = False
     vad: bool = True
     beam_size: int = Field(default=5, ge=1, le=10)
+    prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
+    priority: Literal["low", "normal", "high"] = "normal"
+    webhook_url: str | None = Field(default=None, description="called with the job's terminal event")
+    notify_progress: bool = Field(default=False, description="also send progress events to the webhook (each 10 %)")
 
     @field_validator("language", mode="before")
     @classmethod
@@ -107,6 +112,13 @@ class S3Source(BaseModel):
     key: str
 
 
+class UrlSource(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["url"] = "url"
+    url: str
+
+
 def job_id_for_upload(bucket: str, key: str, etag: str) -> str:
     """One upload makes one job, however often its event is delivered."""
     digest = hashlib.sha256(f"{bucket}\n{key}\n{etag.strip(chr(34))}".encode()).hexdigest()
@@ -129,7 +141,9 @@ class Job(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     media: dict[str, Any] | None = None
+    source_meta: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     error_code: str | None = None
     error_reason: str | None = None
     eta_seconds: float | None = None
+    deadline_at: float | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -72,7 +73,8 @@ class JobStore:
             ExpressionAttributeValues={":pk": job_pk(job_id), ":ev": "EVENT#"},
             ConsistentRead=True,
         )
-        return [from_dynamo(item) for item in response["Items"]]
+        # Status items and webhook attempts; publication markers are bookkeeping.
+        return [from_dynamo(item) for item in response["Items"] if item.get("kind") != "published"]
 
     # -- writes --------------------------------------------------------------
 
@@ -191,6 +193,45 @@ class JobStore:
         except InvalidTransition:
             return False
         return True
+
+    # -- notifications ----------------------------------------------------------
+
+    def claim_publication(self, job_id: str, status: JobStatus) -> bool:
+        """True once per job and status: the bus gets each event once, however often Notify retries."""
+        try:
+            self.table.put_item(
+                Item={"pk": job_pk(job_id), "sk": f"{event_sk(status)}#PUBLISHED", "kind": "published"},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except Exception as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def webhook_delivered(self, job_id: str, status: JobStatus) -> bool:
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": job_pk(job_id), ":prefix": f"{event_sk(status)}#WEBHOOK#"},
+            ConsistentRead=True,
+        )
+        return any(item.get("outcome") == "delivered" for item in response["Items"])
+
+    def record_delivery(self, job_id: str, status: JobStatus, event_type: str, delivery: dict[str, Any]) -> None:
+        """A webhook attempt, kept in the job's history after the status it reports."""
+        at = iso(utcnow())
+        self.table.put_item(
+            Item=to_dynamo(
+                {
+                    "pk": job_pk(job_id),
+                    "sk": f"{event_sk(status)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
+                    "kind": "webhook",
+                    "event_type": event_type,
+                    "at": at,
+                    **delivery,
+                }
+            )
+        )
 
     # -- uploads ---------------------------------------------------------------
 

@@ -15,6 +15,8 @@ PREFIX = "ytcaption"
 BUCKET = f"{PREFIX}-media"
 TABLE = f"{PREFIX}-jobs"
 TABLE_GSI_TENANT = "by-tenant"
+# Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL (e.g. upload registrations).
+TABLE_TTL_ATTRIBUTE = "expires_at"
 QUEUE = f"{PREFIX}-transcribe"
 DLQ = f"{PREFIX}-transcribe-dlq"
 STATE_MACHINE = f"{PREFIX}-transcription"
@@ -58,6 +60,8 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("fetch-audio", "fetch_audio", timeout_seconds=900, memory_mb=1024),
     LambdaSpec("record-failure", "record_failure", timeout_seconds=30, memory_mb=256),
     LambdaSpec("notify", "notify", timeout_seconds=60, memory_mb=256),
+    # The public HTTP API (FastAPI via Mangum) behind API Gateway: 29 s is API Gateway's own limit.
+    LambdaSpec("api", "api", timeout_seconds=29, memory_mb=512, in_state_machine=False),
 )
 
 

@@ -42,6 +42,35 @@ class Settings(BaseSettings):
     # Off in production: lets tests and local use fetch from 127.0.0.1 / ::1.
     allow_loopback_urls: bool = False
 
+    # Downloads (yt-dlp). Secrets (cookies, proxy) come from Secrets Manager in AWS
+    # (download_secret_id: JSON {"cookies": "...netscape cookies...", "proxy": "..."}),
+    # or from a file / plain settings locally.
+    download_secret_id: str = ""
+    download_cookies_file: str = ""
+    download_proxy: str = ""
+    download_user_agents: str = ""  # one per line or "|"-separated; rotated per download
+    download_socket_timeout: float = 20.0
+    max_download_bytes: int = 2 * 1024**3
+    # Circuit breaker on blocked downloads, shared by every Lambda through DynamoDB.
+    breaker_threshold: int = 3
+    breaker_window_seconds: int = 600
+    breaker_reset_seconds: int = 300
+
+    # Public API (functions/api). API keys are stored as HMAC-SHA256(pepper, key) when a
+    # pepper is set, else as SHA-256 of the key (a 256-bit random secret either way).
+    api_key_pepper: str = ""
+    # A request identical to a completed job of the same tenant is answered from its result.
+    result_cache: bool = True
+    # Per-tenant limits (an API key's own limits override these).
+    tenant_max_jobs_in_flight: int = 20
+    tenant_max_audio_seconds_per_day: float = 24 * 3600
+    tenant_max_upload_bytes: int = 2 * 1024**3
+    upload_url_ttl_seconds: int = 3600
+
+    # Webhooks: https only outside local mode; each attempt waits this long at most.
+    webhook_require_https: bool = True
+    webhook_timeout_seconds: float = 10.0
+
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use
     # Model a worker loads before taking work: "" means default_model, "none" nothing.

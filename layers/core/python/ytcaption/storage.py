@@ -33,6 +33,10 @@ def upload_id_of_key(key: str) -> str | None:
     return key.split("/")[2] if tenant_of_upload_key(key) else None
 
 
+def audio_key(job_id: str, suffix: str) -> str:
+    return f"{resources.AUDIO_PREFIX}{job_id}/audio{suffix}"
+
+
 def result_key(job_id: str, fmt: str) -> str:
     return f"{resources.RESULTS_PREFIX}{job_id}/transcript.{fmt}"
 
@@ -58,6 +62,10 @@ class MediaStore:
         with path.open("rb") as body:
             response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=metadata or {})
         return str(response["ETag"])
+
+    def upload_large(self, path: Path, key: str) -> None:
+        """Managed multipart upload: large media never has to fit in memory."""
+        self.s3.upload_file(str(path), self.bucket, key)
 
     def put_text(self, key: str, text: str, content_type: str) -> None:
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)

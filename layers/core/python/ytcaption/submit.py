@@ -1,4 +1,4 @@
-"""Client side of a transcription: upload a file so its event starts the job, then follow it."""
+"""Client side of a transcription: upload a file (its event starts the job) or send a URL, then follow it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ytcaption.job import Job, JobOptions, job_id_for_upload
+from ytcaption.job import Job, JobOptions, UrlSource, job_id_for_upload
 from ytcaption.jobstore import JobStore
+from ytcaption.launch import launch_job
 from ytcaption.settings import Settings
 from ytcaption.storage import MediaStore, upload_key
+from ytcaption.urlpolicy import UrlPolicy, check_url
 
 
 def submit_file(path: Path, options: JobOptions, tenant: str, settings: Settings) -> str:
@@ -20,6 +22,15 @@ def submit_file(path: Path, options: JobOptions, tenant: str, settings: Settings
     key = upload_key(tenant, upload_id, path.name)
     etag = MediaStore(settings.bucket).upload_file(path, key)
     return job_id_for_upload(settings.bucket, key, etag)
+
+
+def submit_url(url: str, options: JobOptions, tenant: str, settings: Settings) -> str:
+    """Create a job for a video URL (checked against the URL policy first) and start it."""
+    check_url(url, UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls))
+    job_id = f"job-{uuid.uuid4().hex[:24]}"
+    store = JobStore(settings.table)
+    launch_job(store, settings, job_id=job_id, tenant=tenant, source=UrlSource(url=url), options=options)
+    return job_id
 
 
 def follow(

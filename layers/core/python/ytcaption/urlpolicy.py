@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from ytcaption.errors import ErrorCode, YtcError
@@ -94,3 +98,33 @@ def _is_ip(host: str) -> bool:
 
 def _is_loopback(host: str) -> bool:
     return ipaddress.ip_address(host).is_loopback
+
+
+_guard_lock = threading.Lock()
+
+
+@contextmanager
+def addresses_checked(policy: UrlPolicy) -> Iterator[list[str]]:
+    """Refuse, at name resolution, any address the policy forbids; yields the refused ones.
+
+    Checking where connections are made covers redirects and DNS rebinding,
+    which a check of the first URL alone cannot.
+    """
+    refused: list[str] = []
+    original = socket.getaddrinfo
+
+    def guarded(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        infos = original(host, port, *args, **kwargs)
+        for info in infos:
+            address = str(info[4][0])
+            if not address_allowed(address, policy):
+                refused.append(address)
+                raise OSError(f"address {address} is not allowed")
+        return infos
+
+    with _guard_lock:
+        socket.getaddrinfo = guarded
+        try:
+            yield refused
+        finally:
+            socket.getaddrinfo = original

@@ -62,6 +62,11 @@ class _Heartbeat(threading.Thread):
         self.finished = threading.Event()
         self.lost = threading.Event()  # the work is no longer ours to finish
 
+    def abandon(self, why: str) -> None:
+        if not self.lost.is_set():
+            logger.warning(f"{why}; abandoning the job", extra={"job_id": self.task.job_id})
+        self.lost.set()
+
     def run(self) -> None:
         interval = max(1.0, self.worker.settings.heartbeat_seconds / 3)
         while not self.finished.wait(interval):
@@ -76,16 +81,14 @@ class _Heartbeat(threading.Thread):
             w.sfn.send_task_heartbeat(taskToken=self.task.task_token)
         except Exception as exc:
             if aws.error_code(exc) in _GONE_TOKEN:
-                logger.warning("task token refused; abandoning the job", extra={"job_id": self.task.job_id})
-                self.lost.set()
+                self.abandon("task token refused")
                 return
             raise
         w.sqs.change_message_visibility(
             QueueUrl=w.queue_url, ReceiptHandle=self.receipt, VisibilityTimeout=w.settings.queue_visibility_seconds
         )
         if not w.store.renew_lease(self.task.job_id, w.worker_id, w.settings.heartbeat_seconds):
-            logger.warning("job is no longer ours (cancelled or ended)", extra={"job_id": self.task.job_id})
-            self.lost.set()
+            self.abandon("job is no longer ours (cancelled or ended)")
 
 
 class Worker:
@@ -175,10 +178,13 @@ class Worker:
                 last_decile = decile
                 elapsed = time.monotonic() - started
                 eta = elapsed / fraction * (1 - fraction) if fraction > 0 else None
-                self.store.update(
+                still_ours = self.store.update(
                     task.job_id, JobStatus.TRANSCRIBING, progress=min(99, int(fraction * 100)),
                     eta_seconds=round(eta, 1) if eta is not None else None,
                 )  # fmt: skip
+                if not still_ours:
+                    heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
+                    return False
             return True
 
         media = MediaStore(task.audio.bucket)
@@ -187,6 +193,11 @@ class Worker:
             media.download(task.audio.key, local)
             progress(0.0)
             transcript = transcribe(self.models, local, task.options, progress)
+        # Results only for a job that is still ours: never for one cancelled or timed out meanwhile.
+        if not self.stopping.is_set() and not self.store.renew_lease(
+            task.job_id, self.worker_id, self.settings.heartbeat_seconds
+        ):
+            heartbeat.abandon("job is no longer ours (cancelled or ended)")
         if self.stopping.is_set() or heartbeat.lost.is_set():
             raise Interrupted()
         keys = MediaStore(self.settings.bucket).write_results(task.job_id, render_all(transcript))

@@ -64,12 +64,15 @@ class RuntimeConfig:
     # YTC_* settings for the Lambdas and the workers (heartbeat, limits...).
     settings: dict[str, str] = field(default_factory=dict)
     worker_env: dict[str, str] = field(default_factory=dict)
+    # The public HTTP API (uvicorn serving ytcaption.api.app) on host:api_port; None: not started.
+    api_port: int | None = None
 
 
 class LocalRuntime:
     def __init__(self, config: RuntimeConfig) -> None:
         self.config = config
         self.emulator_pid: int | None = None
+        self.api_pid: int | None = None
         self.worker_pids: list[int] = []
         self._workers: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
@@ -78,6 +81,10 @@ class LocalRuntime:
     @property
     def endpoint(self) -> str:
         return f"http://{self.config.host}:{self.config.port}"
+
+    @property
+    def api_url(self) -> str | None:
+        return f"http://{self.config.host}:{self.config.api_port}" if self.config.api_port else None
 
     @property
     def state_file(self) -> Path:
@@ -89,6 +96,8 @@ class LocalRuntime:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
         if not port_free(self.config.host, self.config.port):
             raise RuntimeError(f"port {self.config.port} is in use; pick another with --port")
+        if self.config.api_port and not port_free(self.config.host, self.config.api_port):
+            raise RuntimeError(f"port {self.config.api_port} is in use; pick another with --api-port")
         emulator = self._spawn(
             [sys.executable, "-m", "ytcaption.local.emulator", "--host", self.config.host,
              "--port", str(self.config.port), "--cache-dir", str(self.config.state_dir / "lambda-code")],
@@ -100,6 +109,8 @@ class LocalRuntime:
         from ytcaption.local.bootstrap import bootstrap
 
         made = bootstrap(self.config.settings)
+        if self.config.api_port:
+            self.start_api()
         for _ in range(self.config.workers):
             self.start_worker()
         self._save()
@@ -115,6 +126,23 @@ class LocalRuntime:
         get_settings.cache_clear()
         aws.client.cache_clear()
         aws.resource.cache_clear()
+
+    def start_api(self) -> None:
+        """uvicorn serving the same FastAPI app as the `api` Lambda."""
+        port = self.config.api_port
+        api = self._spawn(
+            [sys.executable, "-m", "uvicorn", "ytcaption.api.app:create_app", "--factory",
+             "--host", self.config.host, "--port", str(port), "--log-level", "warning"],
+            "api.log", self.config.settings,
+        )  # fmt: skip
+        self.api_pid = api.pid
+        deadline = time.monotonic() + 60
+        while port_free(self.config.host, int(port or 0)):
+            if api.poll() is not None or time.monotonic() > deadline:
+                log = (self.config.state_dir / "api.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the API did not start on port {port}:\n{log}")
+            time.sleep(0.1)
+        self._save()
 
     def start_worker(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         env = {**self.config.settings, **self.config.worker_env, **(extra_env or {})}
@@ -142,6 +170,9 @@ class LocalRuntime:
     def down(self) -> None:
         for pid in list(self.worker_pids):
             _terminate(pid, grace=30)
+        if self.api_pid:
+            _terminate(self.api_pid, grace=10)
+            self.api_pid = None
         if self.emulator_pid:
             _terminate(self.emulator_pid, grace=10, group=True)
         for worker in self._workers:
@@ -161,6 +192,7 @@ class LocalRuntime:
             "endpoint": self.endpoint,
             "emulator": {"pid": self.emulator_pid, "running": bool(self.emulator_pid and _alive(self.emulator_pid))},
             "workers": [{"pid": pid, "running": _alive(pid)} for pid in self.worker_pids],
+            "api": {"url": self.api_url, "pid": self.api_pid, "running": bool(self.api_pid and _alive(self.api_pid))},
             "state_dir": str(self.config.state_dir),
         }
 
@@ -175,6 +207,8 @@ class LocalRuntime:
             RuntimeConfig(port=state["port"], host=state["host"], state_dir=state_dir, settings=state["settings"])
         )
         runtime.emulator_pid = state["emulator_pid"]
+        runtime.config.api_port = state.get("api_port")
+        runtime.api_pid = state.get("api_pid")
         runtime.worker_pids = [pid for pid in state["worker_pids"] if _alive(pid)]
         if not _alive(runtime.emulator_pid or -1):
             return None
@@ -209,6 +243,8 @@ class LocalRuntime:
             "port": self.config.port,
             "host": self.config.host,
             "emulator_pid": self.emulator_pid,
+            "api_port": self.config.api_port,
+            "api_pid": self.api_pid,
             "worker_pids": self.worker_pids,
             "settings": self.config.settings,
         }

@@ -1,0 +1,1 @@
+"""The YTCaption CDK app: everything the local runtime emulates, deployed to AWS."""

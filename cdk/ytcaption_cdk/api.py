@@ -1,0 +1,112 @@
+"""API Gateway (REST) in front of the `api` Lambda: proxy, API keys, usage plan, access logs."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ytcaption import resources
+from ytcaption_cdk.config import Config
+from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.pipeline import retention
+
+STAGE = "v1"
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: Config, function: lambda_.IFunction) -> None:
+        super().__init__(scope, id)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=retention(config.logRetentionDays),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"{resources.PREFIX}-api",
+            description="YTCaption: transcription jobs",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            api_key_source_type=apigw.ApiKeySourceType.HEADER,
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+        )
+        # Every request needs an API key (identifies the client and its plan) and the header is
+        # checked by API Gateway before the Lambda runs.
+        validator = self.rest_api.add_request_validator(
+            "RequireKeyHeader", validate_request_parameters=True, validate_request_body=True
+        )
+        options = apigw.MethodOptions(
+            api_key_required=True,
+            request_validator=validator,
+            request_parameters={"method.request.header.x-api-key": True},
+        )
+        integration = apigw.LambdaIntegration(function, proxy=True)
+        self.rest_api.root.add_method("ANY", integration, **_kwargs(options))
+        # ANY on {proxy+} added by hand: default_method_options loses the request validator.
+        proxy = self.rest_api.root.add_proxy(any_method=False)
+        proxy.add_method("ANY", integration, **_kwargs(options))
+
+        self.usage_plan = self.rest_api.add_usage_plan(
+            "DefaultPlan",
+            name=f"{resources.PREFIX}-default",
+            throttle=apigw.ThrottleSettings(rate_limit=config.apiRateLimit, burst_limit=config.apiBurstLimit),
+            quota=apigw.QuotaSettings(limit=config.apiQuotaPerDay, period=apigw.Period.DAY),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
+        )
+        self.api_key = self.rest_api.add_api_key("DefaultKey", api_key_name=f"{resources.PREFIX}-default")
+        self.usage_plan.add_api_key(self.api_key)
+
+        acknowledge(
+            self.rest_api,
+            id="AwsSolutions-APIG3",
+            reason="Per-client throttling and quotas come from usage plans; add a WAF web ACL for IP-level "
+            "rules where needed (it has a standing monthly cost).",
+        )
+        acknowledge(
+            self.rest_api,
+            id="AwsSolutions-APIG4",
+            reason="Clients authenticate with API keys tied to usage plans; the key identifies the tenant.",
+        )
+        acknowledge(
+            self.rest_api,
+            id="AwsSolutions-COG4",
+            reason="No Cognito user pool: machine clients use API keys with usage plans.",
+        )
+        acknowledge(
+            self.rest_api,
+            id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            reason="The account-level role API Gateway uses to write its logs; AWS's managed policy is the "
+            "documented one.",
+        )
+
+
+def _kwargs(options: apigw.MethodOptions) -> dict[str, object]:
+    return {
+        "api_key_required": options.api_key_required,
+        "request_validator": options.request_validator,
+        "request_parameters": options.request_parameters,
+    }

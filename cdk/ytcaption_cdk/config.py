@@ -1,0 +1,112 @@
+"""Deployment settings, read from CDK context (cdk.json, or `-c key=value`).
+
+Every key has a default here; cdk.json repeats the defaults so they are visible
+and editable in one place (a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from constructs import Node
+
+# The Whisper model baked into the worker image when `whisperModel` is empty.
+DEFAULT_MODEL = {"gpu": "large-v3-turbo", "fargate": "base"}
+
+
+@dataclass(frozen=True)
+class Config:
+    # Workers: "gpu" (ECS on EC2 GPU instances) or "fargate" (CPU, small models).
+    workerCompute: str = "gpu"
+    # false: no worker service (e.g. LocalStack without ECS; run `ytcaption worker` yourself).
+    deployWorkers: bool = True
+    # Model baked into the worker image; "" picks large-v3-turbo (gpu) or base (fargate).
+    whisperModel: str = ""
+    # A prebuilt worker image (ECR URI); "" builds containers/whisper at deploy time.
+    workerImage: str = ""
+    # GPU instance types, tried in order (Spot capacity-optimized across all of them).
+    gpuInstanceTypes: tuple[str, ...] = ("g6.xlarge", "g5.xlarge", "g4dn.xlarge")
+    # Spot first: tasks are placed spotWeight:onDemandWeight between Spot and on-demand capacity.
+    # onDemandWeight 0 = Spot only; gpuSpot false = on-demand only.
+    gpuSpot: bool = True
+    spotWeight: int = 3
+    onDemandWeight: int = 1
+    # Fargate (CPU) task size.
+    fargateCpu: int = 2048
+    fargateMemoryMiB: int = 4096
+    # Scaling: 0..maxWorkers tasks, one per `messagesPerWorker` queued or in-flight messages.
+    maxWorkers: int = 4
+    messagesPerWorker: int = 2
+    # Minutes with an empty queue before the last worker goes.
+    scaleToZeroAfterMinutes: int = 15
+    # Storage lifecycle (days). resultsExpireDays 0 keeps results forever.
+    uploadsExpireDays: int = 7
+    audioExpireDays: int = 7
+    resultsExpireDays: int = 365
+    noncurrentVersionsExpireDays: int = 30
+    # Longest audio accepted (minutes).
+    maxMediaMinutes: int = 240
+    # API Gateway usage plan: per-key throttling and quota.
+    apiRateLimit: int = 10
+    apiBurstLimit: int = 20
+    apiQuotaPerDay: int = 1000
+    # NAT gateways: 0 puts workers in public subnets (nothing runs while idle, nothing is paid);
+    # 1+ puts them in private subnets behind NAT.
+    natGateways: int = 0
+    maxAzs: int = 2
+    logRetentionDays: int = 30
+    # Alarms: SNS topic subscription (empty: none) and thresholds.
+    alarmEmail: str = ""
+    failedExecutionsThreshold: int = 5
+    queueAgeAlarmMinutes: int = 30
+    # Synthesize with empty placeholder layers when layers/build is missing (tests, quick looks;
+    # never deploy such a template: `make layers` builds the real ones).
+    placeholderLayers: bool = False
+
+    @classmethod
+    def from_context(cls, node: Node) -> Config:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = node.try_get_context(f.name)
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.name, raw, getattr(cls, f.name))
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        if self.workerCompute not in DEFAULT_MODEL:
+            raise ValueError(f"workerCompute must be one of {sorted(DEFAULT_MODEL)}, not {self.workerCompute!r}")
+        if self.maxWorkers < 1 or self.messagesPerWorker < 1:
+            raise ValueError("maxWorkers and messagesPerWorker must be at least 1")
+        if not self.gpuInstanceTypes:
+            raise ValueError("gpuInstanceTypes must name at least one instance type")
+        if self.gpuSpot and self.spotWeight < 1:
+            raise ValueError("spotWeight must be at least 1 when gpuSpot is on")
+
+    @property
+    def model(self) -> str:
+        return self.whisperModel or DEFAULT_MODEL[self.workerCompute]
+
+    def as_context(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    """Context from `-c key=value` arrives as a string; from cdk.json as JSON."""
+    if isinstance(default, bool):
+        if isinstance(raw, str):
+            if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(f"context {name}: expected true/false, got {raw!r}")
+            return raw.lower() in {"true", "1", "yes"}
+        return bool(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        if isinstance(raw, str):
+            raw = json.loads(raw) if raw.startswith("[") else [s.strip() for s in raw.split(",") if s.strip()]
+        return tuple(str(item) for item in raw)
+    return str(raw)

@@ -1,0 +1,356 @@
+"""The queue, the layers, the Lambdas (one least-privilege role each) and the state machine."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from ytcaption import resources
+from ytcaption.resources import LambdaSpec
+from ytcaption_cdk.config import Config
+from ytcaption_cdk.nag import acknowledge
+
+LAYER_BUILD = resources.REPO_ROOT / "layers" / "build"
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+DLQ_RETENTION = Duration.days(14)
+
+
+def pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+
+
+def layer_dirs(config: Config) -> tuple[Path, Path]:
+    """The built layers (scripts/build_layers.py), or empty stand-ins when asked for and missing."""
+    core, deps = LAYER_BUILD / "core", LAYER_BUILD / "deps"
+    if (core / "python").is_dir() and (deps / "python").is_dir():
+        return core, deps
+    if not config.placeholderLayers:
+        raise FileNotFoundError(
+            f"{LAYER_BUILD} has no built layers: run `make layers` (scripts/build_layers.py), "
+            "or synthesize with `-c placeholderLayers=true` for a template that is never deployed."
+        )
+    placeholder = Path(tempfile.gettempdir()) / "ytcaption-placeholder-layers"
+    for name in ("core", "deps"):
+        folder = placeholder / name / "python"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "PLACEHOLDER.txt").write_text("placeholder layer: run `make layers` before deploying\n")
+    return placeholder / "core", placeholder / "deps"
+
+
+class Pipeline(Construct):
+    def __init__(
+        self, scope: Construct, id: str, *, config: Config, bucket: s3.IBucket, table: dynamodb.ITable
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.bucket = bucket
+        self.table = table
+        stack = Stack.of(self)
+
+        self.dlq = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            queue_name=resources.DLQ,
+            retention_period=DLQ_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "TranscribeQueue",
+            queue_name=resources.QUEUE,
+            visibility_timeout=Duration.seconds(resources.QUEUE_VISIBILITY_SECONDS),
+            retention_period=Duration.seconds(resources.QUEUE_RETENTION_SECONDS),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=resources.QUEUE_MAX_RECEIVES),
+        )
+
+        core_dir, deps_dir = layer_dirs(config)
+        self.core_layer = lambda_.LayerVersion(
+            self,
+            "CoreLayer",
+            code=lambda_.Code.from_asset(str(core_dir)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="ytcaption core package",
+        )
+        self.deps_layer = lambda_.LayerVersion(
+            self,
+            "DependencyLayer",
+            code=lambda_.Code.from_asset(str(deps_dir)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="ytcaption dependencies (pip, manylinux2014_aarch64, cp312)",
+        )
+
+        # The state machine's ARN is known before it exists (its name is fixed), so the
+        # Lambdas that start executions do not depend on it (no cycle).
+        self.state_machine_arn = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=resources.STATE_MACHINE,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.execution_arns = stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{resources.STATE_MACHINE}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+        self.functions: dict[str, lambda_.Function] = {}
+        for spec in resources.LAMBDAS:
+            self.functions[spec.name] = self._function(spec)
+
+        self.state_machine = self._state_machine()
+
+    # -- Lambdas ----------------------------------------------------------------
+
+    def environment(self, spec: LambdaSpec) -> dict[str, str]:
+        return {
+            **resources.lambda_environment(),
+            **spec.environment,
+            "YTC_BUCKET": self.bucket.bucket_name,
+            "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+
+    def _function(self, spec: LambdaSpec) -> lambda_.Function:
+        name = pascal(spec.name)
+        log_group = logs.LogGroup(
+            self,
+            f"{name}Logs",
+            log_group_name=f"/aws/lambda/{spec.function_name}",
+            retention=retention(self.config.logRetentionDays),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{spec.function_name}: only what this function does",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{log_group.log_group_arn}"],
+            )
+        )
+        function = lambda_.Function(
+            self,
+            f"{name}Function",
+            function_name=spec.function_name,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=spec.handler,
+            code=lambda_.Code.from_asset(str(spec.code_dir), exclude=["__pycache__", "*.pyc"]),
+            layers=[self.core_layer, self.deps_layer],
+            timeout=Duration.seconds(spec.timeout_seconds),
+            memory_size=spec.memory_mb,
+            role=role,
+            environment=self.environment(spec),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+        )
+        # Lambda's log stream names are generated: the statement must name the group's streams.
+        acknowledge(
+            role,
+            id=f"AwsSolutions-IAM5[Resource::<{_logical_ref(log_group)}.Arn>:*]",
+            reason="Lambda writes to log streams it names itself, all inside this function's own log group.",
+        )
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.",
+        )
+        acknowledge(
+            function,
+            id="AwsSolutions-L1",
+            reason="python3.12 on purpose: the same runtime as the local emulator and the ABI the "
+            "dependency layer is built for (scripts/build_layers.py); they move together.",
+        )
+        grant = PERMISSIONS.get(spec.name, _grant_read_jobs)
+        grant(self, spec, role)
+        return function
+
+    # -- state machine ------------------------------------------------------------
+
+    def substitutions(self) -> dict[str, str]:
+        """Every ${Placeholder} of the ASL file, named by ytcaption.resources.asl_placeholders."""
+        values = resources.asl_placeholders(
+            region=Aws.REGION, account=Aws.ACCOUNT_ID, queue_url=self.queue.queue_url, table=self.table.table_name
+        )
+        by_arn_suffix = {f":function:{spec.function_name}": spec.name for spec in resources.LAMBDAS}
+        for key, value in values.items():
+            for suffix, name in by_arn_suffix.items():
+                if isinstance(value, str) and value.endswith(suffix):
+                    values[key] = self.functions[name].function_arn
+        return values
+
+    def _state_machine(self) -> sfn.StateMachine:
+        log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            log_group_name=f"/aws/vendedlogs/states/{resources.STATE_MACHINE}",
+            retention=retention(self.config.logRetentionDays),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=resources.STATE_MACHINE,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_string(resources.ASL_PATH.read_text()),
+            definition_substitutions=self.substitutions(),
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+        )
+        steps = [self.functions[spec.name] for spec in resources.LAMBDAS if spec.in_state_machine]
+        machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in steps])
+        )
+        machine.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.queue.queue_arn]))
+        machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem", "dynamodb:PutItem"], resources=[self.table.table_arn])
+        )
+        acknowledge(
+            machine,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="Step Functions log delivery (logs:*LogDelivery*) and X-Ray actions have no "
+            "resource-level permissions; CDK adds them for logging and tracing.",
+        )
+        return machine
+
+
+def _logical_ref(construct: Construct) -> str:
+    return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
+
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    """The shortest retention CloudWatch offers that keeps logs at least `days` days."""
+    return next((value for limit, value in _RETENTION.items() if limit >= days), logs.RetentionDays.TEN_YEARS)
+
+
+# -- what each function may do ---------------------------------------------------
+
+
+def _objects(bucket: s3.IBucket, prefix: str) -> str:
+    return bucket.arn_for_objects(f"{prefix}*")
+
+
+def _grant_read_jobs(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[p.table.table_arn]))
+
+
+def _grant_job_writes(p: Pipeline, role: iam.Role) -> None:
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources=[p.table.table_arn]
+        )
+    )
+
+
+def _grant_intake(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    _grant_job_writes(p, role)
+    role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+
+
+def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    _grant_job_writes(p, role)
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["s3:GetObject"],
+            resources=[_objects(p.bucket, resources.UPLOADS_PREFIX), _objects(p.bucket, resources.AUDIO_PREFIX)],
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[_objects(p.bucket, resources.AUDIO_PREFIX)])
+    )
+    # Without ListBucket a missing object answers 403, not 404 (SOURCE_NOT_FOUND).
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
+    _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.AUDIO_PREFIX])
+
+
+def _grant_record_failure(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    _grant_job_writes(p, role)
+
+
+def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    _grant_read_jobs(p, spec, role)
+    bus = Stack.of(p).format_arn(service="events", resource="event-bus", resource_name="default")
+    role.add_to_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus]))
+
+
+def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            resources=[p.table.table_arn, f"{p.table.table_arn}/index/{resources.TABLE_GSI_TENANT}"],
+        )
+    )
+    # Presigned upload URLs are signed with this role: it may only put under uploads/.
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[_objects(p.bucket, resources.UPLOADS_PREFIX)])
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[_objects(p.bucket, resources.RESULTS_PREFIX)])
+    )
+    role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["states:StopExecution", "states:DescribeExecution"], resources=[p.execution_arns])
+    )
+    _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX])
+    acknowledge(
+        role,
+        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{resources.STATE_MACHINE}:*]",
+        reason="Executions are named after jobs: the API stops and describes any execution of this one state machine.",
+    )
+
+
+def _ack_prefixes(p: Pipeline, role: iam.Role, prefixes: list[str]) -> None:
+    for prefix in prefixes:
+        acknowledge(
+            role,
+            id=f"AwsSolutions-IAM5[Resource::<{_logical_ref(p.bucket)}.Arn>/{prefix}*]",
+            reason=f"Objects are keyed by job/upload id: access is limited to the {prefix} prefix.",
+        )
+
+
+# Every function in resources.LAMBDAS gets its permissions from here; a function
+# with no entry may only read jobs (a test asserts each known one has an entry).
+PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
+    "intake": _grant_intake,
+    "fetch-audio": _grant_fetch_audio,
+    "record-failure": _grant_record_failure,
+    "notify": _grant_notify,
+    "api": _grant_api,
+}

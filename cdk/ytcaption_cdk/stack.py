@@ -1,0 +1,89 @@
+"""The one stack: storage, pipeline, workers, API (when the `api` Lambda exists), observability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from constructs import Construct
+
+from ytcaption import resources
+from ytcaption_cdk.api import Api
+from ytcaption_cdk.config import Config
+from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.observability import Observability
+from ytcaption_cdk.pipeline import Pipeline
+from ytcaption_cdk.storage import Storage
+from ytcaption_cdk.workers import Workers
+
+
+class YtcaptionStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: Config, **kwargs: Any) -> None:
+        super().__init__(scope, id, description="YTCaption: Whisper transcription pipeline", **kwargs)
+        self.config = config
+        self.storage = Storage(self, "Storage", config=config)
+        self.pipeline = Pipeline(self, "Pipeline", config=config, bucket=self.storage.bucket, table=self.storage.table)
+
+        # Uploads start jobs, exactly as in the local runtime: S3 -> intake Lambda directly.
+        self.storage.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(self.pipeline.functions["intake"]),
+            s3.NotificationKeyFilter(prefix=resources.UPLOADS_PREFIX),
+        )
+
+        self.workers = None
+        if config.deployWorkers:
+            self.workers = Workers(
+                self,
+                "Workers",
+                config=config,
+                bucket=self.storage.bucket,
+                table=self.storage.table,
+                queue=self.pipeline.queue,
+                state_machine=self.pipeline.state_machine,
+            )
+
+        api_function = self.pipeline.functions.get("api")
+        self.api = Api(self, "Api", config=config, function=api_function) if api_function is not None else None
+
+        self.observability = Observability(
+            self,
+            "Observability",
+            config=config,
+            queue=self.pipeline.queue,
+            dlq=self.pipeline.dlq,
+            state_machine=self.pipeline.state_machine,
+            functions=self.pipeline.functions,
+            workers=self.workers,
+            api=self.api,
+        )
+        self._outputs()
+        self._acknowledge_cdk_internals()
+
+    def _outputs(self) -> None:
+        CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
+        CfnOutput(self, "TableName", value=self.storage.table.table_name)
+        CfnOutput(self, "QueueUrl", value=self.pipeline.queue.queue_url)
+        CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
+        CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
+        if self.api is not None:
+            CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+            CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id)
+
+    def _acknowledge_cdk_internals(self) -> None:
+        """Findings on resources CDK creates itself (bucket-notification and log-retention helpers)."""
+        handler = self.node.try_find_child("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")
+        if handler is not None:
+            role = handler.node.find_child("Role")
+            acknowledge(
+                role,
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                reason="CDK's own bucket-notification helper (runs once per deploy) uses the basic execution role.",
+            )
+            acknowledge(
+                role,
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="CDK's bucket-notification helper needs s3:PutBucketNotification; CDK scopes it itself.",
+            )

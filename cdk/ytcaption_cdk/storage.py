@@ -1,0 +1,90 @@
+"""The media bucket and the jobs table, from ytcaption.resources."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from ytcaption import resources
+from ytcaption_cdk.config import Config
+from ytcaption_cdk.nag import acknowledge
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: Config) -> None:
+        super().__init__(scope, id)
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(90))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.access_logs,
+            id="AwsSolutions-S1",
+            reason="This is the access-log bucket itself; logging it to itself would loop.",
+        )
+
+        rules = [
+            s3.LifecycleRule(
+                id="expire-uploads", prefix=resources.UPLOADS_PREFIX, expiration=Duration.days(config.uploadsExpireDays)
+            ),
+            s3.LifecycleRule(
+                id="expire-audio", prefix=resources.AUDIO_PREFIX, expiration=Duration.days(config.audioExpireDays)
+            ),
+            s3.LifecycleRule(
+                id="expire-old-versions",
+                noncurrent_version_expiration=Duration.days(config.noncurrentVersionsExpireDays),
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+                expired_object_delete_marker=True,
+            ),
+        ]
+        if config.resultsExpireDays > 0:
+            rules.append(
+                s3.LifecycleRule(
+                    id="expire-results",
+                    prefix=resources.RESULTS_PREFIX,
+                    expiration=Duration.days(config.resultsExpireDays),
+                )
+            )
+        # S3 bucket names are global: the deployed name carries the account and region.
+        self.bucket = s3.Bucket(
+            self,
+            "Media",
+            bucket_name=f"{resources.BUCKET}-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            lifecycle_rules=rules,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="media/",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        self.table = dynamodb.Table(
+            self,
+            "Jobs",
+            table_name=resources.TABLE,
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=resources.TABLE_TTL_ATTRIBUTE,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.table.add_global_secondary_index(
+            index_name=resources.TABLE_GSI_TENANT,
+            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )

@@ -1,0 +1,492 @@
+"""Whisper workers (containers/whisper): an ECS service scaled on the queue, down to zero.
+
+GPU (default): EC2 GPU instances through two capacity providers, Spot (several
+instance types, price-capacity-optimized) and on-demand, tasks placed
+spotWeight:onDemandWeight between them. ECS does not move a task to on-demand
+when Spot has no capacity, so the on-demand share is what keeps work flowing
+through a Spot shortage; `gpuSpot=false` runs on on-demand only.
+
+CPU (`workerCompute=fargate`): Fargate Spot first, then Fargate, for small models.
+
+Scaling: out on messages waiting (one more worker per `messagesPerWorker`,
+up to `maxWorkers`); in only to zero, once nothing has been waiting or in
+flight for `scaleToZeroAfterMinutes`, so a busy worker is never stopped to
+shrink the fleet. Stopping sends SIGTERM: the worker hands its unfinished
+message back to the queue within the stop timeout.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Aws, Duration, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from ytcaption import resources
+from ytcaption_cdk.config import Config
+from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.pipeline import retention
+
+# ECS's longest stop timeout; the worker needs seconds to hand its message back.
+STOP_TIMEOUT = Duration.seconds(120)
+METRICS_NAMESPACE = "YTCaption"
+# Only what the image build reads (Dockerfile: pyproject.toml, README.md, the core package).
+IMAGE_CONTEXT_EXCLUDE = [
+    "*",
+    "!pyproject.toml",
+    "!README.md",
+    "!layers",
+    "layers/*",
+    "!layers/core",
+    "!containers",
+    "**/__pycache__",
+]
+_ECR_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)(?::(?P<tag>.+))?$"
+)
+
+
+class Workers(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        bucket: s3.IBucket,
+        table: dynamodb.ITable,
+        queue: sqs.IQueue,
+        state_machine: sfn.IStateMachine,
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        gpu = config.workerCompute == "gpu"
+
+        flow_logs = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=retention(config.logRetentionDays),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        subnets = [ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=20)]
+        if config.natGateways:
+            subnets.append(
+                ec2.SubnetConfiguration(name="workers", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20)
+            )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=config.maxAzs,
+            nat_gateways=config.natGateways,
+            subnet_configuration=subnets,
+            # S3 and DynamoDB traffic stays inside AWS, free of NAT charges.
+            gateway_endpoints={
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
+                "DynamoDB": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
+            },
+            flow_logs={
+                "Rejected": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
+                    traffic_type=ec2.FlowLogTrafficType.REJECT,
+                )
+            },
+        )
+        self.subnets = ec2.SubnetSelection(
+            subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS if config.natGateways else ec2.SubnetType.PUBLIC
+        )
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=self.vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+            enable_fargate_capacity_providers=not gpu,
+        )
+        self.security_group = ec2.SecurityGroup(
+            self, "WorkerSecurityGroup", vpc=self.vpc, description="Whisper workers: outbound only, no inbound"
+        )
+
+        self.log_group = logs.LogGroup(
+            self,
+            "WorkerLogs",
+            log_group_name=f"/ytcaption/{resources.PREFIX}-worker",
+            retention=retention(config.logRetentionDays),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self._metric_filters()
+
+        if gpu:
+            task_definition = ecs.Ec2TaskDefinition(self, "GpuTask", network_mode=ecs.NetworkMode.BRIDGE)
+        else:
+            task_definition = ecs.FargateTaskDefinition(
+                self,
+                "CpuTask",
+                cpu=config.fargateCpu,
+                memory_limit_mib=config.fargateMemoryMiB,
+                runtime_platform=ecs.RuntimePlatform(
+                    cpu_architecture=ecs.CpuArchitecture.X86_64,
+                    operating_system_family=ecs.OperatingSystemFamily.LINUX,
+                ),
+            )
+        self.task_definition = task_definition
+        self.container = task_definition.add_container(
+            "whisper",
+            image=self._image(),
+            environment=self.environment(bucket, table, queue, state_machine),
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="worker", log_group=self.log_group),
+            stop_timeout=STOP_TIMEOUT,
+            gpu_count=1 if gpu else None,
+            memory_reservation_mib=12 * 1024 if gpu else None,
+            essential=True,
+        )
+        self._grant(task_definition.task_role, bucket, table, queue, state_machine)
+
+        self.service = self._gpu_service() if gpu else self._fargate_service()
+        self._scaling(queue)
+        if task_definition.execution_role is not None:
+            acknowledge(
+                task_definition.execution_role,
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="ecr:GetAuthorizationToken has no resource-level permissions (image pulls are scoped "
+                "to the repository).",
+            )
+        acknowledge(
+            task_definition,
+            id="AwsSolutions-ECS2",
+            reason="Only resource names and tuning (no secrets) are passed as environment variables.",
+        )
+
+    # -- image and environment ----------------------------------------------------
+
+    def _image(self) -> ecs.ContainerImage:
+        uri = self.config.workerImage
+        if uri:
+            match = _ECR_URI.match(uri)
+            if match:
+                repository = ecr.Repository.from_repository_attributes(
+                    self,
+                    "WorkerRepository",
+                    repository_name=match["repo"],
+                    repository_arn=f"arn:{Aws.PARTITION}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}",
+                )
+                return ecs.ContainerImage.from_ecr_repository(repository, match["tag"] or "latest")
+            return ecs.ContainerImage.from_registry(uri)
+        build_args = {"WHISPER_MODEL": self.config.model}
+        if self.config.workerCompute == "fargate":
+            build_args["CUDA_IMAGE"] = "ubuntu:24.04"  # no GPU: a plain base, same Dockerfile
+        return ecs.ContainerImage.from_asset(
+            str(resources.REPO_ROOT),
+            file="containers/whisper/Dockerfile",
+            build_args=build_args,
+            platform=ecr_assets.Platform.LINUX_AMD64,
+            exclude=IMAGE_CONTEXT_EXCLUDE,
+            ignore_mode=IgnoreMode.DOCKER,
+        )
+
+    def environment(
+        self, bucket: s3.IBucket, table: dynamodb.ITable, queue: sqs.IQueue, state_machine: sfn.IStateMachine
+    ) -> dict[str, str]:
+        return {
+            "YTC_REGION": Aws.REGION,
+            "YTC_BUCKET": bucket.bucket_name,
+            "YTC_TABLE": table.table_name,
+            "YTC_QUEUE_NAME": queue.queue_name,
+            "YTC_STATE_MACHINE": state_machine.state_machine_name,
+            "YTC_DEFAULT_MODEL": self.config.model,
+            "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
+            "YTC_QUEUE_VISIBILITY_SECONDS": str(resources.QUEUE_VISIBILITY_SECONDS),
+            "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
+            "POWERTOOLS_SERVICE_NAME": f"{resources.PREFIX}-worker",
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "HF_HUB_OFFLINE": "1",
+        }
+
+    def _grant(
+        self,
+        role: iam.IRole,
+        bucket: s3.IBucket,
+        table: dynamodb.ITable,
+        queue: sqs.IQueue,
+        state_machine: sfn.IStateMachine,
+    ) -> None:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueUrl",
+                    "sqs:GetQueueAttributes",
+                ],
+                resources=[queue.queue_arn],
+            )
+        )
+        state_machine.grant_task_response(role)
+        # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
+        # and writes results/.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[
+                    bucket.arn_for_objects(f"{resources.AUDIO_PREFIX}*"),
+                    bucket.arn_for_objects(f"{resources.UPLOADS_PREFIX}*"),
+                ],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*")]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], resources=[table.table_arn]
+            )
+        )
+        bucket_ref = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+        for prefix in (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX):
+            acknowledge(
+                role,
+                id=f"AwsSolutions-IAM5[Resource::<{bucket_ref}.Arn>/{prefix}*]",
+                reason=f"Objects are keyed by job id: the worker's access is limited to the {prefix} prefix.",
+            )
+
+    def _metric_filters(self) -> None:
+        """The worker logs each job's metrics (JSON): turn them into CloudWatch metrics."""
+        pattern = logs.FilterPattern.string_value("$.message", "=", "job transcribed")
+        for name, field, unit in (
+            ("RealTimeFactor", "$.metrics.real_time_factor", cloudwatch.Unit.NONE),
+            ("AudioSecondsTranscribed", "$.metrics.audio_seconds", cloudwatch.Unit.SECONDS),
+            ("ModelLoadSeconds", "$.metrics.model_load_seconds", cloudwatch.Unit.SECONDS),
+        ):
+            logs.MetricFilter(
+                self,
+                f"{name}Filter",
+                log_group=self.log_group,
+                filter_pattern=pattern,
+                metric_namespace=METRICS_NAMESPACE,
+                metric_name=name,
+                metric_value=field,
+                unit=unit,
+            )
+
+    # -- services -------------------------------------------------------------------
+
+    def _gpu_service(self) -> ecs.Ec2Service:
+        config = self.config
+        instance_role = iam.Role(
+            self,
+            "GpuInstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="GPU container instances: join the cluster, nothing else",
+        )
+        launch_template = ec2.LaunchTemplate(
+            self,
+            "GpuLaunchTemplate",
+            machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
+            user_data=ec2.UserData.for_linux(),
+            role=instance_role,
+            security_group=self.security_group,
+            require_imdsv2=True,
+            associate_public_ip_address=None if config.natGateways else True,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        100, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True
+                    ),
+                )
+            ],
+        )
+        overrides = [
+            autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(t)) for t in config.gpuInstanceTypes
+        ]
+
+        def group(id: str, spot: bool) -> autoscaling.AutoScalingGroup:
+            asg = autoscaling.AutoScalingGroup(
+                self,
+                id,
+                vpc=self.vpc,
+                vpc_subnets=self.subnets,
+                min_capacity=0,
+                max_capacity=config.maxWorkers,
+                mixed_instances_policy=autoscaling.MixedInstancesPolicy(
+                    launch_template=launch_template,
+                    launch_template_overrides=overrides,
+                    instances_distribution=autoscaling.InstancesDistribution(
+                        on_demand_base_capacity=0,
+                        on_demand_percentage_above_base_capacity=0 if spot else 100,
+                        spot_allocation_strategy=autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED
+                        if spot
+                        else None,
+                        on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                    ),
+                ),
+            )
+            acknowledge(
+                asg,
+                id="AwsSolutions-EC26",
+                reason="The launch template encrypts the root volume (the only EBS volume); cdk-nag cannot "
+                "follow the mixed-instances policy's reference to it.",
+            )
+            acknowledge(
+                asg,
+                id="AwsSolutions-AS3",
+                reason="Scaling is driven by ECS managed scaling; the dashboard and alarms cover the service.",
+            )
+            return asg
+
+        strategies = []
+        if config.gpuSpot:
+            spot = ecs.AsgCapacityProvider(
+                self, "GpuSpotCapacity", auto_scaling_group=group("GpuSpotGroup", True), spot_instance_draining=True
+            )
+            self.cluster.add_asg_capacity_provider(spot)
+            strategies.append(
+                ecs.CapacityProviderStrategy(capacity_provider=spot.capacity_provider_name, weight=config.spotWeight)
+            )
+        if not config.gpuSpot or config.onDemandWeight > 0:
+            on_demand = ecs.AsgCapacityProvider(
+                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False)
+            )
+            self.cluster.add_asg_capacity_provider(on_demand)
+            strategies.append(
+                ecs.CapacityProviderStrategy(
+                    capacity_provider=on_demand.capacity_provider_name, weight=max(config.onDemandWeight, 1)
+                )
+            )
+        acknowledge(
+            instance_role,
+            id="AwsSolutions-IAM5[Action::ecs:Submit*]",
+            reason="CDK's ECS agent policy: the agent reports container and task state (ecs:Submit*).",
+        )
+        acknowledge(
+            instance_role,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="The ECS agent's own actions (ecs:DiscoverPollEndpoint, ecs:Submit*, ecr:GetAuthorizationToken, "
+            "logs) have no resource-level permissions; CDK scopes what it can to this cluster.",
+        )
+        return ecs.Ec2Service(
+            self,
+            "GpuService",
+            cluster=self.cluster,
+            task_definition=self.task_definition,  # type: ignore[arg-type]
+            desired_count=0,
+            min_healthy_percent=0,
+            max_healthy_percent=100,
+            capacity_provider_strategies=strategies,
+            placement_strategies=[ecs.PlacementStrategy.packed_by_memory()],
+            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+        )
+
+    def _fargate_service(self) -> ecs.FargateService:
+        config = self.config
+        strategies = [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=max(config.onDemandWeight, 1))]
+        if config.gpuSpot:
+            strategies.insert(
+                0, ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=config.spotWeight)
+            )
+        return ecs.FargateService(
+            self,
+            "CpuService",
+            cluster=self.cluster,
+            task_definition=self.task_definition,  # type: ignore[arg-type]
+            desired_count=0,
+            min_healthy_percent=0,
+            max_healthy_percent=100,
+            capacity_provider_strategies=strategies,
+            vpc_subnets=self.subnets,
+            security_groups=[self.security_group],
+            assign_public_ip=not config.natGateways,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+        )
+
+    # -- scaling ---------------------------------------------------------------------
+
+    def _scaling(self, queue: sqs.IQueue) -> None:
+        config = self.config
+        target = appscaling.ScalableTarget(
+            self,
+            "WorkerScaling",
+            service_namespace=appscaling.ServiceNamespace.ECS,
+            resource_id=f"service/{self.cluster.cluster_name}/{self.service.service_name}",
+            scalable_dimension="ecs:service:DesiredCount",
+            min_capacity=0,
+            max_capacity=config.maxWorkers,
+        )
+        target.node.add_dependency(self.service)
+        period = Duration.minutes(1)
+        waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
+        in_flight = queue.metric_approximate_number_of_messages_not_visible(period=period, statistic="Maximum")
+        backlog = cloudwatch.MathExpression(
+            expression="waiting + in_flight",
+            using_metrics={"waiting": waiting, "in_flight": in_flight},
+            period=period,
+            label="Messages waiting or being transcribed",
+        )
+
+        # Out: one more worker per messagesPerWorker waiting (bounded by maxWorkers).
+        scale_out = appscaling.StepScalingAction(
+            self,
+            "ScaleOut",
+            scaling_target=target,
+            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=Duration.minutes(5 if config.workerCompute == "gpu" else 2),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+        )
+        per = config.messagesPerWorker
+        steps = min(config.maxWorkers, 4)
+        for k in range(1, steps + 1):
+            scale_out.add_adjustment(
+                adjustment=k,
+                lower_bound=(k - 1) * per,
+                upper_bound=None if k == steps else k * per,
+            )
+        out_alarm = cloudwatch.Alarm(
+            self,
+            "MessagesWaiting",
+            alarm_description="Transcriptions are waiting for a worker: scale out.",
+            metric=waiting,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        out_alarm.add_alarm_action(cw_actions.ApplicationScalingAction(scale_out))
+
+        # In: to zero only, after the queue has had nothing waiting or in flight for a while.
+        scale_in = appscaling.StepScalingAction(
+            self,
+            "ScaleToZero",
+            scaling_target=target,
+            adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
+            cooldown=Duration.minutes(1),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+        )
+        scale_in.add_adjustment(adjustment=0, upper_bound=0)
+        in_alarm = cloudwatch.Alarm(
+            self,
+            "QueueIdle",
+            alarm_description="Nothing waiting or being transcribed: scale the workers to zero.",
+            metric=backlog,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=config.scaleToZeroAfterMinutes,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        in_alarm.add_alarm_action(cw_actions.ApplicationScalingAction(scale_in))
+        self.backlog = backlog
+        self.scalable_target = target

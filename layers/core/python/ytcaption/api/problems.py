@@ -1,0 +1,76 @@
+"""Problem details (RFC 9457): every error the API answers, with a stable code.
+
+The `type` is a URI reference ``/problems/<code>``; clients match on `code` (or
+`type`), never on `detail`, which is a sentence for people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+TITLES: dict[str, str] = {
+    "bad-request": "The request cannot be read",
+    "unauthorized": "Missing or invalid API key",
+    "not-found": "Not found",
+    "method-not-allowed": "Method not allowed",
+    "validation-error": "The request is not valid",
+    "url-not-allowed": "The URL cannot be fetched",
+    "idempotency-key-mismatch": "Idempotency key reused with a different request",
+    "job-not-completed": "The transcription has not completed",
+    "job-already-ended": "The transcription has already ended",
+    "upload-not-received": "The upload has not arrived yet",
+    "upload-options-conflict": "The upload was registered with other options",
+    "too-many-jobs-in-flight": "Too many transcriptions in progress",
+    "audio-quota-exceeded": "Daily audio quota used up",
+    "upload-too-large": "The file is too large",
+    "not-acceptable": "Unsupported result format",
+    "unavailable": "A dependency is unavailable",
+    "internal-error": "Internal error",
+}
+
+
+def problem_type(code: str) -> str:
+    return f"/problems/{code}"
+
+
+class ApiProblem(Exception):
+    """Raised anywhere in a request; the app answers it as application/problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        return problem_body(self.status, self.code, self.detail, instance, **self.extra)
+
+
+def problem_body(status: int, code: str, detail: str, instance: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": TITLES.get(code, code.replace("-", " ").capitalize()),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)

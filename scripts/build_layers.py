@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Build the Lambda layers without Docker: pip for Lambda's platform.
+
+    layers/build/core/python/ytcaption/...   the core package (what the handlers import)
+    layers/build/deps/python/...             its dependencies, arm64 wheels for Python 3.12
+
+The dependency layer holds `[project].dependencies` from pyproject.toml, the
+extras Lambda needs (`api`: FastAPI + Mangum; `lambda`) when pyproject defines
+them, and any functions/*/requirements.txt,
+less boto3/botocore (the Lambda runtime ships them). pip installs wheels only
+(`--platform manylinux2014_aarch64 --only-binary=:all:`), so the result is what
+Lambda's arm64 python3.12 runtime loads, built on any machine.
+
+The build is cached: layers/build/.stamp holds a hash of its inputs, and a build
+whose inputs have not changed is skipped (`--force` rebuilds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_SRC = ROOT / "layers" / "core" / "python" / "ytcaption"
+BUILD = ROOT / "layers" / "build"
+PLATFORM = "manylinux2014_aarch64"
+PYTHON_VERSION = "3.12"
+# Shipped by the Lambda runtime; a copy in the layer would only add size.
+PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath"}
+# Extras of pyproject.toml that the Lambdas import.
+LAMBDA_EXTRAS = ("api", "lambda")
+# Not needed inside Lambda: the local runtime and the CLI run on a laptop.
+CORE_EXCLUDE = ("local", "__pycache__")
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project.get("dependencies", []))
+    for extra in LAMBDA_EXTRAS:
+        reqs += project.get("optional-dependencies", {}).get(extra, [])
+    for path in sorted((ROOT / "functions").glob("*/requirements.txt")):
+        reqs += [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    # Powertools' Tracer needs the X-Ray SDK in Lambda.
+    reqs = [
+        "aws-lambda-powertools[tracer]" + r[len("aws-lambda-powertools") :]
+        if _name(r) == "aws-lambda-powertools" and "[" not in r
+        else r
+        for r in reqs
+    ]
+    return sorted({r for r in reqs if _name(r) not in PROVIDED})
+
+
+def _inputs_hash(reqs: list[str]) -> str:
+    digest = hashlib.sha256(json.dumps([reqs, PLATFORM, PYTHON_VERSION]).encode())
+    for path in sorted(CORE_SRC.rglob("*.py")):
+        digest.update(str(path.relative_to(CORE_SRC)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_core(target: Path) -> None:
+    dest = target / "python" / "ytcaption"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(CORE_SRC, dest, ignore=shutil.ignore_patterns(*CORE_EXCLUDE, "*.pyc"))
+
+
+def build_deps(target: Path, reqs: list[str]) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    wheelhouse = BUILD / "wheelhouse"
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    # A pure-Python package published only as an sdist (e.g. srt) has no wheel for any
+    # platform: build it into a py3-none-any wheel here, then install as a wheel like the rest.
+    for _ in range(10):
+        result = subprocess.run(_pip_install(target, reqs, wheelhouse), capture_output=True, text=True)
+        if result.returncode == 0:
+            break
+        missing = re.search(r"No matching distribution found for (\S+)", result.stderr)
+        if not missing or not _build_pure_wheel(missing.group(1), wheelhouse):
+            sys.stderr.write(result.stderr)
+            raise SystemExit(f"pip could not install the dependency layer (exit {result.returncode})")
+    else:
+        raise SystemExit("too many source-only packages")
+    python = target / "python"
+    # pip's bookkeeping and caches are dead weight in a layer.
+    for pattern in ("**/__pycache__", "bin", "share"):
+        for path in python.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+    for name in PROVIDED:  # pulled in transitively (e.g. by powertools extras)
+        for path in python.glob(f"{name.replace('-', '_')}*"):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+
+
+def _pip_install(target: Path, reqs: list[str], wheelhouse: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
+        "--quiet", "--target", str(target / "python"), "--find-links", str(wheelhouse),
+        "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        "--only-binary=:all:", "--no-compile", "--upgrade", *reqs,
+    ]  # fmt: skip
+
+
+def _build_pure_wheel(requirement: str, wheelhouse: Path) -> bool:
+    """Build `requirement` from source into wheelhouse; True only if the wheel is pure Python."""
+    before = set(wheelhouse.glob("*.whl"))
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheelhouse), requirement]
+    if subprocess.run(command).returncode != 0:
+        return False
+    built = set(wheelhouse.glob("*.whl")) - before
+    impure = [w for w in built if not w.name.endswith("-none-any.whl")]
+    for wheel in impure:  # compiled for this machine, not for Lambda: never use it
+        wheel.unlink()
+    if impure:
+        print(f"{requirement} has no {PLATFORM} wheel and is not pure Python", file=sys.stderr)
+        return False
+    print(f"built pure-Python wheel for {requirement}: {', '.join(w.name for w in built)}")
+    return bool(built)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--force", action="store_true", help="rebuild even if the inputs have not changed")
+    parser.add_argument("--print-requirements", action="store_true", help="print the dependency layer's requirements")
+    args = parser.parse_args(argv)
+    reqs = requirements()
+    if args.print_requirements:
+        print("\n".join(reqs))
+        return 0
+    stamp = BUILD / ".stamp"
+    wanted = _inputs_hash(reqs)
+    if not args.force and stamp.exists() and stamp.read_text() == wanted:
+        print(f"layers up to date in {BUILD.relative_to(ROOT)}")
+        return 0
+    stamp.unlink(missing_ok=True)
+    build_core(BUILD / "core")
+    build_deps(BUILD / "deps", reqs)
+    stamp.write_text(wanted)
+    print(f"layers built in {BUILD.relative_to(ROOT)}: core + deps ({', '.join(reqs)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""cdk.json documents the defaults; the layer build targets Lambda's platform."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from types import ModuleType
+
+import pytest
+from ytcaption_cdk.config import Config
+
+from tests.cdk.conftest import ROOT
+
+
+def _build_layers() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_layers", ROOT / "scripts" / "build_layers.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_layers", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cdk_json_runs_the_app_and_lists_every_default() -> None:
+    cdk_json = json.loads((ROOT / "cdk.json").read_text())
+    assert "cdk/app.py" in cdk_json["app"]
+    ours = {k: v for k, v in cdk_json["context"].items() if not k.startswith("@aws-cdk/")}
+    assert ours == Config().as_context()
+
+
+def test_context_from_the_command_line_is_coerced() -> None:
+    class Node:
+        def __init__(self, values: dict[str, str]) -> None:
+            self.values = values
+
+        def try_get_context(self, key: str) -> str | None:
+            return self.values.get(key)
+
+    config = Config.from_context(
+        Node({"maxWorkers": "8", "gpuSpot": "false", "gpuInstanceTypes": "g6.2xlarge,g5.2xlarge"})  # type: ignore[arg-type]
+    )
+    assert config.maxWorkers == 8 and config.gpuSpot is False
+    assert config.gpuInstanceTypes == ("g6.2xlarge", "g5.2xlarge")
+    assert Config(workerCompute="fargate").model == "base" and Config().model == "large-v3-turbo"
+    with pytest.raises(ValueError, match="workerCompute"):
+        Config.from_context(Node({"workerCompute": "tpu"}))  # type: ignore[arg-type]
+
+
+def test_dependency_layer_requirements_leave_out_what_lambda_provides() -> None:
+    reqs = _build_layers().requirements()
+    names = {r.split(">")[0].split("=")[0].split("[")[0].split("<")[0] for r in reqs}
+    assert "boto3" not in names and "botocore" not in names
+    assert {"pydantic", "pydantic-settings", "aws-lambda-powertools"} <= names
+    assert any(r.startswith("aws-lambda-powertools[tracer]") for r in reqs), "Tracer needs the X-Ray SDK"
+
+
+def test_built_layers_are_for_lambda_arm64_python312() -> None:
+    build = ROOT / "layers" / "build"
+    if not (build / ".stamp").exists():
+        pytest.skip("layers not built here: `make layers` (make test builds them)")
+    core = build / "core" / "python" / "ytcaption"
+    assert (core / "resources.py").exists()
+    assert not (core / "local").exists(), "the local runtime stays out of Lambda"
+    deps = build / "deps" / "python"
+    native = list((deps / "pydantic_core").glob("_pydantic_core.*.so"))
+    assert native and all("cpython-312-aarch64" in p.name for p in native), native
+    assert not (deps / "boto3").exists()

@@ -1,0 +1,385 @@
+"""What matters in the synthesized template, checked with aws_cdk.assertions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from tests.cdk.conftest import Synth
+from ytcaption import resources, statemachine
+
+
+def _statements(synth: Synth, role_logical_id: str) -> list[dict[str, Any]]:
+    """Every statement of the inline policies attached to a role."""
+    out = []
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        roles = policy["Properties"].get("Roles", [])
+        if {"Ref": role_logical_id} in roles:
+            out += policy["Properties"]["PolicyDocument"]["Statement"]
+    return out
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else action
+
+
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    res = statement["Resource"]
+    return res if isinstance(res, list) else [res]
+
+
+def _role_of_function(synth: Synth, function_name: str) -> str:
+    for function in synth.resources("AWS::Lambda::Function").values():
+        if function["Properties"].get("FunctionName") == function_name:
+            return str(function["Properties"]["Role"]["Fn::GetAtt"][0])
+    raise AssertionError(f"no function {function_name}")
+
+
+def _logical_id(synth: Synth, type_: str, **properties: Any) -> str:
+    for key, value in synth.resources(type_).items():
+        if all(value["Properties"].get(k) == v for k, v in properties.items()):
+            return key
+    raise AssertionError(f"no {type_} with {properties}")
+
+
+def _allowed(synth: Synth, role: str) -> dict[str, list[Any]]:
+    allowed: dict[str, list[Any]] = {}
+    for statement in _statements(synth, role):
+        assert statement["Effect"] == "Allow"
+        for action in _actions(statement):
+            allowed.setdefault(action, []).extend(_resources(statement))
+    return allowed
+
+
+# -- storage ----------------------------------------------------------------------
+
+
+def test_media_bucket_is_encrypted_private_tls_only_versioned_with_lifecycle(gpu: Synth) -> None:
+    gpu.assertions.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": {"Fn::Join": ["", Match.array_with([f"{resources.BUCKET}-"])]},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {
+                "Rules": Match.array_with(
+                    [
+                        Match.object_like({"Prefix": resources.UPLOADS_PREFIX, "ExpirationInDays": 7}),
+                        Match.object_like({"Prefix": resources.AUDIO_PREFIX, "ExpirationInDays": 7}),
+                        Match.object_like({"Prefix": resources.RESULTS_PREFIX, "ExpirationInDays": 365}),
+                    ]
+                )
+            },
+            "LoggingConfiguration": Match.any_value(),
+        },
+    )
+    # TLS only: a Deny on aws:SecureTransport=false in the bucket policy.
+    gpu.assertions.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_uploads_start_jobs_through_the_intake_lambda_like_the_local_runtime(gpu: Synth) -> None:
+    _, notification = gpu.one("Custom::S3BucketNotifications")
+    (config,) = notification["Properties"]["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    assert config["Events"] == ["s3:ObjectCreated:*"]
+    assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": resources.UPLOADS_PREFIX}]}}
+    intake = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("intake").function_name)
+    assert config["LambdaFunctionArn"] == {"Fn::GetAtt": [intake, "Arn"]}
+
+
+def test_jobs_table_on_demand_pitr_ttl_gsi_deletion_protection(gpu: Synth) -> None:
+    gpu.assertions.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": Match.object_like(
+                {
+                    "TableName": resources.TABLE,
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                    "TimeToLiveSpecification": {"AttributeName": resources.TABLE_TTL_ATTRIBUTE, "Enabled": True},
+                    "DeletionProtectionEnabled": True,
+                    "SSESpecification": {"SSEEnabled": True},
+                    "GlobalSecondaryIndexes": [
+                        Match.object_like(
+                            {"IndexName": resources.TABLE_GSI_TENANT, "Projection": {"ProjectionType": "ALL"}}
+                        )
+                    ],
+                }
+            ),
+            "DeletionPolicy": "Retain",
+        },
+    )
+
+
+# -- queue and state machine ----------------------------------------------------------
+
+
+def test_queue_has_dead_letter_queue_with_redrive_and_alarm(gpu: Synth) -> None:
+    queues = gpu.resources("AWS::SQS::Queue")
+    by_name = {q["Properties"]["QueueName"]: (k, q["Properties"]) for k, q in queues.items()}
+    dlq_id, _ = by_name[resources.DLQ]
+    _, queue = by_name[resources.QUEUE]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        "maxReceiveCount": resources.QUEUE_MAX_RECEIVES,
+    }
+    assert queue["VisibilityTimeout"] == resources.QUEUE_VISIBILITY_SECONDS > resources.HEARTBEAT_SECONDS
+    assert all(q["Properties"]["SqsManagedSseEnabled"] for q in queues.values())
+    gpu.assertions.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}],
+            "Threshold": 1,
+            "AlarmActions": [Match.any_value()],
+        },
+    )
+
+
+def test_state_machine_is_the_asl_file_with_every_placeholder_substituted(gpu: Synth) -> None:
+    _, machine = gpu.one("AWS::StepFunctions::StateMachine")
+    props = machine["Properties"]
+    assert props["StateMachineName"] == resources.STATE_MACHINE
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    asl = resources.ASL_PATH.read_text()
+    assert json.loads(props["DefinitionString"]) == json.loads(asl), "the ASL file is loaded inline, unchanged"
+    wanted = statemachine.placeholders(asl)
+    assert wanted, "the ASL file has ${Placeholders}"
+    assert set(props["DefinitionSubstitutions"]) == wanted
+
+
+def test_state_machine_role_may_invoke_only_its_steps(gpu: Synth) -> None:
+    _, machine = gpu.one("AWS::StepFunctions::StateMachine")
+    allowed = _allowed(gpu, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0])
+    steps = {
+        _logical_id(gpu, "AWS::Lambda::Function", FunctionName=spec.function_name)
+        for spec in resources.LAMBDAS
+        if spec.in_state_machine
+    }
+    invoked = {r["Fn::GetAtt"][0] for r in allowed["lambda:InvokeFunction"]}
+    assert invoked == steps
+    assert len(allowed["sqs:SendMessage"]) == 1
+
+
+# -- Lambdas -----------------------------------------------------------------------------
+
+
+def test_every_lambda_is_arm64_python312_with_layers_tracing_and_its_own_role(gpu: Synth) -> None:
+    functions = {
+        f["Properties"]["FunctionName"]: f["Properties"]
+        for f in gpu.resources("AWS::Lambda::Function").values()
+        if str(f["Properties"].get("FunctionName", "")).startswith(resources.PREFIX)
+    }
+    assert set(functions) == {spec.function_name for spec in resources.LAMBDAS}
+    roles = set()
+    for spec in resources.LAMBDAS:
+        props = functions[spec.function_name]
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == "python3.12"
+        assert props["Handler"] == spec.handler
+        assert props["Timeout"] == spec.timeout_seconds
+        assert props["MemorySize"] == spec.memory_mb
+        assert len(props["Layers"]) == 2
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+    assert len(roles) == len(resources.LAMBDAS), "each function has a role of its own"
+
+
+def test_no_lambda_role_has_wildcard_actions_or_managed_policies(gpu: Synth) -> None:
+    for spec in resources.LAMBDAS:
+        role = _role_of_function(gpu, spec.function_name)
+        assert "ManagedPolicyArns" not in gpu.template["Resources"][role]["Properties"]
+        for action in _allowed(gpu, role):
+            assert "*" not in action.split(":")[1] or action.startswith("xray:"), (spec.name, action)
+
+
+def test_intake_may_start_only_this_state_machine(gpu: Synth) -> None:
+    allowed = _allowed(gpu, _role_of_function(gpu, resources.lambda_spec("intake").function_name))
+    (arn,) = allowed["states:StartExecution"]
+    assert f"stateMachine:{resources.STATE_MACHINE}" in json.dumps(arn)
+    assert not any(a.startswith("s3:") for a in allowed), "intake reads the event, not the object"
+
+
+def test_notify_may_only_read_jobs_and_put_events_on_the_default_bus(gpu: Synth) -> None:
+    allowed = _allowed(gpu, _role_of_function(gpu, resources.lambda_spec("notify").function_name))
+    assert {a for a in allowed if not a.startswith(("logs:", "xray:"))} == {"dynamodb:GetItem", "events:PutEvents"}
+    assert "event-bus/default" in json.dumps(allowed["events:PutEvents"])
+
+
+def test_every_known_lambda_has_a_permission_entry() -> None:
+    from ytcaption_cdk.pipeline import PERMISSIONS
+
+    missing = [spec.name for spec in resources.LAMBDAS if spec.name not in PERMISSIONS]
+    assert not missing, f"decide what these functions may do in cdk/ytcaption_cdk/pipeline.py: {missing}"
+
+
+# -- workers -------------------------------------------------------------------------------
+
+
+def _worker_role(synth: Synth) -> str:
+    _, task = synth.one("AWS::ECS::TaskDefinition")
+    return str(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
+
+
+def test_worker_may_only_answer_tasks_of_this_state_machine_and_touch_its_prefixes(gpu: Synth) -> None:
+    allowed = _allowed(gpu, _worker_role(gpu))
+    machine_id, _ = gpu.one("AWS::StepFunctions::StateMachine")
+    for action in ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"):
+        assert allowed[action] == [{"Ref": machine_id}], action
+    assert not [a for a in allowed if a.startswith("states:") and not a.startswith("states:SendTask")]
+
+    def prefixes(action: str) -> set[str]:
+        # {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/audio/*"]]} -> "audio/*"
+        return {r["Fn::Join"][1][-1].lstrip("/") for r in allowed[action]}
+
+    assert prefixes("s3:GetObject") == {f"{resources.AUDIO_PREFIX}*", f"{resources.UPLOADS_PREFIX}*"}
+    assert prefixes("s3:PutObject") == {f"{resources.RESULTS_PREFIX}*"}
+    assert not [a for a in allowed if a.startswith("s3:") and a not in {"s3:GetObject", "s3:PutObject"}]
+    table_id = _logical_id(gpu, "AWS::DynamoDB::Table", TableName=resources.TABLE)
+    for action in ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"):
+        assert allowed[action] == [{"Fn::GetAtt": [table_id, "Arn"]}]
+    assert not [
+        a for a in allowed if a.startswith("dynamodb:") and a.split(":")[1] in {"DeleteItem", "Scan", "DeleteTable"}
+    ]
+
+
+def test_gpu_workers_scale_from_zero_on_the_queue_and_back_to_zero(gpu: Synth) -> None:
+    _, service = gpu.one("AWS::ECS::Service")
+    assert service["Properties"]["DesiredCount"] == 0
+    strategy = service["Properties"]["CapacityProviderStrategy"]
+    assert len(strategy) == 2 and strategy[0]["Weight"] > strategy[1]["Weight"], "Spot first"
+    gpu.assertions.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {"MinCapacity": 0, "MaxCapacity": 4, "ScalableDimension": "ecs:service:DesiredCount"},
+    )
+    gpu.assertions.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "StepScalingPolicyConfiguration": Match.object_like(
+                {
+                    "AdjustmentType": "ExactCapacity",
+                    "StepAdjustments": [{"MetricIntervalUpperBound": 0, "ScalingAdjustment": 0}],
+                }
+            )
+        },
+    )
+    gpu.assertions.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {"StepScalingPolicyConfiguration": Match.object_like({"AdjustmentType": "ChangeInCapacity"})},
+    )
+    groups = gpu.resources("AWS::AutoScaling::AutoScalingGroup").values()
+    assert all(g["Properties"]["MinSize"] == "0" for g in groups)
+    spot = [
+        g
+        for g in groups
+        if g["Properties"]["MixedInstancesPolicy"]["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"] == 0
+    ]
+    assert len(spot) == 1
+    _, task = gpu.one("AWS::ECS::TaskDefinition")
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    assert container["ResourceRequirements"] == [{"Type": "GPU", "Value": "1"}]
+    assert container["StopTimeout"] == 120, "time to hand an unfinished message back on SIGTERM"
+    env = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert env["YTC_QUEUE_NAME"] and env["YTC_TABLE"] and env["YTC_BUCKET"] and env["YTC_STATE_MACHINE"]
+
+
+def test_fargate_option_runs_cpu_workers_spot_first_scaled_to_zero(fargate: Synth) -> None:
+    _, service = fargate.one("AWS::ECS::Service")
+    assert service["Properties"]["DesiredCount"] == 0
+    providers = [s["CapacityProvider"] for s in service["Properties"]["CapacityProviderStrategy"]]
+    assert providers == ["FARGATE_SPOT", "FARGATE"]
+    assert not fargate.resources("AWS::AutoScaling::AutoScalingGroup")
+    fargate.assertions.has_resource_properties(
+        "AWS::ECS::TaskDefinition", {"RequiresCompatibilities": ["FARGATE"], "Cpu": "2048", "Memory": "4096"}
+    )
+    fargate.assertions.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 0})
+    assert fargate.resources("AWS::EC2::NatGateway"), "natGateways=1 puts workers in private subnets"
+
+
+# -- API, alarms, dashboard ---------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not any(s.name == "api" for s in resources.LAMBDAS), reason="no `api` Lambda yet")
+def test_api_gateway_proxies_to_the_api_lambda_with_keys_plans_and_access_logs(gpu: Synth) -> None:
+    api_fn = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("api").function_name)
+    methods = gpu.resources("AWS::ApiGateway::Method").values()
+    assert methods
+    for method in methods:
+        props = method["Properties"]
+        assert props["ApiKeyRequired"] is True
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+        assert api_fn in json.dumps(props["Integration"]["Uri"])
+        assert "RequestValidatorId" in props
+    gpu.assertions.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan",
+        {"Throttle": {"RateLimit": 10, "BurstLimit": 20}, "Quota": {"Limit": 1000, "Period": "DAY"}},
+    )
+    gpu.assertions.resource_count_is("AWS::ApiGateway::ApiKey", 1)
+    gpu.assertions.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {"AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}), "TracingEnabled": True},
+    )
+    gpu.assertions.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "5XXError"})
+
+
+def test_alarms_go_to_an_encrypted_sns_topic(gpu: Synth) -> None:
+    topic_id, topic = gpu.one("AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in topic["Properties"]
+    notifying = [
+        a
+        for a in gpu.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("AlarmActions") == [{"Ref": topic_id}]
+    ]
+    names = {a["Properties"].get("MetricName") for a in notifying}
+    assert {"ApproximateNumberOfMessagesVisible", "ExecutionsFailed", "ApproximateAgeOfOldestMessage"} <= names
+
+
+def test_dashboard_shows_jobs_queue_workers_speed_and_errors(gpu: Synth) -> None:
+    _, dashboard = gpu.one("AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for needle in (
+        "ExecutionsSucceeded",
+        "ApproximateNumberOfMessagesVisible",
+        "RunningTaskCount",
+        "RealTimeFactor",
+        "Errors",
+    ):
+        assert needle in body, needle
+    gpu.assertions.has_resource_properties(
+        "AWS::Logs::MetricFilter", {"MetricTransformations": [Match.object_like({"MetricName": "RealTimeFactor"})]}
+    )
+
+
+def test_without_workers_the_rest_still_synthesizes(tmp_path: object) -> None:
+    """`-c deployWorkers=false` (LocalStack without ECS): no cluster, everything else intact."""
+    from tests.cdk.conftest import load_app_module
+
+    app = load_app_module().build_app(
+        context={"placeholderLayers": True, "deployWorkers": "false"}, outdir=str(tmp_path)
+    )
+    template = app.synth().get_stack_by_name("YTCaption").template
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert "AWS::ECS::Service" not in types and "AWS::EC2::VPC" not in types
+    assert {"AWS::StepFunctions::StateMachine", "AWS::SQS::Queue", "AWS::DynamoDB::Table"} <= types

@@ -1,0 +1,188 @@
+"""Signed webhooks, the event bus, and time limits, through the real pipeline."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.pipeline import submit, wait_execution, wait_job
+from tests.support.webhook_receiver import documented_verifier, webhook_receiver
+from ytcaption import aws, resources
+from ytcaption.job import JobStatus
+from ytcaption.jobstore import JobStore
+from ytcaption.tenants import TenantStore
+from ytcaption.webhooks import sign
+
+pytestmark = pytest.mark.integration
+TENANT = "hooks"
+
+
+def _secret() -> str:
+    return TenantStore(resources.TABLE).webhook_secret(TENANT)
+
+
+def _deliveries(job_id: str) -> list[dict[str, Any]]:
+    return [item for item in JobStore(resources.TABLE).history(job_id) if item.get("kind") == "webhook"]
+
+
+def test_completed_job_delivers_one_signed_event(runtime: object, worker: object, speech_mp3: Path) -> None:
+    with webhook_receiver(_secret()) as receiver:
+        job_id = submit(speech_mp3, tenant=TENANT, webhook_url=receiver.url)
+        job = wait_job(job_id)
+        assert wait_execution(job_id)["status"] == "SUCCEEDED"
+    assert job.status == JobStatus.COMPLETED
+    assert [r.valid for r in receiver.received] == [True]
+    event = receiver.received[0].event
+    assert event["event_type"] == "transcription.completed"
+    assert event["correlation_id"] == job_id and event["version"] == "1.0"
+    assert event["data"]["results"]["srt"] == f"results/{job_id}/transcript.srt"
+    assert receiver.received[0].headers["ytcaption-event-id"] == event["event_id"]
+    assert [(d["outcome"], d["status_code"]) for d in _deliveries(job_id)] == [("delivered", 200)]
+
+
+def test_failed_job_delivers_one_failed_event(runtime: object, tmp_path: Path) -> None:
+    bad = tmp_path / "empty.wav"
+    bad.write_bytes(b"")
+    with webhook_receiver(_secret()) as receiver:
+        job_id = submit(bad, tenant=TENANT, webhook_url=receiver.url)
+        wait_job(job_id)
+        assert wait_execution(job_id)["status"] == "FAILED"
+    (event,) = receiver.events()
+    assert event["event_type"] == "transcription.failed"
+    assert event["data"]["error"]["code"] == "EMPTY_MEDIA"
+
+
+def test_receiver_answering_500_twice_gets_it_on_the_third_attempt(
+    runtime: object, worker: object, speech_mp3: Path
+) -> None:
+    with webhook_receiver(_secret(), answers=[500, 500]) as receiver:
+        job_id = submit(speech_mp3, tenant=TENANT, webhook_url=receiver.url)
+        wait_job(job_id)
+        assert wait_execution(job_id)["status"] == "SUCCEEDED"
+    assert len(receiver.received) == 3 and all(r.valid for r in receiver.received)
+    assert len({r.event["event_id"] for r in receiver.received}) == 1, "a retry is the same event"
+    assert [(d["outcome"], d["status_code"]) for d in _deliveries(job_id)] == [
+        ("retry", 500), ("retry", 500), ("delivered", 200)
+    ]  # fmt: skip
+
+
+def test_receiver_that_is_down_never_changes_the_job(runtime: object, worker: object, speech_mp3: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/nobody-listens"
+    job_id = submit(speech_mp3, tenant=TENANT, webhook_url=dead)
+    job = wait_job(job_id)
+    assert wait_execution(job_id, timeout=90)["status"] == "SUCCEEDED"
+    assert JobStore(resources.TABLE).get(job_id).status == JobStatus.COMPLETED  # type: ignore[union-attr]
+    deliveries = _deliveries(job_id)
+    assert len(deliveries) == 4 and all(d["outcome"] == "retry" for d in deliveries)
+    assert all("connection failed" in d["detail"] for d in deliveries)
+    assert job.status == JobStatus.COMPLETED
+
+
+def test_a_tampered_body_fails_the_documented_verification() -> None:
+    verify = documented_verifier()
+    body = json.dumps({"event_type": "transcription.completed", "data": {"status": "COMPLETED"}}).encode()
+    header = sign("whsec_test", int(time.time()), body)
+    assert verify("whsec_test", header, body)
+    assert not verify("whsec_test", header, body.replace(b"COMPLETED", b"FAILED"))
+    assert not verify("whsec_other", header, body)
+    assert not verify("whsec_test", sign("whsec_test", int(time.time()) - 3600, body), body), "old: a replay"
+
+
+def test_event_bus_rule_receives_the_same_events(runtime: object, worker: object, speech_mp3: Path) -> None:
+    sqs, events = aws.client("sqs"), aws.client("events")
+    queue = sqs.create_queue(QueueName="ytcaption-test-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="ytcaption-test-all", EventPattern=json.dumps({"source": [resources.EVENT_SOURCE]}))
+    events.put_targets(Rule="ytcaption-test-all", Targets=[{"Id": "queue", "Arn": queue_arn}])
+    try:
+        with webhook_receiver(_secret()) as receiver:
+            job_id = submit(speech_mp3, tenant=TENANT, webhook_url=receiver.url)
+            wait_job(job_id)
+            wait_execution(job_id)
+        found = []
+        deadline = time.monotonic() + 20
+        while not found and time.monotonic() < deadline:
+            for message in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []):
+                detail = json.loads(message["Body"])["detail"]
+                if detail["correlation_id"] == job_id:
+                    found.append(detail)
+        (webhook_event,) = receiver.events()
+        assert found == [webhook_event]
+    finally:
+        events.remove_targets(Rule="ytcaption-test-all", Ids=["queue"])
+        events.delete_rule(Name="ytcaption-test-all")
+        sqs.delete_queue(QueueUrl=queue)
+
+
+@pytest.fixture
+def strict_runtime(runtime: object, tmp_path: Path) -> Any:
+    """A second runtime whose jobs may run one second (plus nothing per audio second)."""
+    import os
+
+    from tests.conftest import TEST_SETTINGS, WORKER_ENV
+    from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port
+
+    assert isinstance(runtime, LocalRuntime)
+    saved = dict(os.environ)
+    settings = {**TEST_SETTINGS, "YTC_TIMEOUT_FLOOR_SECONDS": "1", "YTC_TIMEOUT_PER_AUDIO_SECOND": "0"}
+    strict = LocalRuntime(
+        RuntimeConfig(port=free_port(), workers=0, state_dir=tmp_path / "strict", settings=settings,
+                      worker_env=WORKER_ENV, api_port=None)
+    )  # fmt: skip
+    try:
+        strict.up()
+        yield strict
+    finally:
+        strict.down()
+        os.environ.clear()
+        os.environ.update(saved)
+        runtime.activate()
+
+
+def test_job_over_its_time_limit_fails_with_timeout_and_its_worker_stops(
+    strict_runtime: Any, long_speech_wav: Path
+) -> None:
+    worker = strict_runtime.start_worker()
+    try:
+        job_id = submit(long_speech_wav)
+        job = wait_job(job_id, timeout=120)
+        assert job.status == JobStatus.FAILED
+        assert job.error_code == "TIMEOUT", job.error_reason
+        assert wait_execution(job_id)["status"] == "FAILED"
+        deadline = time.monotonic() + 30
+        log = strict_runtime.log_paths[worker.pid]
+        while "abandoning the job" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "abandoning the job" in log.read_text(), "the worker noticed and stopped"
+        results = aws.client("s3").list_objects_v2(Bucket=resources.BUCKET, Prefix=f"results/{job_id}/")
+        assert results["KeyCount"] == 0
+    finally:
+        strict_runtime.stop_worker(worker)
+
+
+def test_cancelled_job_delivers_one_cancelled_event(runtime: Any, worker: Any, long_speech_wav: Path) -> None:
+    from tests.support.api import client, new_key, upload, wait_for
+
+    api = client(runtime.api_url, new_key(TENANT))
+    with webhook_receiver(_secret()) as receiver:
+        _, job_id = upload(api, long_speech_wav, webhook_url=receiver.url)
+        wait_for(api, job_id, lambda j: j["status"] == "TRANSCRIBING" and j["progress"] >= 10, timeout=120)
+        assert api.delete(f"/v1/transcriptions/{job_id}").status_code == 200
+        wait_execution(job_id, timeout=60)
+        # Locally the execution still runs its own notify step: it must not send a second event.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if "abandoning the job" in runtime.log_paths[worker.pid].read_text():
+                break
+        time.sleep(2)
+    (event,) = receiver.events()
+    assert event["event_type"] == "transcription.cancelled" and event["data"]["status"] == "CANCELLED"
+    assert len(receiver.received) == 1
