@@ -186,3 +186,17 @@ def test_cancelled_job_delivers_one_cancelled_event(runtime: Any, worker: Any, l
     (event,) = receiver.events()
     assert event["event_type"] == "transcription.cancelled" and event["data"]["status"] == "CANCELLED"
     assert len(receiver.received) == 1
+
+
+def test_progress_events_at_most_one_per_ten_percent(runtime: Any, worker: Any, long_speech_wav: Path) -> None:
+    with webhook_receiver(_secret()) as receiver:
+        job_id = submit(long_speech_wav, tenant=TENANT, webhook_url=receiver.url, notify_progress=True)
+        assert wait_job(job_id, timeout=180).status == JobStatus.COMPLETED
+        wait_execution(job_id)
+        time.sleep(1)  # progress deliveries run beside the transcription
+    progress = [e["data"]["progress"] for e in receiver.events("transcription.progress")]
+    assert len(progress) >= 2, progress
+    assert progress == sorted(set(progress)), "one event per 10 % step, in order"
+    assert all(p % 10 == 0 and 10 <= p <= 90 for p in progress)
+    assert len(receiver.events("transcription.completed")) == 1
+    assert all(r.valid for r in receiver.received)

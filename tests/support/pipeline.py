@@ -54,7 +54,7 @@ def wait_execution(job_id: str, timeout: float = 60) -> dict[str, Any]:
 
 
 def history_statuses(job_id: str) -> list[str]:
-    return [item["status"] for item in JobStore(resources.TABLE).history(job_id)]
+    return [item["status"] for item in JobStore(resources.TABLE).history(job_id) if "kind" not in item]
 
 
 def queue_depth(name: str = resources.QUEUE) -> int:

@@ -86,7 +86,8 @@ def test_substitute_of_the_asl_raises_without_each_value(missing: str) -> None:
 def test_load_gives_json_without_placeholders(definition: dict[str, Any]) -> None:
     text = json.dumps(definition)
     assert "${" not in text
-    assert definition["StartAt"] == "FetchAudio"
+    assert definition["StartAt"] == "FetchOrResume"
+    assert definition["States"]["FetchOrResume"]["Default"] == "FetchAudio"
     fetch = definition["States"]["FetchAudio"]
     assert fetch["Parameters"]["FunctionName"] == VALUES["FetchAudioFunctionArn"]
     assert definition["States"]["Transcribe"]["Parameters"]["QueueUrl"] == "http://q"

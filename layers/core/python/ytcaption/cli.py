@@ -221,6 +221,57 @@ def _keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- operators --------------------------------------------------------------------
+
+
+def _target() -> None:
+    """Talk to AWS_ENDPOINT_URL (or AWS) if set, else to the running local runtime."""
+    from ytcaption.local.runtime import LocalRuntime
+
+    if not os.environ.get("AWS_ENDPOINT_URL") and (running := LocalRuntime.find_running()) is not None:
+        running.activate()
+
+
+def _admin(args: argparse.Namespace) -> int:
+    from ytcaption import operations
+    from ytcaption.errors import InvalidTransition
+    from ytcaption.job import JobStatus
+    from ytcaption.jobstore import JobStore
+    from ytcaption.settings import get_settings
+
+    _target()
+    settings = get_settings()
+    store = JobStore(settings.table)
+    try:
+        if args.action == "jobs":
+            jobs, _ = operations.list_jobs(store, JobStatus(args.status) if args.status else None, args.limit)
+            for job in jobs:
+                print(f"{job.job_id}  {job.tenant:<16} {job.status.value:<12} {job.created_at}  {job.error_code or ''}")
+        elif args.action == "cancel":
+            operations.cancel_job(store, settings, args.job_id, "Cancelled by an operator.")
+            print(f"{args.job_id} cancelled")
+        elif args.action == "redrive":
+            print(f"{args.job_id} redriven as execution {operations.redrive_job(store, settings, args.job_id)}")
+        elif args.action == "redrive-dlq":
+            print(f"{operations.redrive_dead_letters(settings.dlq_name, settings.queue_name)} message(s) moved back")
+        elif args.action == "stats":
+            print(json.dumps(operations.stats(store, settings), indent=2))
+    except (InvalidTransition, KeyError) as exc:
+        _err(f"error: {exc}")
+        return EXIT_FAILED
+    return 0
+
+
+def _webhook_secret(args: argparse.Namespace) -> int:
+    from ytcaption.settings import get_settings
+    from ytcaption.tenants import TenantStore
+
+    _target()
+    tenants = TenantStore(get_settings().table)
+    print(tenants.rotate_webhook_secret(args.tenant) if args.rotate else tenants.webhook_secret(args.tenant))
+    return 0
+
+
 # -- entry point ------------------------------------------------------------------
 
 
@@ -258,6 +309,23 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--max-audio-seconds-per-day", type=float, default=None)
     create.add_argument("--max-upload-bytes", type=int, default=None)
     create.set_defaults(func=_keys_create)
+
+    admin = commands.add_parser("admin", help="operator controls").add_subparsers(dest="action", required=True)
+    jobs = admin.add_parser("jobs", help="jobs of all tenants, newest first")
+    jobs.add_argument("--status", choices=[s.value for s in JobStatus])
+    jobs.add_argument("--limit", type=int, default=50)
+    admin.add_parser("cancel", help="cancel any job").add_argument("job_id")
+    admin.add_parser("redrive", help="run a FAILED job again").add_argument("job_id")
+    admin.add_parser("redrive-dlq", help="move dead-lettered tasks back to the queue")
+    admin.add_parser("stats", help="jobs by status, audio hours, real-time factor, queue depth and age")
+    for sub in admin.choices.values():
+        sub.set_defaults(func=_admin)
+
+    hooks = commands.add_parser("webhooks", help="webhook signing").add_subparsers(dest="action", required=True)
+    secret = hooks.add_parser("secret", help="print a tenant's webhook signing secret")
+    secret.add_argument("--tenant", required=True)
+    secret.add_argument("--rotate", action="store_true", help="replace it with a new one")
+    secret.set_defaults(func=_webhook_secret)
 
     worker = commands.add_parser("worker", help="run a Whisper worker against the configured queue")
     worker.set_defaults(func=lambda _a: __import__("ytcaption.worker", fromlist=["main"]).main([]) or 0)

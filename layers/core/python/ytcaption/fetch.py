@@ -47,10 +47,13 @@ def _ready(job_id: str, bucket: str, key: str, info: MediaInfo, settings: Settin
             f"the limit is {settings.max_media_seconds / 60:.0f} minutes.",
         )
     timeout = settings.transcription_timeout(info.duration)
-    store.transition(job_id, JobStatus.QUEUED, media=info.as_dict(), deadline_at=round(time.time() + timeout, 3))
+    audio = {"bucket": bucket, "key": key}
+    store.transition(
+        job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio, deadline_at=round(time.time() + timeout, 3)
+    )
     return {
         "captions": False,
-        "audio": {"bucket": bucket, "key": key},
+        "audio": audio,
         "media": info.as_dict(),
         "timeout_seconds": timeout,
     }

@@ -147,3 +147,6 @@ class Job(BaseModel):
     error_reason: str | None = None
     eta_seconds: float | None = None
     deadline_at: float | None = None
+    audio: dict[str, str] | None = None  # where FetchAudio left the audio for the worker
+    redrives: int = 0
+    execution_name: str | None = None

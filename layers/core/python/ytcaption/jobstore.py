@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,12 +26,21 @@ def job_pk(job_id: str) -> str:
     return f"JOB#{job_id}"
 
 
-def event_sk(status: JobStatus) -> str:
-    return f"EVENT#{status.rank:02d}#{status.value}"
+def event_sk(status: JobStatus, attempt: int = 0) -> str:
+    """History item key; a redriven job's later attempts get their own items (#r1, #r2...)."""
+    return f"EVENT#{status.rank:02d}#{status.value}" + (f"#r{attempt}" if attempt else "")
 
 
 def tenant_pk(tenant: str) -> str:
     return f"TENANT#{tenant}"
+
+
+def _instant(at: str) -> str:
+    """Our timestamps and the state machine's ($$.State.EnteredTime) in one sortable form."""
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(UTC).isoformat(timespec="microseconds")
+    except ValueError:
+        return at
 
 
 def to_dynamo(value: Any) -> Any:
@@ -73,8 +83,10 @@ class JobStore:
             ExpressionAttributeValues={":pk": job_pk(job_id), ":ev": "EVENT#"},
             ConsistentRead=True,
         )
-        # Status items and webhook attempts; publication markers are bookkeeping.
-        return [from_dynamo(item) for item in response["Items"] if item.get("kind") != "published"]
+        # Status items and webhook attempts in the order they happened (a redriven
+        # job reaches statuses again); publication markers are bookkeeping.
+        items = [from_dynamo(item) for item in response["Items"] if item.get("kind") != "published"]
+        return sorted(items, key=lambda item: _instant(str(item.get("at", ""))))
 
     # -- writes --------------------------------------------------------------
 
@@ -117,8 +129,8 @@ class JobStore:
             fields.setdefault("lease_until", None)
         expression, names = self._set_fields(sets, values, fields)
         condition = f"#status IN ({', '.join(f':a{i}' for i in range(len(allowed)))})"
-        self._conditional_update(job_id, expression, condition, names, values, target)
-        self._record(job_id, target, now)
+        updated = self._conditional_update(job_id, expression, condition, names, values, target)
+        self._record(job_id, target, now, int(updated.get("redrives", 0)))
 
     def fail(self, job_id: str, code: ErrorCode | str, reason: str) -> bool:
         """Mark FAILED with a code and reason; False if the job had already ended."""
@@ -128,7 +140,7 @@ class JobStore:
             return False
         return True
 
-    def claim(self, job_id: str, worker_id: str, lease_seconds: int) -> None:
+    def claim(self, job_id: str, worker_id: str, lease_seconds: int) -> Job:
         """Take the job for transcription: a QUEUED job, or one whose worker
         gave it back or stopped renewing its lease."""
         now = iso(utcnow())
@@ -148,8 +160,11 @@ class JobStore:
         condition = (
             "#status = :queued OR (#status = :to AND (attribute_not_exists(lease_until) OR lease_until < :epoch))"
         )
-        self._conditional_update(job_id, expression, condition, {"#status": "status"}, values, JobStatus.TRANSCRIBING)
-        self._record(job_id, JobStatus.TRANSCRIBING, now)
+        updated = self._conditional_update(
+            job_id, expression, condition, {"#status": "status"}, values, JobStatus.TRANSCRIBING
+        )
+        self._record(job_id, JobStatus.TRANSCRIBING, now, int(updated.get("redrives", 0)))
+        return Job.model_validate(updated)
 
     def renew_lease(self, job_id: str, worker_id: str, lease_seconds: int) -> bool:
         """Extend this worker's hold; False once the job is no longer its to work on."""
@@ -280,14 +295,16 @@ class JobStore:
         names: dict[str, str],
         values: dict[str, Any],
         target: JobStatus,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """The update, or InvalidTransition; returns the job as it is now."""
         try:
-            self.table.update_item(
+            response = self.table.update_item(
                 Key={"pk": job_pk(job_id), "sk": JOB_SK},
                 UpdateExpression=expression,
                 ConditionExpression=f"attribute_exists(pk) AND ({condition})",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_dynamo(values),
+                ReturnValues="ALL_NEW",
             )
         except Exception as exc:
             if aws.error_code(exc) == "ConditionalCheckFailedException":
@@ -295,12 +312,13 @@ class JobStore:
                 state = current.status.value if current else "missing"
                 raise InvalidTransition(f"job {job_id} is {state}; cannot become {target.value}") from exc
             raise
+        return dict(from_dynamo(response.get("Attributes", {})))
 
-    def _record(self, job_id: str, status: JobStatus, at: str) -> None:
+    def _record(self, job_id: str, status: JobStatus, at: str, attempt: int = 0) -> None:
         """History item for a status reached; the first write of it wins."""
         try:
             self.table.put_item(
-                Item={"pk": job_pk(job_id), "sk": event_sk(status), "status": status.value, "at": at},
+                Item={"pk": job_pk(job_id), "sk": event_sk(status, attempt), "status": status.value, "at": at},
                 ConditionExpression="attribute_not_exists(sk)",
             )
         except Exception as exc:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     bucket: str = resources.BUCKET
     table: str = resources.TABLE
     queue_name: str = resources.QUEUE
+    dlq_name: str = resources.DLQ
     state_machine: str = resources.STATE_MACHINE
 
     default_model: str = "tiny.en"

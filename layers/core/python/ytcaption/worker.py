@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,16 @@ from pydantic import BaseModel, ValidationError
 
 from ytcaption import aws
 from ytcaption.errors import ErrorCode, InvalidTransition, YtcError
+from ytcaption.events import progress_envelope
 from ytcaption.formats import render_all
 from ytcaption.job import JobOptions, JobStatus
 from ytcaption.jobstore import JobStore
+from ytcaption.notify import webhook_policy
 from ytcaption.settings import Settings, get_settings
 from ytcaption.storage import MediaStore
+from ytcaption.tenants import TenantStore
 from ytcaption.transcribe import Interrupted, ModelCache, transcribe
+from ytcaption.webhooks import deliver
 
 logger = Logger(service="ytcaption-worker")
 
@@ -102,6 +107,8 @@ class Worker:
         self.queue_url = aws.queue_url(settings.queue_name)
         self.stopping = threading.Event()
         self.jobs_done = 0
+        # One sender thread keeps progress events in order without slowing the transcription.
+        self._progress_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -140,14 +147,14 @@ class Worker:
             return
         logger.append_keys(correlation_id=task.job_id)
         try:
-            self.store.claim(task.job_id, self.worker_id, self.settings.heartbeat_seconds)
+            job = self.store.claim(task.job_id, self.worker_id, self.settings.heartbeat_seconds)
         except InvalidTransition:
             self._not_claimed(task, receipt)
             return
         heartbeat = _Heartbeat(self, task, receipt)
         heartbeat.start()
         try:
-            output = self._work(task, heartbeat)
+            output = self._work(task, heartbeat, job.tenant)
         except Interrupted:
             self._interrupted(task, receipt, heartbeat)
             return
@@ -165,7 +172,7 @@ class Worker:
         self.jobs_done += 1
         logger.info("job transcribed", extra={"metrics": output["metrics"]})
 
-    def _work(self, task: TranscribeTask, heartbeat: _Heartbeat) -> dict[str, Any]:
+    def _work(self, task: TranscribeTask, heartbeat: _Heartbeat, tenant: str) -> dict[str, Any]:
         started = time.monotonic()
         last_decile = -1
 
@@ -185,6 +192,8 @@ class Worker:
                 if not still_ours:
                     heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
                     return False
+                if task.options.notify_progress and task.options.webhook_url and 0 < decile < 10:
+                    self._progress_webhook(task, tenant, decile * 10, eta)
             return True
 
         media = MediaStore(task.audio.bucket)
@@ -215,6 +224,25 @@ class Worker:
             language=transcript.language,
         )  # fmt: skip
         return {"job_id": task.job_id, **result, "language": transcript.language}
+
+    def _progress_webhook(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
+        """Best effort, in order, off the transcription thread: progress events are not retried."""
+        url = task.options.webhook_url
+        assert url is not None
+        event = progress_envelope(task.job_id, tenant, progress, round(eta, 1) if eta is not None else None)
+
+        def send() -> None:
+            try:
+                secret = TenantStore(self.settings.table).webhook_secret(tenant)
+                delivery = deliver(
+                    url, event, secret, webhook_policy(self.settings), self.settings.webhook_require_https,
+                    self.settings.webhook_timeout_seconds,
+                )  # fmt: skip
+                self.store.record_delivery(task.job_id, JobStatus.TRANSCRIBING, event["event_type"], delivery.as_dict())
+            except Exception:
+                logger.exception("progress webhook failed")
+
+        self._progress_sender.submit(send)
 
     # -- outcomes --------------------------------------------------------------
 

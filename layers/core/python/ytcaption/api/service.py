@@ -40,8 +40,8 @@ from ytcaption.apikeys import ApiKey, ApiKeyStore
 from ytcaption.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.job import Job, JobOptions, JobStatus, S3Source, iso, job_id_for_upload, utcnow
 from ytcaption.jobstore import JOB_SK, JobStore, from_dynamo, job_pk, tenant_pk
-from ytcaption.launch import create_from_result, execution_arn, launch_job, start_execution
-from ytcaption.notify import notify_job
+from ytcaption.launch import create_from_result, launch_job, start_execution
+from ytcaption.operations import cancel_job
 from ytcaption.resources import TABLE_GSI_TENANT
 from ytcaption.settings import Settings
 from ytcaption.storage import CONTENT_TYPES, RESULT_FORMATS, upload_id_of_key, upload_key
@@ -386,11 +386,7 @@ class ApiService:
     def cancel(self, caller: ApiKey, job_id: str) -> dict[str, Any]:
         self.visible_job(caller, job_id)
         try:
-            # CANCELLED first (a conditional write): the worker sees it on its next tick and stops.
-            self.store.transition(
-                job_id, JobStatus.CANCELLED, error_code=ErrorCode.CANCELLED.value,
-                error_reason="Cancelled at the client's request.",
-            )  # fmt: skip
+            cancel_job(self.store, self.settings, job_id, "Cancelled at the client's request.")
         except InvalidTransition as exc:
             current = self.raw_job(job_id) or {}
             status = current.get("status", "")
@@ -398,20 +394,6 @@ class ApiService:
                 409, "job-already-ended", f"The transcription is already {status}; it cannot be cancelled.",
                 job_status=status or None,
             ) from exc  # fmt: skip
-        try:
-            aws.client("stepfunctions").stop_execution(
-                executionArn=execution_arn(job_id, self.settings), error="Cancelled", cause="cancelled by the client"
-            )
-        except Exception as exc:
-            # The job is CANCELLED whatever happens here; a cache-hit job has no execution.
-            if aws.error_code(exc) not in {"ExecutionDoesNotExist", "ValidationException"}:
-                log.warning("could not stop the execution of %s: %s", job_id, exc)
-        try:
-            # A stopped execution never reaches its own notify step: tell subscribers here
-            # (bus and webhook; each is sent once per job and status, whoever gets there first).
-            notify_job(job_id, self.settings, self.store)
-        except Exception as exc:
-            log.warning("could not notify the cancellation of %s: %s", job_id, exc)
         self.hooks.metric("JobsCancelled", 1)
         item = self.raw_job(job_id)
         assert item is not None
