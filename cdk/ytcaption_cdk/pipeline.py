@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -159,6 +159,7 @@ class Pipeline(Construct):
             layers=[self.core_layer, self.deps_layer],
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
+            ephemeral_storage_size=Size.mebibytes(spec.ephemeral_storage_mb),
             role=role,
             environment=self.environment(spec),
             tracing=lambda_.Tracing.ACTIVE,
@@ -292,31 +293,57 @@ def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
             resources=[_objects(p.bucket, resources.UPLOADS_PREFIX), _objects(p.bucket, resources.AUDIO_PREFIX)],
         )
     )
+    # audio/ for downloads; results/ when the video's own captions become the transcript.
     role.add_to_policy(
-        iam.PolicyStatement(actions=["s3:PutObject"], resources=[_objects(p.bucket, resources.AUDIO_PREFIX)])
+        iam.PolicyStatement(
+            actions=["s3:PutObject"],
+            resources=[_objects(p.bucket, resources.AUDIO_PREFIX), _objects(p.bucket, resources.RESULTS_PREFIX)],
+        )
     )
     # Without ListBucket a missing object answers 403, not 404 (SOURCE_NOT_FOUND).
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
-    _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.AUDIO_PREFIX])
+    _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.AUDIO_PREFIX, resources.RESULTS_PREFIX])
 
 
 def _grant_record_failure(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     _grant_job_writes(p, role)
 
 
-def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
-    _grant_read_jobs(p, spec, role)
+def _grant_put_events(p: Pipeline, role: iam.Role) -> None:
     bus = Stack.of(p).format_arn(service="events", resource="event-bus", resource_name="default")
     role.add_to_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus]))
+
+
+def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    # Reads the job and the tenant's webhook secret (created on first use); records each
+    # delivery and a once-per-status publication marker; queries the job's deliveries.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            resources=[p.table.table_arn],
+        )
+    )
+    _grant_put_events(p, role)
 
 
 def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(
         iam.PolicyStatement(
-            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            # Scan: the operators' routes list every tenant's jobs.
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:Scan"],
             resources=[p.table.table_arn, f"{p.table.table_arn}/index/{resources.TABLE_GSI_TENANT}"],
         )
     )
+    # Cancellations are announced by the API itself (a stopped execution never notifies).
+    _grant_put_events(p, role)
+    # Operators move dead letters back and read queue depths.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage", "sqs:GetQueueUrl",
+                     "sqs:GetQueueAttributes"],
+            resources=[p.queue.queue_arn, p.dlq.queue_arn],
+        )
+    )  # fmt: skip
     # Presigned upload URLs are signed with this role: it may only put under uploads/.
     role.add_to_policy(
         iam.PolicyStatement(actions=["s3:PutObject"], resources=[_objects(p.bucket, resources.UPLOADS_PREFIX)])

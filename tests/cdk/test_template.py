@@ -222,10 +222,21 @@ def test_intake_may_start_only_this_state_machine(gpu: Synth) -> None:
     assert not any(a.startswith("s3:") for a in allowed), "intake reads the event, not the object"
 
 
-def test_notify_may_only_read_jobs_and_put_events_on_the_default_bus(gpu: Synth) -> None:
+def test_notify_may_only_use_the_jobs_table_and_put_events_on_the_default_bus(gpu: Synth) -> None:
     allowed = _allowed(gpu, _role_of_function(gpu, resources.lambda_spec("notify").function_name))
-    assert {a for a in allowed if not a.startswith(("logs:", "xray:"))} == {"dynamodb:GetItem", "events:PutEvents"}
+    assert {a for a in allowed if not a.startswith(("logs:", "xray:"))} == {
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "events:PutEvents"
+    }  # fmt: skip
     assert "event-bus/default" in json.dumps(allowed["events:PutEvents"])
+    assert not any(a.startswith(("s3:", "states:", "sqs:")) for a in allowed)
+
+
+def test_fetch_audio_has_room_in_tmp_for_downloads(gpu: Synth) -> None:
+    _, props = next(
+        (rid, r["Properties"]) for rid, r in gpu.template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("FunctionName") == "ytcaption-fetch-audio"
+    )  # fmt: skip
+    assert props["EphemeralStorage"] == {"Size": resources.lambda_spec("fetch-audio").ephemeral_storage_mb}
 
 
 def test_every_known_lambda_has_a_permission_entry() -> None:
