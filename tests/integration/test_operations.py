@@ -70,7 +70,9 @@ def test_dead_letters_go_back_to_the_queue(runtime: Any) -> None:
     marker = {"dead_letter_test": uuid.uuid4().hex}
     sqs.send_message(QueueUrl=aws.queue_url(resources.DLQ), MessageBody=json.dumps(marker))
     result = _cli("admin", "redrive-dlq")
-    assert result.returncode == 0 and "1 message(s) moved back" in result.stdout, result.stderr
+    assert result.returncode == 0, result.stderr
+    moved = int(result.stdout.split()[0])
+    assert moved >= 1 and "message(s) moved back" in result.stdout  # other tests may have left dead letters too
     found = []
     for _ in range(5):
         for message in sqs.receive_message(

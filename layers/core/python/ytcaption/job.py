@@ -150,3 +150,6 @@ class Job(BaseModel):
     audio: dict[str, str] | None = None  # where FetchAudio left the audio for the worker
     redrives: int = 0
     execution_name: str | None = None
+    language: str | None = None
+    cache_hit: bool = False
+    cached_from: str | None = None

@@ -127,19 +127,26 @@ def list_jobs(
         values[":status"] = status.value
     jobs: list[Job] = []
     start = cursor
-    while len(jobs) < limit:
+    while True:
         kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values, "Limit": 200}
         if names:
             kwargs["ExpressionAttributeNames"] = names
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = store.table.scan(**kwargs)
-        jobs.extend(Job.model_validate(from_dynamo(item)) for item in page["Items"])
+        for item in page["Items"]:
+            jobs.append(Job.model_validate(from_dynamo(item)))
+            if len(jobs) == limit:
+                # Resume right after this item: nothing later on the page is skipped.
+                return _newest_first(jobs), {"pk": item["pk"], "sk": item["sk"]}
         start = page.get("LastEvaluatedKey")
         if not start:
-            break
-    jobs.sort(key=lambda j: j.created_at, reverse=True)
-    return jobs[:limit], start
+            return _newest_first(jobs), None
+
+
+def _newest_first(jobs: list[Job]) -> list[Job]:
+    # A scan has no order: newest first within what one call returns.
+    return sorted(jobs, key=lambda j: j.created_at, reverse=True)
 
 
 def stats(store: JobStore, settings: Settings) -> dict[str, Any]:

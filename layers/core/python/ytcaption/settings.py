@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # Public API (functions/api). API keys are stored as HMAC-SHA256(pepper, key) when a
     # pepper is set, else as SHA-256 of the key (a 256-bit random secret either way).
     api_key_pepper: str = ""
+    # Tenants whose API keys may use the operator routes (/v1/admin/...), comma-separated.
+    admin_tenants: str = "admin"
     # A request identical to a completed job of the same tenant is answered from its result.
     result_cache: bool = True
     # Per-tenant limits (an API key's own limits override these).

@@ -20,11 +20,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ytcaption.api.models import (
+    AdminTranscription,
+    AdminTranscriptionPage,
+    DeadLettersMoved,
     FieldError,
     Health,
     JobEvents,
     Problem,
+    Redrive,
     ResultFormat,
+    Stats,
     Status,
     Transcription,
     TranscriptionPage,
@@ -34,7 +39,7 @@ from ytcaption.api.models import (
     UploadTicket,
 )
 from ytcaption.api.problems import PROBLEM_MEDIA_TYPE, TITLES, ApiProblem, field_path, problem_body
-from ytcaption.api.service import ApiService, Hooks, to_transcription
+from ytcaption.api.service import ApiService, Hooks, to_admin_transcription, to_transcription
 from ytcaption.apikeys import ApiKey
 from ytcaption.settings import Settings, get_settings
 
@@ -61,6 +66,7 @@ def _problem_response(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": {
                 400: "Bad request",
                 401: "Missing or invalid API key",
+                403: "The API key is not an admin key",
                 404: "Not found (or another tenant's)",
                 409: "Conflict with the resource's state",
                 413: "Too large",
@@ -80,6 +86,15 @@ def _caller(request: Request, key: Annotated[str | None, Security(_api_key)] = N
 
 
 Caller = Annotated[ApiKey, Depends(_caller)]
+
+
+def _admin(request: Request, who: Caller) -> ApiKey:
+    service: ApiService = request.app.state.service()
+    return service.require_admin(who)
+
+
+# A key of a tenant listed in the admin_tenants setting (YTC_ADMIN_TENANTS).
+Admin = Annotated[ApiKey, Depends(_admin)]
 
 
 def _problem(problem: ApiProblem, request: Request) -> JSONResponse:
@@ -321,6 +336,69 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
     )
     def get_upload(request: Request, who: Caller, upload_id: Annotated[str, UPLOAD_ID]) -> UploadStatus:
         return service().upload_status(who, upload_id, base(request))
+
+    # -- operators (an admin tenant's key) -------------------------------------------
+
+    @app.get(
+        "/v1/admin/transcriptions",
+        response_model=AdminTranscriptionPage,
+        tags=["admin"],
+        summary="Every tenant's transcriptions, newest first within a page (a table scan)",
+        responses=_problem_response(401, 403, 422),
+    )
+    def admin_list_transcriptions(
+        request: Request,
+        who: Admin,
+        status: Annotated[Status | None, Query(description="only this status")] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")] = None,
+    ) -> AdminTranscriptionPage:
+        items, next_cursor = service().admin_list_jobs(status, limit, cursor)
+        return AdminTranscriptionPage(
+            items=[to_admin_transcription(i, base(request)) for i in items], next_cursor=next_cursor
+        )
+
+    @app.delete(
+        "/v1/admin/transcriptions/{job_id}",
+        response_model=AdminTranscription,
+        tags=["admin"],
+        summary="Cancel any tenant's transcription",
+        responses=_problem_response(401, 403, 404, 409, 422),
+    )
+    def admin_cancel_transcription(request: Request, who: Admin, job_id: Annotated[str, JOB_ID]) -> AdminTranscription:
+        return to_admin_transcription(service().admin_cancel(who, job_id), base(request))
+
+    @app.post(
+        "/v1/admin/transcriptions/{job_id}/redrive",
+        status_code=202,
+        response_model=Redrive,
+        tags=["admin"],
+        summary="Run a FAILED transcription again, as a new execution (resuming after the download if it was done)",
+        responses=_problem_response(401, 403, 404, 409, 422),
+    )
+    def admin_redrive_transcription(request: Request, who: Admin, job_id: Annotated[str, JOB_ID]) -> Redrive:
+        item, name = service().admin_redrive(who, job_id)
+        return Redrive(transcription=to_admin_transcription(item, base(request)), execution_name=name)
+
+    @app.post(
+        "/v1/admin/dead-letters/redrive",
+        response_model=DeadLettersMoved,
+        tags=["admin"],
+        summary="Move the dead-lettered transcription tasks back to the work queue",
+        responses=_problem_response(401, 403),
+    )
+    def admin_redrive_dead_letters(who: Admin) -> DeadLettersMoved:
+        return DeadLettersMoved(moved=service().admin_redrive_dead_letters(who))
+
+    @app.get(
+        "/v1/admin/stats",
+        response_model=Stats,
+        tags=["admin"],
+        summary="Jobs by status, audio hours, median real-time factor, queue depths, oldest queued job",
+        responses=_problem_response(401, 403),
+    )
+    def admin_stats(who: Admin) -> Stats:
+        return Stats.model_validate(service().admin_stats())
 
     # -- health -------------------------------------------------------------------------
 

@@ -214,6 +214,45 @@ class UploadStatus(BaseModel):
     links: dict[str, str]
 
 
+# -- operator (admin) responses ---------------------------------------------------
+
+
+class AdminTranscription(Transcription):
+    """A transcription as operators see it: any tenant's, and whose it is."""
+
+    tenant: str
+    redrives: int = Field(default=0, ge=0, description="how many times an operator ran it again")
+
+
+class AdminTranscriptionPage(BaseModel):
+    items: list[AdminTranscription]
+    next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page; null at the end")
+
+
+class Redrive(BaseModel):
+    transcription: AdminTranscription
+    execution_name: str = Field(description="the new Step Functions execution", examples=["job-0123-r1"])
+
+
+class DeadLettersMoved(BaseModel):
+    moved: int = Field(ge=0, description="messages moved from the dead-letter queue back to the work queue")
+
+
+class QueueDepth(BaseModel):
+    visible: int = Field(ge=0, description="messages waiting")
+    in_flight: int = Field(ge=0, description="messages taken and not yet deleted")
+
+
+class Stats(BaseModel):
+    jobs_by_status: dict[str, int] = Field(description="every status, with how many jobs have it")
+    audio_hours_processed: float = Field(ge=0, description="audio of the COMPLETED jobs, in hours")
+    median_real_time_factor: float | None = Field(
+        default=None, description="transcription time over audio time, median of the COMPLETED jobs"
+    )
+    queue: dict[str, QueueDepth] = Field(description="the work queue and the dead-letter queue, by name")
+    oldest_queued_job_seconds: float = Field(description="how long the oldest QUEUED job has waited")
+
+
 class FieldError(BaseModel):
     field: str = Field(description="dotted path of the offending field, e.g. body.source.url")
     message: str

@@ -13,6 +13,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 TITLES: dict[str, str] = {
     "bad-request": "The request cannot be read",
     "unauthorized": "Missing or invalid API key",
+    "forbidden": "This API key may not do that",
     "not-found": "Not found",
     "method-not-allowed": "Method not allowed",
     "validation-error": "The request is not valid",
@@ -20,6 +21,8 @@ TITLES: dict[str, str] = {
     "idempotency-key-mismatch": "Idempotency key reused with a different request",
     "job-not-completed": "The transcription has not completed",
     "job-already-ended": "The transcription has already ended",
+    "job-not-failed": "Only a FAILED transcription can be redriven",
+    "job-still-finishing": "The transcription's failed run is still finishing",
     "upload-not-received": "The upload has not arrived yet",
     "upload-options-conflict": "The upload was registered with other options",
     "too-many-jobs-in-flight": "Too many transcriptions in progress",

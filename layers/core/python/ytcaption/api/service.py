@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
-from ytcaption import aws
+from ytcaption import aws, operations
 from ytcaption.api.models import (
+    AdminTranscription,
     ErrorOut,
     JobEvent,
     Links,
@@ -110,21 +111,37 @@ def encode_cursor(key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, tenant: str) -> dict[str, Any]:
-    invalid = ApiProblem(
+def _invalid_cursor() -> ApiProblem:
+    return ApiProblem(
         422,
         "validation-error",
         "The cursor is not one this API handed out.",
         errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
     )
+
+
+def _cursor_key(cursor: str) -> Any:
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise invalid from exc
+        raise _invalid_cursor() from exc
+
+
+def decode_cursor(cursor: str, tenant: str) -> dict[str, Any]:
+    invalid = _invalid_cursor()
+    key = _cursor_key(cursor)
     if not isinstance(key, dict) or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"} or key["gsi1pk"] != tenant_pk(tenant):
         raise invalid
     if not all(isinstance(v, str) for v in key.values()):
         raise invalid
+    return key
+
+
+def decode_scan_cursor(cursor: str) -> dict[str, Any]:
+    """The operators' list cursor: a table scan's LastEvaluatedKey (pk and sk)."""
+    key = _cursor_key(cursor)
+    if not isinstance(key, dict) or set(key) != {"pk", "sk"} or not all(isinstance(v, str) for v in key.values()):
+        raise _invalid_cursor()
     return key
 
 
@@ -385,8 +402,11 @@ class ApiService:
 
     def cancel(self, caller: ApiKey, job_id: str) -> dict[str, Any]:
         self.visible_job(caller, job_id)
+        return self._cancel(job_id, "Cancelled at the client's request.")
+
+    def _cancel(self, job_id: str, reason: str) -> dict[str, Any]:
         try:
-            cancel_job(self.store, self.settings, job_id, "Cancelled at the client's request.")
+            cancel_job(self.store, self.settings, job_id, reason)
         except InvalidTransition as exc:
             current = self.raw_job(job_id) or {}
             status = current.get("status", "")
@@ -398,6 +418,68 @@ class ApiService:
         item = self.raw_job(job_id)
         assert item is not None
         return item
+
+    # -- operators (admin routes) -------------------------------------------------
+
+    def require_admin(self, caller: ApiKey) -> ApiKey:
+        admins = {tenant.strip() for tenant in self.settings.admin_tenants.split(",") if tenant.strip()}
+        if caller.tenant not in admins:
+            raise ApiProblem(403, "forbidden", "This route is for operators: it needs an API key of an admin tenant.")
+        return caller
+
+    def admin_job(self, job_id: str) -> dict[str, Any]:
+        """Any tenant's job."""
+        item = self.raw_job(job_id)
+        if item is None:
+            raise not_found(f"transcription {job_id}")
+        self.hooks.job(job_id)
+        return item
+
+    def admin_list_jobs(
+        self, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Jobs of every tenant (a table scan), newest first within the page."""
+        start = decode_scan_cursor(cursor) if cursor else None
+        jobs, last = operations.list_jobs(self.store, JobStatus(status) if status else None, limit, start)
+        return [job.model_dump() for job in jobs], encode_cursor(last) if last else None
+
+    def admin_cancel(self, caller: ApiKey, job_id: str) -> dict[str, Any]:
+        self.admin_job(job_id)
+        item = self._cancel(job_id, "Cancelled by an operator.")
+        log.info("operator key %s (%s) cancelled %s", caller.key_id, caller.tenant, job_id)
+        return item
+
+    def admin_redrive(self, caller: ApiKey, job_id: str) -> tuple[dict[str, Any], str]:
+        """Run a FAILED job again; returns the job and its new execution's name."""
+        self.hooks.job(job_id)
+        try:
+            name = operations.redrive_job(self.store, self.settings, job_id)
+        except KeyError as exc:
+            raise not_found(f"transcription {job_id}") from exc
+        except InvalidTransition as exc:
+            status = (self.raw_job(job_id) or {}).get("status") or None
+            if status == JobStatus.FAILED.value:
+                raise ApiProblem(
+                    409, "job-still-finishing", "The transcription's failed run is still finishing; try again shortly.",
+                    headers={"Retry-After": "5"}, job_status=status,
+                ) from exc  # fmt: skip
+            raise ApiProblem(
+                409, "job-not-failed", f"The transcription is {status}; only a FAILED one can be redriven.",
+                job_status=status,
+            ) from exc  # fmt: skip
+        self.hooks.metric("JobsRedriven", 1)
+        log.info("operator key %s (%s) redrove %s as %s", caller.key_id, caller.tenant, job_id, name)
+        item = self.raw_job(job_id)
+        assert item is not None
+        return item, name
+
+    def admin_redrive_dead_letters(self, caller: ApiKey) -> int:
+        moved = operations.redrive_dead_letters(self.settings.dlq_name, self.settings.queue_name)
+        log.info("operator key %s (%s) moved %d dead letter(s) back", caller.key_id, caller.tenant, moved)
+        return moved
+
+    def admin_stats(self) -> dict[str, Any]:
+        return operations.stats(self.store, self.settings)
 
     # -- results ------------------------------------------------------------------
 
@@ -561,4 +643,11 @@ def to_transcription(item: dict[str, Any], base: str = "") -> Transcription:
     )
 
 
-__all__ = ["ApiService", "Hooks", "to_transcription"]
+def to_admin_transcription(item: dict[str, Any], base: str = "") -> AdminTranscription:
+    """The transcription plus what operators need: its tenant and redrive count."""
+    return AdminTranscription(
+        **dict(to_transcription(item, base)), tenant=str(item["tenant"]), redrives=int(item.get("redrives") or 0)
+    )
+
+
+__all__ = ["ApiService", "Hooks", "to_admin_transcription", "to_transcription"]
