@@ -48,6 +48,9 @@ class Config:
     noncurrentVersionsExpireDays: int = 30
     # Longest audio accepted (minutes).
     maxMediaMinutes: int = 240
+    # Secrets Manager secret for yt-dlp, JSON {"cookies": "<cookies.txt>", "proxy": "http://..."}
+    # (YouTube blocks many cloud IP ranges); "" for none.
+    downloadSecretName: str = ""
     # API Gateway usage plan: per-key throttling and quota.
     apiRateLimit: int = 10
     apiBurstLimit: int = 20

@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -119,13 +120,16 @@ class Pipeline(Construct):
     # -- Lambdas ----------------------------------------------------------------
 
     def environment(self, spec: LambdaSpec) -> dict[str, str]:
-        return {
+        environment = {
             **resources.lambda_environment(),
             **spec.environment,
             "YTC_BUCKET": self.bucket.bucket_name,
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
+        if spec.name == "fetch-audio" and self.config.downloadSecretName:
+            environment["YTC_DOWNLOAD_SECRET_ID"] = self.config.downloadSecretName
+        return environment
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
         name = pascal(spec.name)
@@ -300,6 +304,9 @@ def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
             resources=[_objects(p.bucket, resources.AUDIO_PREFIX), _objects(p.bucket, resources.RESULTS_PREFIX)],
         )
     )
+    if p.config.downloadSecretName:
+        # Cookies and proxy for yt-dlp: read-only, this one secret.
+        secretsmanager.Secret.from_secret_name_v2(p, "DownloadSecret", p.config.downloadSecretName).grant_read(role)
     # Without ListBucket a missing object answers 403, not 404 (SOURCE_NOT_FOUND).
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.AUDIO_PREFIX, resources.RESULTS_PREFIX])

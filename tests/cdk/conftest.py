@@ -71,4 +71,7 @@ def gpu(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="session")
 def fargate(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return _synth(tmp_path_factory.mktemp("cdk-fargate"), {"workerCompute": "fargate", "natGateways": "1"})
+    return _synth(
+        tmp_path_factory.mktemp("cdk-fargate"),
+        {"workerCompute": "fargate", "natGateways": "1", "downloadSecretName": "ytcaption/download"},
+    )

@@ -394,3 +394,23 @@ def test_without_workers_the_rest_still_synthesizes(tmp_path: object) -> None:
     types = {r["Type"] for r in template["Resources"].values()}
     assert "AWS::ECS::Service" not in types and "AWS::EC2::VPC" not in types
     assert {"AWS::StepFunctions::StateMachine", "AWS::SQS::Queue", "AWS::DynamoDB::Table"} <= types
+
+
+def _fetch_audio(synth: Synth) -> dict[str, Any]:
+    return next(
+        r["Properties"] for r in synth.template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("FunctionName") == "ytcaption-fetch-audio"
+    )  # fmt: skip
+
+
+def test_download_secret_is_readable_by_fetch_audio_only_when_configured(gpu: Synth, fargate: Synth) -> None:
+    assert "YTC_DOWNLOAD_SECRET_ID" not in _fetch_audio(gpu)["Environment"]["Variables"]
+    assert "secretsmanager:GetSecretValue" not in _allowed(gpu, _role_of_function(gpu, "ytcaption-fetch-audio"))
+    assert _fetch_audio(fargate)["Environment"]["Variables"]["YTC_DOWNLOAD_SECRET_ID"] == "ytcaption/download"
+    allowed = _allowed(fargate, _role_of_function(fargate, "ytcaption-fetch-audio"))
+    assert "ytcaption/download" in json.dumps(allowed["secretsmanager:GetSecretValue"])
+    for spec in resources.LAMBDAS:
+        if spec.name != "fetch-audio":
+            assert "secretsmanager:GetSecretValue" not in _allowed(
+                fargate, _role_of_function(fargate, spec.function_name)
+            )
