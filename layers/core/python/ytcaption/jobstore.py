@@ -90,22 +90,33 @@ class JobStore:
 
     # -- writes --------------------------------------------------------------
 
-    def create(self, *, job_id: str, tenant: str, source: dict[str, Any], options: JobOptions, **extra: Any) -> bool:
-        """Create a PENDING job; False if it already exists (a repeated event)."""
+    def create(
+        self,
+        *,
+        job_id: str,
+        tenant: str,
+        source: dict[str, Any],
+        options: JobOptions,
+        status: JobStatus = JobStatus.PENDING,
+        **extra: Any,
+    ) -> bool:
+        """Create a job (PENDING, or born COMPLETED from a cached result); False if it
+        already exists (a repeated event or request)."""
         now = iso(utcnow())
         item = {
             "pk": job_pk(job_id),
             "sk": JOB_SK,
             "job_id": job_id,
             "tenant": tenant,
-            "status": JobStatus.PENDING.value,
-            "progress": 0,
+            "status": status.value,
+            "progress": 100 if status == JobStatus.COMPLETED else 0,
             "source": source,
             "options": options.model_dump(),
             "created_at": now,
             "updated_at": now,
             "gsi1pk": tenant_pk(tenant),
             "gsi1sk": f"{now}#{job_id}",
+            **({"started_at": now, "finished_at": now} if status.terminal else {}),
             **extra,
         }
         try:
@@ -114,7 +125,8 @@ class JobStore:
             if aws.error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
-        self._record(job_id, JobStatus.PENDING, now)
+        for reached in {JobStatus.PENDING, status}:
+            self._record(job_id, reached, now)
         return True
 
     def transition(self, job_id: str, target: JobStatus, **fields: Any) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ytcaption import aws
-from ytcaption.job import JobOptions, JobStatus, iso, utcnow
-from ytcaption.jobstore import JOB_SK, JobStore, event_sk, job_pk, tenant_pk, to_dynamo
+from ytcaption.job import JobOptions, JobStatus
+from ytcaption.jobstore import JobStore
 from ytcaption.settings import Settings
 
 
@@ -89,35 +89,16 @@ def create_from_result(
 ) -> bool:
     """A job that is COMPLETED at once with the result of an identical earlier job
     (a cache hit): it gets its own id and history, and no execution runs for it."""
-    now = iso(utcnow())
-    item = {
-        "pk": job_pk(job_id),
-        "sk": JOB_SK,
-        "job_id": job_id,
-        "tenant": tenant,
-        "status": JobStatus.COMPLETED.value,
-        "progress": 100,
-        "source": source,
-        "options": options.model_dump(),
-        "created_at": now,
-        "updated_at": now,
-        "started_at": now,
-        "finished_at": now,
-        "gsi1pk": tenant_pk(tenant),
-        "gsi1sk": f"{now}#{job_id}",
-        "media": original.get("media"),
-        "result": original.get("result"),
-        "language": original.get("language"),
-        "cache_hit": True,
-        "cached_from": original["job_id"],
+    return store.create(
+        job_id=job_id,
+        tenant=tenant,
+        source=source,
+        options=options,
+        status=JobStatus.COMPLETED,
+        media=original.get("media"),
+        result=original.get("result"),
+        language=original.get("language"),
+        cache_hit=True,
+        cached_from=original["job_id"],
         **extra,
-    }
-    try:
-        store.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-    except Exception as exc:
-        if aws.error_code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    for status in (JobStatus.PENDING, JobStatus.COMPLETED):
-        store.table.put_item(Item={"pk": job_pk(job_id), "sk": event_sk(status), "status": status.value, "at": now})
-    return True
+    )
