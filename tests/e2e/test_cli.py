@@ -118,3 +118,26 @@ def test_unsafe_url_is_refused_before_a_job_exists(runtime_env: dict[str, str]) 
     result = _cli(["transcribe", "http://169.254.169.254/latest/meta-data/"], runtime_env)
     assert result.returncode == 2
     assert "URL_NOT_ALLOWED" in result.stderr and "job" not in result.stderr.split("URL_NOT_ALLOWED")[0]
+
+
+def test_local_up_status_down(tmp_path: Path) -> None:
+    import json as _json
+
+    from ytcaption.local.runtime import free_port, port_free
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YTC_"))}
+    env.update({"YTC_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"})
+    port, api_port = free_port(), free_port()
+    up = _cli(["local", "up", "--port", str(port), "--api-port", str(api_port), "--workers", "1"], env)
+    try:
+        assert up.returncode == 0, up.stderr
+        status = _cli(["local", "status"], env)
+        state = _json.loads(status.stdout)
+        assert state["emulator"]["running"] and all(w["running"] for w in state["workers"])
+        assert state["api"]["running"] and state["api"]["url"] == f"http://127.0.0.1:{api_port}"
+        assert _cli(["local", "up", "--port", str(port)], env).returncode == 1, "one runtime at a time"
+    finally:
+        down = _cli(["local", "down"], env)
+    assert down.returncode == 0 and "stopped" in down.stdout
+    assert _cli(["local", "status"], env).returncode == 1
+    assert port_free("127.0.0.1", port) and port_free("127.0.0.1", api_port)

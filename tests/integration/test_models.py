@@ -1,0 +1,33 @@
+"""Whisper models offline: the packaged tiny.en and the two-part multilingual base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ytcaption.errors import ErrorCode, YtcError
+from ytcaption.job import JobOptions
+from ytcaption.transcribe import ModelCache, transcribe
+from ytcaption.whisper_models import resolve
+
+pytestmark = pytest.mark.integration
+
+
+def test_multilingual_base_is_joined_once_and_transcribes(tmp_path: Path, speech_wav: Path) -> None:
+    folder = Path(resolve("base", tmp_path))
+    assert folder == tmp_path / "base"
+    assert (folder / "model.bin").stat().st_size > 100_000_000 and (folder / "tokenizer.json").is_file()
+    mtime = (folder / "model.bin").stat().st_mtime_ns
+    assert Path(resolve("base", tmp_path)) == folder and (folder / "model.bin").stat().st_mtime_ns == mtime
+    transcript = transcribe(ModelCache(tmp_path), speech_wav, JobOptions(model="base"))
+    assert transcript.language == "en" and transcript.language_probability > 0.5
+    assert "budget" in transcript.text.lower()
+
+
+def test_unavailable_models_are_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name, words in (("small", "could not be downloaded"), (str(tmp_path / "nothing-here"), "does not hold")):
+        with pytest.raises(YtcError) as missing:
+            resolve(name, tmp_path)
+        assert missing.value.code == ErrorCode.MODEL_UNAVAILABLE and words in missing.value.reason
