@@ -196,11 +196,9 @@ def _deliver(job: Job, source: str, args: argparse.Namespace) -> int:
 def _keys_create(args: argparse.Namespace) -> int:
     """A new API key for a tenant, in the running local runtime, AWS_ENDPOINT_URL, or AWS."""
     from ytcaption.apikeys import ApiKeyStore
-    from ytcaption.local.runtime import LocalRuntime
     from ytcaption.settings import get_settings
 
-    if not os.environ.get("AWS_ENDPOINT_URL") and (running := LocalRuntime.find_running()) is not None:
-        running.activate()
+    _target()
     settings = get_settings()
     limits = {
         name: float(value)
