@@ -14,14 +14,13 @@ import httpx
 import pytest
 
 from tests.support.api import client, new_key
-from tests.support.pipeline import receive_task, submit, wait_execution, wait_job, wait_status
+from tests.support.pipeline import fail_as_a_faulty_worker, submit, wait_status
 from ytcaption import aws, resources
 from ytcaption.api.models import Stats
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.service import ApiService
 from ytcaption.apikeys import ApiKey
 from ytcaption.job import JobStatus
-from ytcaption.jobstore import JobStore
 from ytcaption.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -83,18 +82,6 @@ def _listed(admin: httpx.Client, job_id: str, status: str) -> dict[str, Any] | N
     return None
 
 
-def _fail_as_a_faulty_worker(job_id: str) -> None:
-    """Take the job's task and fail it, as a worker whose GPU went away would."""
-    store = JobStore(resources.TABLE)
-    task = receive_task(job_id)
-    store.claim(job_id, "flaky-worker", lease_seconds=30)
-    store.fail(job_id, "TRANSCRIPTION_FAILED", "The worker's GPU disappeared mid-job.")
-    aws.client("stepfunctions").send_task_failure(taskToken=task["task_token"], error="TRANSCRIPTION_FAILED")
-    aws.client("sqs").delete_message(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"])
-    assert wait_job(job_id).status == JobStatus.FAILED
-    assert wait_execution(job_id)["status"] == "FAILED"
-
-
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_admin_routes_need_an_admin_key(base_url: str, customer: httpx.Client, method: str, path: str) -> None:
     _problem(customer.request(method, path), 403, "forbidden")
@@ -139,7 +126,7 @@ def test_admin_lists_and_cancels_another_tenants_job(
 
 def test_redrive_a_failed_job_then_it_completes(runtime: Any, admin: httpx.Client, speech_mp3: Path) -> None:
     job_id = submit(speech_mp3, tenant=CUSTOMER)
-    _fail_as_a_faulty_worker(job_id)
+    fail_as_a_faulty_worker(job_id)
 
     answer = admin.post(f"/v1/admin/transcriptions/{job_id}/redrive")
     assert answer.status_code == 202, answer.text

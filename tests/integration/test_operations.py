@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.pipeline import history_statuses, receive_task, submit, wait_execution, wait_job, wait_status
+from tests.support.pipeline import fail_as_a_faulty_worker, history_statuses, submit, wait_job, wait_status
 from ytcaption import aws, operations, resources
 from ytcaption.errors import InvalidTransition
 from ytcaption.job import JobStatus
@@ -36,14 +36,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_failed_job_completes_after_redrive(runtime: Any, speech_mp3: Path) -> None:
     store, settings = JobStore(resources.TABLE), get_settings()
     job_id = submit(speech_mp3)
-    # A worker takes the task and fails it with a transient fault (its GPU went away).
-    task = receive_task(job_id)
-    store.claim(job_id, "flaky-worker", lease_seconds=30)
-    store.fail(job_id, "TRANSCRIPTION_FAILED", "The worker's GPU disappeared mid-job.")
-    aws.client("stepfunctions").send_task_failure(taskToken=task["task_token"], error="TRANSCRIPTION_FAILED")
-    aws.client("sqs").delete_message(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"])
-    assert wait_job(job_id).status == JobStatus.FAILED
-    assert wait_execution(job_id)["status"] == "FAILED"
+    fail_as_a_faulty_worker(job_id)  # an injected transient fault
 
     name = operations.redrive_job(store, settings, job_id)
     assert name == f"{job_id}-r1"

@@ -88,6 +88,19 @@ def receive_task(job_id: str, timeout: float = 30) -> dict[str, Any]:
     raise AssertionError(f"no transcription task for {job_id} arrived on the queue")
 
 
+def fail_as_a_faulty_worker(job_id: str) -> None:
+    """Take the job's task and fail it, as a worker whose GPU went away would; waits
+    until the job is FAILED and its execution has ended."""
+    task = receive_task(job_id)
+    store = JobStore(resources.TABLE)
+    store.claim(job_id, "flaky-worker", lease_seconds=30)
+    store.fail(job_id, "TRANSCRIPTION_FAILED", "The worker's GPU disappeared mid-job.")
+    aws.client("stepfunctions").send_task_failure(taskToken=task["task_token"], error="TRANSCRIPTION_FAILED")
+    aws.client("sqs").delete_message(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"])
+    assert wait_job(job_id).status.value == "FAILED"
+    assert wait_execution(job_id)["status"] == "FAILED"
+
+
 def drain_queue() -> None:
     """Drop what earlier tests left queued (jobs nobody was meant to transcribe)."""
     aws.client("sqs").purge_queue(QueueUrl=aws.queue_url(resources.QUEUE))
