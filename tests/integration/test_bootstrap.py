@@ -7,6 +7,8 @@ import json
 import pytest
 
 from ytcaption import aws, resources, statemachine
+from ytcaption.launch import state_machine_arn
+from ytcaption.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +33,7 @@ def test_queue_has_dead_letter_queue_and_visibility(runtime: object) -> None:
 
 
 def test_state_machine_is_the_asl_file_with_placeholders_filled(runtime: object) -> None:
-    arn = aws.state_machine_arn(resources.STATE_MACHINE)
+    arn = state_machine_arn(get_settings())
     deployed = json.loads(aws.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"])
     queue_url = aws.queue_url(resources.QUEUE)
     values = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url=queue_url)

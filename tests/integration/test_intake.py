@@ -12,6 +12,8 @@ import pytest
 from tests.support.pipeline import execution_arn, wait_execution, wait_job, wait_status
 from ytcaption import aws, resources
 from ytcaption.job import JobStatus, job_id_for_upload
+from ytcaption.launch import state_machine_arn
+from ytcaption.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
@@ -54,9 +56,9 @@ def test_a_duplicated_upload_event_starts_one_job(runtime: object, speech_mp3: P
     assert answers == [{"jobs": [job_id]}, {"jobs": [job_id]}]
     arns = [
         e["executionArn"]
-        for e in aws.client("stepfunctions").list_executions(
-            stateMachineArn=aws.state_machine_arn(resources.STATE_MACHINE)
-        )["executions"]
+        for e in aws.client("stepfunctions").list_executions(stateMachineArn=state_machine_arn(get_settings()))[
+            "executions"
+        ]
         if e["name"] == job_id
     ]
     assert arns == [execution_arn(job_id)]

@@ -7,18 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ytcaption import aws, resources
+from ytcaption import aws, launch, resources
 from ytcaption.job import Job, JobOptions
 from ytcaption.jobstore import JobStore
 from ytcaption.settings import get_settings
 from ytcaption.submit import follow, submit_file
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-
 
 def execution_arn(job_id: str) -> str:
-    return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{resources.STATE_MACHINE}:{job_id}"
+    return launch.execution_arn(job_id, get_settings())
 
 
 def submit(path: Path, tenant: str = "tests", **options: Any) -> str:

@@ -301,8 +301,8 @@ def test_timeout_path_is_filled_by_fetch_audio(states: dict[str, dict[str, Any]]
 
 
 def test_heartbeat_path_is_filled_by_the_execution_input(states: dict[str, dict[str, Any]]) -> None:
-    from ytcaption.intake import execution_input
     from ytcaption.job import JobOptions, S3Source
+    from ytcaption.launch import execution_input
     from ytcaption.settings import Settings
 
     data = execution_input("job-1", S3Source(bucket="b", key="k"), JobOptions(), Settings(heartbeat_seconds=42))

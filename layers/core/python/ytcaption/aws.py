@@ -42,9 +42,3 @@ def error_code(exc: BaseException) -> str:
 
 def queue_url(name: str) -> str:
     return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
-
-
-def state_machine_arn(name: str) -> str:
-    settings = get_settings()
-    account = client("sts").get_caller_identity()["Account"]
-    return f"arn:aws:states:{settings.region}:{account}:stateMachine:{name}"

@@ -9,11 +9,9 @@ from pydantic import ValidationError
 from ytcaption.errors import ErrorCode
 from ytcaption.job import JobOptions, S3Source, job_id_for_upload
 from ytcaption.jobstore import JobStore
-from ytcaption.launch import execution_input, launch_job
+from ytcaption.launch import launch_job
 from ytcaption.settings import Settings
 from ytcaption.storage import tenant_of_upload_key, upload_id_of_key
-
-__all__ = ["execution_input", "start_upload_job"]
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from ytcaption.apikeys import ApiKey, ApiKeyStore
 from ytcaption.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.job import Job, JobOptions, JobStatus, S3Source, iso, job_id_for_upload, utcnow
 from ytcaption.jobstore import JOB_SK, JobStore, from_dynamo, job_pk, tenant_pk
-from ytcaption.launch import create_from_result, launch_job, start_execution
+from ytcaption.launch import create_from_result, launch_job, start_execution, state_machine_arn
 from ytcaption.operations import cancel_job
 from ytcaption.resources import TABLE_GSI_TENANT
 from ytcaption.settings import Settings
@@ -578,7 +578,7 @@ class ApiService:
             "s3": lambda: aws.client("s3").head_bucket(Bucket=s.bucket),
             "sqs": lambda: aws.client("sqs").get_queue_url(QueueName=s.queue_name),
             "stepfunctions": lambda: aws.client("stepfunctions").describe_state_machine(
-                stateMachineArn=aws.state_machine_arn(s.state_machine)
+                stateMachineArn=state_machine_arn(s)
             ),
         }
         checks = {}

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ytcaption import aws, resources, statemachine
+from ytcaption.launch import state_machine_arn
 from ytcaption.resources import LambdaSpec
+from ytcaption.settings import get_settings
 
 LAMBDA_RUNTIME = "python3.12"
 
@@ -185,7 +187,7 @@ def create_state_machine(queue_url: str) -> str:
     except Exception as exc:
         if aws.error_code(exc) != "StateMachineAlreadyExists":
             raise
-    arn = aws.state_machine_arn(resources.STATE_MACHINE)
+    arn = state_machine_arn(get_settings())
     sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
     return arn
 
