@@ -89,3 +89,21 @@ def test_loopback_only_with_the_local_setting() -> None:
 )  # fmt: skip
 def test_address_allowed(address: str, allowed: bool) -> None:
     assert address_allowed(address, DEFAULT) is allowed
+
+
+def test_address_guard_checks_only_the_guarded_thread() -> None:
+    import threading
+
+    from ytcaption.urlpolicy import addresses_checked
+
+    other_thread: list[object] = []
+    with addresses_checked(DEFAULT) as refused:
+        with pytest.raises(OSError, match=r"127\.0\.0\.1 is not allowed"):
+            socket.getaddrinfo("127.0.0.1", 80)
+        # Meanwhile another thread (say boto3 talking to the local emulator) resolves as usual.
+        worker = threading.Thread(target=lambda: other_thread.append(socket.getaddrinfo("127.0.0.1", 80)))
+        worker.start()
+        worker.join()
+    assert refused == ["127.0.0.1"]
+    assert other_thread and other_thread[0]
+    assert socket.getaddrinfo("127.0.0.1", 80), "outside the guard this thread resolves as usual too"

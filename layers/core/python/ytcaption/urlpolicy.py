@@ -100,31 +100,42 @@ def _is_loopback(host: str) -> bool:
     return ipaddress.ip_address(host).is_loopback
 
 
-_guard_lock = threading.Lock()
+# The guard wraps socket.getaddrinfo once, for the whole process, but checks only
+# the lookups of threads inside `addresses_checked`: another thread (boto3 talking
+# to a local emulator, a second request of the API) resolves as usual.
+_real_getaddrinfo = socket.getaddrinfo
+_guarded = threading.local()
+_install_lock = threading.Lock()
 
 
-@contextmanager
-def addresses_checked(policy: UrlPolicy) -> Iterator[list[str]]:
-    """Refuse, at name resolution, any address the policy forbids; yields the refused ones.
-
-    Checking where connections are made covers redirects and DNS rebinding,
-    which a check of the first URL alone cannot.
-    """
-    refused: list[str] = []
-    original = socket.getaddrinfo
-
-    def guarded(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        infos = original(host, port, *args, **kwargs)
+def _checking_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    infos = _real_getaddrinfo(host, port, *args, **kwargs)
+    state: tuple[UrlPolicy, list[str]] | None = getattr(_guarded, "state", None)
+    if state is not None:
+        policy, refused = state
         for info in infos:
             address = str(info[4][0])
             if not address_allowed(address, policy):
                 refused.append(address)
                 raise OSError(f"address {address} is not allowed")
-        return infos
+    return infos
 
-    with _guard_lock:
-        socket.getaddrinfo = guarded
-        try:
-            yield refused
-        finally:
-            socket.getaddrinfo = original
+
+@contextmanager
+def addresses_checked(policy: UrlPolicy) -> Iterator[list[str]]:
+    """Refuse, at name resolution, any address the policy forbids for this thread's
+    connections; yields the refused ones.
+
+    Checking where connections are made covers redirects and DNS rebinding,
+    which a check of the first URL alone cannot.
+    """
+    with _install_lock:
+        if socket.getaddrinfo is not _checking_getaddrinfo:
+            socket.getaddrinfo = _checking_getaddrinfo
+    refused: list[str] = []
+    previous = getattr(_guarded, "state", None)
+    _guarded.state = (policy, refused)
+    try:
+        yield refused
+    finally:
+        _guarded.state = previous
