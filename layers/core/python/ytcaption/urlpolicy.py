@@ -59,6 +59,8 @@ def resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise _reject(f"The host {host} could not be resolved.") from exc
+    except UnicodeError as exc:  # not a valid (IDNA) host name
+        raise _reject("The URL's host name is not valid.") from exc
     return sorted({str(info[4][0]) for info in infos})
 
 
