@@ -179,13 +179,17 @@ def test_urls_we_may_not_fetch_are_refused_before_a_job_exists(acme: httpx.Clien
 
 
 def test_create_returns_202_with_location_and_the_job(acme: httpx.Client, server: MediaServer) -> None:
-    answer = _create(acme, server.url("/missing.mp3"), model="tiny.en", language="en", priority="high")
+    answer = _create(
+        acme, server.url("/missing.mp3"), model="tiny.en", language="en", priority="high",
+        webhook_url="http://127.0.0.1:9/hook", notify_progress=True,
+    )  # fmt: skip
     assert answer.status_code == 202, answer.text
     job = answer.json()
     assert answer.headers["location"] == f"/v1/transcriptions/{job['id']}" == job["links"]["self"]
     assert job["status"] == "PENDING" and job["progress"] == 0 and job["cache_hit"] is False
     assert job["source"] == {"type": "url", "url": server.url("/missing.mp3"), "upload_id": None, "filename": None}
     assert job["options"]["language"] == "en" and job["options"]["priority"] == "high"
+    assert job["options"]["notify_progress"] is True and job["options"]["webhook_url"] == "http://127.0.0.1:9/hook"
     assert job["links"]["events"] == f"/v1/transcriptions/{job['id']}/events"
 
     # The source is missing: the job ends FAILED with a code and a reason.

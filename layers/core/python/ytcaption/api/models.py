@@ -64,6 +64,9 @@ class OptionsIn(_Strict):
         default=None, max_length=2048, pattern=_URL, description="called with the job's terminal event"
     )
     prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
+    notify_progress: bool = Field(
+        default=False, description="also send progress events to webhook_url, at most one per 10 %"
+    )
 
     @field_validator("model")
     @classmethod
@@ -153,6 +156,7 @@ class OptionsOut(BaseModel):
     priority: Literal["low", "normal", "high"]
     webhook_url: str | None = None
     prefer_captions: bool
+    notify_progress: bool = False
 
 
 class ErrorOut(BaseModel):

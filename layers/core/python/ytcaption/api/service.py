@@ -55,7 +55,7 @@ ACTIVE = [s.value for s in JobStatus if not s.terminal]
 INLINE_RESULT_BYTES = 5_000_000
 _YOUTUBE_HOSTS = {"youtube.com", "youtu.be", "youtube-nocookie.com"}
 # Options that change the transcript; priority and webhook do not.
-_CACHE_NEUTRAL = {"priority", "webhook_url"}
+_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress"}
 
 
 @dataclass
@@ -226,16 +226,8 @@ class ApiService:
 
     def job_options(self, request: OptionsIn) -> JobOptions:
         try:
-            return JobOptions(
-                model=request.model or self.settings.default_model,
-                language=request.language,
-                task=request.task,
-                word_timestamps=request.word_timestamps,
-                vad=request.vad,
-                priority=request.priority,
-                webhook_url=request.webhook_url,
-                prefer_captions=request.prefer_captions,
-            )
+            fields = request.model_dump(include=set(OptionsIn.model_fields))
+            return JobOptions(**{**fields, "model": request.model or self.settings.default_model})
         except ValidationError as exc:  # the request model checks the same rules: a safety net
             raise ApiProblem(422, "validation-error", str(exc)) from exc
 
@@ -626,14 +618,7 @@ def to_transcription(item: dict[str, Any], base: str = "") -> Transcription:
         source=source_out,
         media=media,
         options=OptionsOut(
-            model=opts.model,
-            language=opts.language or "auto",
-            task=opts.task,
-            word_timestamps=opts.word_timestamps,
-            vad=opts.vad,
-            priority=opts.priority,
-            webhook_url=opts.webhook_url,
-            prefer_captions=opts.prefer_captions,
+            **{**opts.model_dump(include=set(OptionsOut.model_fields)), "language": opts.language or "auto"}
         ),
         language=item.get("language"),
         error=ErrorOut(code=job.error_code, reason=job.error_reason or "") if job.error_code else None,
