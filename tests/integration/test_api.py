@@ -28,12 +28,6 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def base_url(runtime: Any) -> str:
-    assert runtime.api_url, "the local runtime serves the API"
-    return str(runtime.api_url)
-
-
-@pytest.fixture(scope="module")
 def acme(base_url: str) -> Iterator[httpx.Client]:
     with client(base_url, new_key("acme")) as api:
         yield api

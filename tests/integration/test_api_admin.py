@@ -37,12 +37,6 @@ ROUTES = [
 
 
 @pytest.fixture(scope="module")
-def base_url(runtime: Any) -> str:
-    assert runtime.api_url, "the local runtime serves the API"
-    return str(runtime.api_url)
-
-
-@pytest.fixture(scope="module")
 def admin(base_url: str) -> Iterator[httpx.Client]:
     with client(base_url, new_key("admin")) as api:
         yield api

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -30,17 +32,21 @@ def espeak(text: str, path: Path, speed: int = 140) -> Path:
     return path
 
 
+def _mux(out: Any, stream: Any, frames: Iterable[Any]) -> None:
+    """Encode the frames into the stream, flush it, and mux every packet."""
+    for frame in frames:
+        frame.pts = None
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+
+
 def encode(src: Path, dst: Path, codec: str, container: str | None = None, rate: int | None = None) -> Path:
     """Re-encode audio with PyAV (libmp3lame, aac, libopus...)."""
     with av.open(str(src)) as inp, av.open(str(dst), "w", format=container) as out:
         in_stream = inp.streams.audio[0]
-        stream = out.add_stream(codec, rate=rate or in_stream.rate)
-        for frame in inp.decode(in_stream):
-            frame.pts = None
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+        _mux(out, out.add_stream(codec, rate=rate or in_stream.rate), inp.decode(in_stream))
     return dst
 
 
@@ -54,18 +60,12 @@ def video_with_audio(src: Path, dst: Path) -> Path:
         video = out.add_stream("mpeg4", rate=5)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         audio = out.add_stream("aac", rate=in_audio.rate)
-        for i in range(int(duration * 5) + 1):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i % 255, dtype=np.uint8), format="rgb24")
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode(None):
-            out.mux(packet)
-        for frame in inp.decode(in_audio):
-            frame.pts = None
-            for packet in audio.encode(frame):
-                out.mux(packet)
-        for packet in audio.encode(None):
-            out.mux(packet)
+        pictures = (
+            av.VideoFrame.from_ndarray(np.full((48, 64, 3), i % 255, dtype=np.uint8), format="rgb24")
+            for i in range(int(duration * 5) + 1)
+        )
+        _mux(out, video, pictures)
+        _mux(out, audio, inp.decode(in_audio))
     return dst
 
 
