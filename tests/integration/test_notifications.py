@@ -69,6 +69,16 @@ def test_receiver_answering_500_twice_gets_it_on_the_third_attempt(
     assert [(d["outcome"], d["status_code"]) for d in _deliveries(job_id)] == [
         ("retry", 500), ("retry", 500), ("delivered", 200)
     ]  # fmt: skip
+    # The job's history over the API shows the attempts after the status they report.
+    from tests.support.api import client, new_key
+
+    with client(runtime.api_url, new_key(TENANT)) as api:  # type: ignore[attr-defined]
+        events = api.get(f"/v1/transcriptions/{job_id}/events").json()["events"]
+    assert [e["event_type"] for e in events if e["kind"] == "webhook"] == [
+        "webhook.retry", "webhook.retry", "webhook.delivered"
+    ]  # fmt: skip
+    assert [e["kind"] for e in events][-3:] == ["webhook"] * 3 and events[-4]["status"] == "COMPLETED"
+    assert all(e["webhook"]["url"] == receiver.url for e in events if e["kind"] == "webhook")
 
 
 def test_receiver_that_is_down_never_changes_the_job(runtime: object, worker: object, speech_mp3: Path) -> None:

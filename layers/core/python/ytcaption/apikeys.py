@@ -122,17 +122,15 @@ class ApiKeyStore:
 
     def revoke(self, key: str) -> bool:
         digest = key_hash(key, self.pepper)
-        try:
-            self.table.update_item(
+        if not aws.conditionally(
+            lambda: self.table.update_item(
                 Key={"pk": apikey_pk(digest), "sk": APIKEY_SK},
                 UpdateExpression="SET active = :no",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":no": False},
             )
-        except Exception as exc:
-            if aws.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+        ):
+            return False
         with self._lock:
             self._cache.pop(digest, None)
         return True

@@ -6,6 +6,7 @@ AWS_ENDPOINT_URL_<SERVICE>) on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,17 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def conditionally(write: Callable[[], Any]) -> bool:
+    """Run a conditional DynamoDB write: False when its condition did not hold."""
+    try:
+        write()
+    except Exception as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def queue_url(name: str) -> str:

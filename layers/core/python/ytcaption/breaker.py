@@ -71,19 +71,15 @@ class CircuitBreaker:
 
     def _claim_probe(self, site: str, now: float) -> bool:
         # Only one caller wins the probe: the write is conditional on the old opened_at.
-        try:
-            self.table.update_item(
+        return aws.conditionally(
+            lambda: self.table.update_item(
                 Key=self._key(site),
                 UpdateExpression="SET #state = :half, opened_at = :now",
                 ConditionExpression="opened_at <= :due",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={":half": "half_open", ":now": _num(now), ":due": _num(now - self.reset)},
             )
-        except Exception as exc:
-            if aws.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def record_success(self, site: str) -> None:
         status = self.status(site)

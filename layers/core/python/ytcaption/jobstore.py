@@ -119,12 +119,10 @@ class JobStore:
             **({"started_at": now, "finished_at": now} if status.terminal else {}),
             **extra,
         }
-        try:
-            self.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-        except Exception as exc:
-            if aws.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+        if not aws.conditionally(
+            lambda: self.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        ):
+            return False
         for reached in {JobStatus.PENDING, status}:
             self._record(job_id, reached, now)
         return True
@@ -180,8 +178,8 @@ class JobStore:
 
     def renew_lease(self, job_id: str, worker_id: str, lease_seconds: int) -> bool:
         """Extend this worker's hold; False once the job is no longer its to work on."""
-        try:
-            self.table.update_item(
+        return aws.conditionally(
+            lambda: self.table.update_item(
                 Key={"pk": job_pk(job_id), "sk": JOB_SK},
                 UpdateExpression="SET lease_until = :until",
                 ConditionExpression="#status = :tr AND lease_owner = :me",
@@ -192,24 +190,18 @@ class JobStore:
                     ":me": worker_id,
                 },
             )
-        except Exception as exc:
-            if aws.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def release_lease(self, job_id: str, worker_id: str) -> None:
-        """Give the job back so another worker may claim it at once."""
-        try:
-            self.table.update_item(
+        """Give the job back so another worker may claim it at once (if it still holds it)."""
+        aws.conditionally(
+            lambda: self.table.update_item(
                 Key={"pk": job_pk(job_id), "sk": JOB_SK},
                 UpdateExpression="REMOVE lease_until, lease_owner",
                 ConditionExpression="lease_owner = :me",
                 ExpressionAttributeValues={":me": worker_id},
             )
-        except Exception as exc:
-            if aws.error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        )
 
     def update(self, job_id: str, expect: JobStatus, **fields: Any) -> bool:
         """Set fields while the job is still in status `expect`."""
@@ -225,16 +217,12 @@ class JobStore:
 
     def claim_publication(self, job_id: str, status: JobStatus) -> bool:
         """True once per job and status: the bus gets each event once, however often Notify retries."""
-        try:
-            self.table.put_item(
+        return aws.conditionally(
+            lambda: self.table.put_item(
                 Item={"pk": job_pk(job_id), "sk": f"{event_sk(status)}#PUBLISHED", "kind": "published"},
                 ConditionExpression="attribute_not_exists(sk)",
             )
-        except Exception as exc:
-            if aws.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def webhook_delivered(self, job_id: str, status: JobStatus) -> bool:
         response = self.table.query(
@@ -253,6 +241,7 @@ class JobStore:
                     "pk": job_pk(job_id),
                     "sk": f"{event_sk(status)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
                     "kind": "webhook",
+                    "status": status.value,  # the job status the delivered event reports
                     "event_type": event_type,
                     "at": at,
                     **delivery,
@@ -328,11 +317,9 @@ class JobStore:
 
     def _record(self, job_id: str, status: JobStatus, at: str, attempt: int = 0) -> None:
         """History item for a status reached; the first write of it wins."""
-        try:
-            self.table.put_item(
+        aws.conditionally(
+            lambda: self.table.put_item(
                 Item={"pk": job_pk(job_id), "sk": event_sk(status, attempt), "status": status.value, "at": at},
                 ConditionExpression="attribute_not_exists(sk)",
             )
-        except Exception as exc:
-            if aws.error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        )

@@ -21,18 +21,15 @@ class TenantStore:
         if item.get("webhook_secret"):
             return str(item["webhook_secret"])
         candidate = "whsec_" + secrets.token_urlsafe(32)
-        try:
-            self.table.update_item(
+        created = aws.conditionally(
+            lambda: self.table.update_item(
                 Key=_key(tenant),
                 UpdateExpression="SET webhook_secret = :s, tenant = :t",
                 ConditionExpression="attribute_not_exists(webhook_secret)",
                 ExpressionAttributeValues={":s": candidate, ":t": tenant},
             )
-        except Exception as exc:
-            if aws.error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            return self.webhook_secret(tenant)  # someone else created it first
-        return candidate
+        )
+        return candidate if created else self.webhook_secret(tenant)  # else someone else created it first
 
     def rotate_webhook_secret(self, tenant: str) -> str:
         secret = "whsec_" + secrets.token_urlsafe(32)

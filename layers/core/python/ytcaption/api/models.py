@@ -188,10 +188,22 @@ class TranscriptionPage(BaseModel):
     next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page; null at the end")
 
 
+class WebhookDelivery(BaseModel):
+    url: str
+    event_type: str = Field(examples=["transcription.completed"])
+    outcome: Literal["delivered", "retry", "failed"]
+    status_code: int | None = None
+    detail: str = ""
+
+
 class JobEvent(BaseModel):
-    event_type: str = Field(examples=["transcription.queued"])
+    kind: Literal["status", "webhook", "redrive"] = Field(
+        default="status", description="a status reached, a webhook attempt, or an operator's redrive"
+    )
+    event_type: str = Field(examples=["transcription.queued", "webhook.delivered"])
     status: Status
     at: str
+    webhook: WebhookDelivery | None = None
 
 
 class JobEvents(BaseModel):

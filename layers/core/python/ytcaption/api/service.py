@@ -35,6 +35,7 @@ from ytcaption.api.models import (
     UploadRequest,
     UploadStatus,
     UploadTicket,
+    WebhookDelivery,
 )
 from ytcaption.api.problems import ApiProblem
 from ytcaption.apikeys import ApiKey, ApiKeyStore
@@ -185,10 +186,7 @@ class ApiService:
 
     def events(self, caller: ApiKey, job_id: str) -> list[JobEvent]:
         self.visible_job(caller, job_id)
-        return [
-            JobEvent(event_type=f"transcription.{item['status'].lower()}", status=item["status"], at=item["at"])
-            for item in self.store.history(job_id)
-        ]
+        return [_event(item) for item in self.store.history(job_id)]
 
     def list_jobs(
         self, caller: ApiKey, status: str | None, limit: int, cursor: str | None
@@ -584,6 +582,18 @@ class ApiService:
 
 
 # -- presentation -----------------------------------------------------------------
+
+
+def _event(item: dict[str, Any]) -> JobEvent:
+    """One history item: a status reached, a webhook attempt, or a redrive."""
+    kind = item.get("kind", "status")
+    if kind == "webhook":
+        delivery = WebhookDelivery.model_validate(item)
+        return JobEvent(kind="webhook", event_type=f"webhook.{delivery.outcome}", status=item["status"],
+                        at=item["at"], webhook=delivery)  # fmt: skip
+    return JobEvent(
+        kind=kind, event_type=f"transcription.{item['status'].lower()}", status=item["status"], at=item["at"]
+    )
 
 
 def to_transcription(item: dict[str, Any], base: str = "") -> Transcription:
