@@ -157,3 +157,17 @@ def test_fetch_step_refuses_private_addresses_and_redirects_to_them(
     assert job.status == JobStatus.FAILED
     assert job.error_code == "URL_NOT_ALLOWED", job.error_reason
     assert "private or local network address" in (job.error_reason or "")
+
+
+def test_blocks_reported_at_once_by_many_instances_are_all_counted(breaker: CircuitBreaker) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    site = f"race-{uuid.uuid4().hex[:6]}.example"
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda _: breaker.record_blocked(site), range(8)))
+        status = breaker.status(site)
+        assert status.failures == 8, "no block is lost to a concurrent read-modify-write"
+        assert status.state == "open" and status.opened_at is not None
+    finally:
+        breaker.table.delete_item(Key=breaker._key(site))

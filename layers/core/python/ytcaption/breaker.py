@@ -87,27 +87,48 @@ class CircuitBreaker:
             self.table.put_item(Item={**self._key(site), "state": "closed", "failures": 0, "site": site})
 
     def record_blocked(self, site: str) -> BreakerStatus:
+        """Count a blocked download (atomically: Lambdas block at the same time) and open
+        the breaker at the threshold, or at once when the half-open probe was refused."""
         now = time.time()
-        item = self._read(site)
-        status = self.status(site, item)
-        window_start = item.get("window_start", now)
-        failures = status.failures + 1 if now - window_start <= self.window else 1
-        if failures == 1:
-            window_start = now
-        opens = status.state == "half_open" or failures >= self.threshold
-        new: dict[str, Any] = {
-            **self._key(site),
-            "site": site,
-            "state": "open" if opens else status.state,
-            "failures": failures,
-            "window_start": _num(window_start),
-        }
-        if opens:
-            new["opened_at"] = _num(now)
-        elif status.opened_at is not None:
-            new["opened_at"] = _num(status.opened_at)
-        self.table.put_item(Item=new)
-        return self.status(site)
+        item = self._count(site, now)
+        state = item.get("state", "closed")
+        if state == "half_open" or (state == "closed" and int(item.get("failures", 0)) >= self.threshold):
+            item = self._update(site, "SET #state = :open, opened_at = :now", {":open": "open", ":now": _num(now)})
+        return self.status(site, item)
+
+    def _count(self, site: str, now: float) -> dict[str, Any]:
+        cutoff = _num(now - self.window)
+        while True:
+            try:  # the usual case: one more block in the current window
+                return self._update(
+                    site, "ADD failures :one", {":one": 1, ":cutoff": cutoff}, "window_start >= :cutoff"
+                )
+            except Exception as exc:
+                if aws.error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+            try:  # no window yet, or it lapsed: this block starts one (only one caller may)
+                return self._update(
+                    site,
+                    "SET failures = :one, window_start = :now, site = :site",
+                    {":one": 1, ":now": _num(now), ":site": site, ":cutoff": cutoff},
+                    "attribute_not_exists(window_start) OR window_start < :cutoff",
+                )
+            except Exception as exc:
+                if aws.error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+            # Another instance started the window meanwhile: count into it.
+
+    def _update(
+        self, site: str, expression: str, values: dict[str, Any], condition: str | None = None
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
+        if "#state" in expression:
+            kwargs["ExpressionAttributeNames"] = {"#state": "state"}
+        response = self.table.update_item(
+            Key=self._key(site), UpdateExpression=expression, ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW", **kwargs,
+        )  # fmt: skip
+        return dict(from_dynamo(response["Attributes"]))
 
 
 def _num(value: float) -> Any:
