@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from ytcaption.apikeys import ApiKeyStore  # noqa: E402
 from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port  # noqa: E402
 from ytcaption.settings import get_settings  # noqa: E402
+from ytcaption.store.apikeys import ApiKeyStore  # noqa: E402
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -27,12 +27,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tests.support.audio import STORY, espeak  # noqa: E402
-from ytcaption.job import JobOptions  # noqa: E402
-from ytcaption.jobstore import JobStore  # noqa: E402
+from ytcaption.domain.job import JobOptions  # noqa: E402
+from ytcaption.intake.submit import follow, submit_file  # noqa: E402
 from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port  # noqa: E402
 from ytcaption.settings import get_settings  # noqa: E402
-from ytcaption.submit import follow, submit_file  # noqa: E402
-from ytcaption.transcribe import ModelCache, transcribe  # noqa: E402
+from ytcaption.store.jobs import JobStore  # noqa: E402
+from ytcaption.worker.transcribe import ModelCache, transcribe  # noqa: E402
 
 
 def make_clip(folder: Path, min_seconds: float = 120) -> tuple[Path, float]:

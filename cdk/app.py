@@ -15,7 +15,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-for path in (HERE, ROOT / "layers" / "core" / "python"):  # works without installing the package too
+for path in (HERE, ROOT / "src"):  # works without installing the package too
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")

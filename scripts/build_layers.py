@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the Lambda layers without Docker: pip for Lambda's platform.
 
-    layers/build/core/python/ytcaption/...   the core package (what the handlers import)
+    layers/build/core/python/ytcaption/...   the core package from src/ (what the handlers import)
     layers/build/deps/python/...             its dependencies, arm64 wheels for Python 3.12
 
 The dependency layer holds `[project].dependencies` from pyproject.toml, the
@@ -28,7 +28,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE_SRC = ROOT / "layers" / "core" / "python" / "ytcaption"
+CORE_SRC = ROOT / "src" / "ytcaption"
 BUILD = ROOT / "layers" / "build"
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.12"
@@ -63,16 +63,29 @@ def requirements() -> list[str]:
 
 def _inputs_hash(reqs: list[str]) -> str:
     digest = hashlib.sha256(json.dumps([reqs, PLATFORM, PYTHON_VERSION]).encode())
-    for path in sorted(CORE_SRC.rglob("*.py")):
-        digest.update(str(path.relative_to(CORE_SRC)).encode())
+    for path in sorted([*CORE_SRC.rglob("*.py"), ROOT / "pyproject.toml"]):
+        digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def build_core(target: Path) -> None:
-    dest = target / "python" / "ytcaption"
+    """pip installs the package itself (no dependencies: they are the other layer), then the
+    parts Lambda never runs are dropped."""
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(CORE_SRC, dest, ignore=shutil.ignore_patterns(*CORE_EXCLUDE, "*.pyc"))
+    python = target / "python"
+    command = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--no-deps",
+               "--no-compile", "--target", str(python), str(ROOT)]  # fmt: skip
+    # A build folder left by an earlier build would leak stale modules into the wheel.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    subprocess.run(command, check=True)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    for name in CORE_EXCLUDE:
+        for path in (python / "ytcaption").rglob(name):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in python.glob("*.dist-info"):
+        shutil.rmtree(path)
+    shutil.rmtree(python / "bin", ignore_errors=True)
 
 
 def build_deps(target: Path, reqs: list[str]) -> None:

@@ -21,8 +21,8 @@ from ytcaption import resources
 from ytcaption.resources import LambdaSpec
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 
-LAYER_BUILD = resources.REPO_ROOT / "layers" / "build"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 DLQ_RETENTION = Duration.days(14)
 
@@ -159,7 +159,7 @@ class Pipeline(Construct):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
-            code=lambda_.Code.from_asset(str(spec.code_dir), exclude=["__pycache__", "*.pyc"]),
+            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / spec.folder), exclude=["__pycache__", "*.pyc"]),
             layers=[self.core_layer, self.deps_layer],
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
@@ -217,7 +217,7 @@ class Pipeline(Construct):
             "StateMachine",
             state_machine_name=resources.STATE_MACHINE,
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(resources.ASL_PATH.read_text()),
+            definition_body=sfn.DefinitionBody.from_string(ASL_PATH.read_text()),
             definition_substitutions=self.substitutions(),
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,

@@ -39,19 +39,18 @@ from constructs import Construct
 from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.paths import ROOT
 from ytcaption_cdk.pipeline import retention
 
 # ECS's longest stop timeout; the worker needs seconds to hand its message back.
 STOP_TIMEOUT = Duration.seconds(120)
 METRICS_NAMESPACE = "YTCaption"
-# Only what the image build reads (Dockerfile: pyproject.toml, README.md, the core package).
+# Only what the image build reads (Dockerfile: pyproject.toml, README.md, src/).
 IMAGE_CONTEXT_EXCLUDE = [
     "*",
     "!pyproject.toml",
     "!README.md",
-    "!layers",
-    "layers/*",
-    "!layers/core",
+    "!src",
     "!containers",
     "**/__pycache__",
 ]
@@ -188,7 +187,7 @@ class Workers(Construct):
         if self.config.workerCompute == "fargate":
             build_args["CUDA_IMAGE"] = "ubuntu:24.04"  # no GPU: a plain base, same Dockerfile
         return ecs.ContainerImage.from_asset(
-            str(resources.REPO_ROOT),
+            str(ROOT),
             file="containers/whisper/Dockerfile",
             build_args=build_args,
             platform=ecr_assets.Platform.LINUX_AMD64,

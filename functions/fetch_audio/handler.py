@@ -8,10 +8,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ytcaption.errors import ErrorCode, YtcError
-from ytcaption.fetch import fetch_s3_audio, fetch_url_audio
-from ytcaption.jobstore import JobStore
+from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.fetch.step import fetch_s3_audio, fetch_url_audio
 from ytcaption.settings import get_settings
+from ytcaption.store.jobs import JobStore
 
 logger = Logger()
 tracer = Tracer()

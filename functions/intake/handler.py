@@ -10,9 +10,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ytcaption.intake import start_upload_job
-from ytcaption.jobstore import JobStore
+from ytcaption.intake.uploads import start_upload_job
 from ytcaption.settings import get_settings
+from ytcaption.store.jobs import JobStore
 
 logger = Logger()
 tracer = Tracer()

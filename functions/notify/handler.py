@@ -8,10 +8,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ytcaption.jobstore import JobStore
-from ytcaption.notify import notify_job
+from ytcaption.finish.notify import notify_job
+from ytcaption.finish.webhooks import WebhookRetryable
 from ytcaption.settings import get_settings
-from ytcaption.webhooks import WebhookRetryable
+from ytcaption.store.jobs import JobStore
 
 logger = Logger()
 tracer = Tracer()

@@ -9,9 +9,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ytcaption.failures import record
-from ytcaption.jobstore import JobStore
+from ytcaption.finish.failures import record
 from ytcaption.settings import get_settings
+from ytcaption.store.jobs import JobStore
 
 logger = Logger()
 tracer = Tracer()

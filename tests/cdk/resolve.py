@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ytcaption import statemachine
+from ytcaption.local import statemachine
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests import paths
 from tests.cdk.conftest import ROOT, Synth
 from tests.cdk.resolve import substituted_definition
-from ytcaption import resources
 
 NODE_BIN = ROOT / "cdk" / "node_modules" / ".bin"
 
@@ -77,7 +77,7 @@ def _asl_files(gpu: Synth, tmp_path: Path) -> list[Path]:
     """The ASL file as written (with ${Placeholders}) and as deployed (substituted)."""
     deployed = tmp_path / "deployed.asl.json"
     deployed.write_text(json.dumps(substituted_definition(gpu.template), indent=2))
-    return [resources.ASL_PATH, deployed]
+    return [paths.ASL_PATH, deployed]
 
 
 # AWS accepts a "Comment" in a Retrier (its console templates have one); @wmfs/statelint's

@@ -23,9 +23,9 @@ moto = pytest.importorskip("moto", reason="the `local` extra (moto) is not insta
 @pytest.fixture(scope="module")
 def local() -> Iterator[dict[str, Any]]:
     """Run the real local bootstrap in-process against moto and describe what it made."""
-    from ytcaption import aws
     from ytcaption.local.bootstrap import bootstrap
     from ytcaption.settings import get_settings
+    from ytcaption.store import aws
 
     saved = dict(os.environ)
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)

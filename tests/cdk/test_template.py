@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from tests import paths
 from tests.cdk.conftest import Synth
-from ytcaption import resources, statemachine
+from ytcaption import resources
+from ytcaption.local import statemachine
 
 
 def _statements(synth: Synth, role_logical_id: str) -> list[dict[str, Any]]:
@@ -163,7 +165,7 @@ def test_state_machine_is_the_asl_file_with_every_placeholder_substituted(gpu: S
     assert props["StateMachineType"] == "STANDARD"
     assert props["TracingConfiguration"] == {"Enabled": True}
     assert props["LoggingConfiguration"]["Level"] == "ALL"
-    asl = resources.ASL_PATH.read_text()
+    asl = paths.ASL_PATH.read_text()
     assert json.loads(props["DefinitionString"]) == json.loads(asl), "the ASL file is loaded inline, unchanged"
     wanted = statemachine.placeholders(asl)
     assert wanted, "the ASL file has ${Placeholders}"

@@ -16,11 +16,13 @@ import pytest
 import srt
 import webvtt
 
+from tests import paths
 from tests.support.api import client, new_key, upload, wait_for
 from tests.support.audio import MEETING, word_error_rate
 from tests.support.media_server import MediaServer, media_server
 from tests.support.pipeline import wait_execution
-from ytcaption import aws, resources
+from ytcaption import resources
+from ytcaption.store import aws
 
 pytestmark = pytest.mark.integration
 
@@ -396,5 +398,5 @@ def test_cancel_mid_transcription_stops_the_worker(
 
 
 def test_served_openapi_document_is_the_committed_one(anonymous: httpx.Client) -> None:
-    committed = json.loads((resources.REPO_ROOT / "openapi.json").read_text())
+    committed = json.loads(paths.OPENAPI_PATH.read_text())
     assert anonymous.get("/openapi.json").json() == committed

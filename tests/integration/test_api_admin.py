@@ -15,13 +15,14 @@ import pytest
 
 from tests.support.api import client, new_key
 from tests.support.pipeline import fail_as_a_faulty_worker, submit, wait_status
-from ytcaption import aws, resources
-from ytcaption.api.models import Stats
+from ytcaption import resources
 from ytcaption.api.problems import ApiProblem
+from ytcaption.api.schemas import Stats
 from ytcaption.api.service import ApiService
-from ytcaption.apikeys import ApiKey
-from ytcaption.job import JobStatus
+from ytcaption.domain.job import JobStatus
 from ytcaption.settings import Settings
+from ytcaption.store import aws
+from ytcaption.store.apikeys import ApiKey
 
 pytestmark = pytest.mark.integration
 

@@ -19,12 +19,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests import paths
 from tests.support.api import new_key
-from ytcaption import resources
 
 pytestmark = pytest.mark.integration
 
-SCHEMA = schemathesis.openapi.from_dict(json.loads((resources.REPO_ROOT / "openapi.json").read_text()))
+SCHEMA = schemathesis.openapi.from_dict(json.loads(paths.OPENAPI_PATH.read_text()))
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 CHECKS = [
     not_a_server_error,

@@ -6,9 +6,12 @@ import json
 
 import pytest
 
-from ytcaption import aws, resources, statemachine
-from ytcaption.launch import state_machine_arn
+from tests import paths
+from ytcaption import resources
+from ytcaption.intake.launch import state_machine_arn
+from ytcaption.local import statemachine
 from ytcaption.settings import get_settings
+from ytcaption.store import aws
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +40,7 @@ def test_state_machine_is_the_asl_file_with_placeholders_filled(runtime: object)
     deployed = json.loads(aws.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"])
     queue_url = aws.queue_url(resources.QUEUE)
     values = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url=queue_url)
-    assert deployed == statemachine.load(resources.ASL_PATH, values)
+    assert deployed == statemachine.load(paths.ASL_PATH, values)
 
 
 def test_lambdas_match_their_specs(runtime: object) -> None:

@@ -11,13 +11,14 @@ import pytest
 from tests.support.audio import MEETING, encode, word_error_rate
 from tests.support.media_server import MediaServer, Route, media_server
 from tests.support.pipeline import history_statuses, read_result, wait_execution, wait_job
-from ytcaption import aws, resources
-from ytcaption.breaker import CircuitBreaker
-from ytcaption.job import JobOptions, JobStatus, UrlSource
-from ytcaption.jobstore import JobStore
-from ytcaption.launch import launch_job
+from ytcaption import resources
+from ytcaption.domain.job import JobOptions, JobStatus, UrlSource
+from ytcaption.intake.launch import launch_job
+from ytcaption.intake.submit import submit_url
 from ytcaption.settings import get_settings
-from ytcaption.submit import submit_url
+from ytcaption.store import aws
+from ytcaption.store.breaker import CircuitBreaker
+from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,11 @@ from urllib.parse import quote_plus
 import pytest
 
 from tests.support.pipeline import execution_arn, wait_execution, wait_job, wait_status
-from ytcaption import aws, resources
-from ytcaption.job import JobStatus, job_id_for_upload
-from ytcaption.launch import state_machine_arn
+from ytcaption import resources
+from ytcaption.domain.job import JobStatus, job_id_for_upload
+from ytcaption.intake.launch import state_machine_arn
 from ytcaption.settings import get_settings
+from ytcaption.store import aws
 
 pytestmark = pytest.mark.integration
 

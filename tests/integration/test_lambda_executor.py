@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from moto.awslambda.models import LambdaFunction
 
-from ytcaption import aws
+from ytcaption.store import aws
 
 pytestmark = pytest.mark.integration
 

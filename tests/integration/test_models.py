@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ytcaption.errors import ErrorCode, YtcError
-from ytcaption.job import JobOptions
-from ytcaption.transcribe import ModelCache, transcribe
-from ytcaption.whisper_models import resolve
+from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.domain.job import JobOptions
+from ytcaption.worker.models import resolve
+from ytcaption.worker.transcribe import ModelCache, transcribe
 
 pytestmark = pytest.mark.integration
 

@@ -12,11 +12,12 @@ import pytest
 
 from tests.support.pipeline import submit, wait_execution, wait_job
 from tests.support.webhook_receiver import documented_verifier, webhook_receiver
-from ytcaption import aws, resources
-from ytcaption.job import JobStatus
-from ytcaption.jobstore import JobStore
-from ytcaption.tenants import TenantStore
-from ytcaption.webhooks import sign
+from ytcaption import resources
+from ytcaption.domain.job import JobStatus
+from ytcaption.finish.webhooks import sign
+from ytcaption.store import aws
+from ytcaption.store.jobs import JobStore
+from ytcaption.store.tenants import TenantStore
 
 pytestmark = pytest.mark.integration
 TENANT = "hooks"

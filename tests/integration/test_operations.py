@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from tests.support.pipeline import fail_as_a_faulty_worker, history_statuses, submit, wait_job, wait_status
-from ytcaption import aws, operations, resources
-from ytcaption.errors import InvalidTransition
-from ytcaption.job import JobStatus
-from ytcaption.jobstore import JobStore
-from ytcaption.launch import execution_arn
+from ytcaption import operations, resources
+from ytcaption.domain.errors import InvalidTransition
+from ytcaption.domain.job import JobStatus
+from ytcaption.intake.launch import execution_arn
 from ytcaption.settings import get_settings
+from ytcaption.store import aws
+from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
 

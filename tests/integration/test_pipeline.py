@@ -24,9 +24,10 @@ from tests.support.pipeline import (
     wait_job,
     wait_status,
 )
-from ytcaption import aws, resources
-from ytcaption.job import JobStatus
-from ytcaption.jobstore import JobStore
+from ytcaption import resources
+from ytcaption.domain.job import JobStatus
+from ytcaption.store import aws
+from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
 

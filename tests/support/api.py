@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ytcaption import aws, resources
-from ytcaption.apikeys import ApiKeyStore
+from ytcaption import resources
 from ytcaption.settings import get_settings
+from ytcaption.store import aws
+from ytcaption.store.apikeys import ApiKeyStore
 
 
 def new_key(tenant: str, **limits: float) -> str:

@@ -7,11 +7,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ytcaption import aws, launch, resources
-from ytcaption.job import Job, JobOptions
-from ytcaption.jobstore import JobStore
+from ytcaption import resources
+from ytcaption.domain.job import Job, JobOptions
+from ytcaption.intake import launch
+from ytcaption.intake.submit import follow, submit_file
 from ytcaption.settings import get_settings
-from ytcaption.submit import follow, submit_file
+from ytcaption.store import aws
+from ytcaption.store.jobs import JobStore
 
 
 def execution_arn(job_id: str) -> str:

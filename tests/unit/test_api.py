@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ytcaption import resources
+from tests import paths
 from ytcaption.api.app import create_app
-from ytcaption.api.models import TranscriptionRequest
 from ytcaption.api.problems import ApiProblem
+from ytcaption.api.schemas import TranscriptionRequest
 from ytcaption.api.service import (
     cache_key,
     decode_cursor,
@@ -24,13 +24,13 @@ from ytcaption.api.service import (
     source_identity,
     to_transcription,
 )
-from ytcaption.apikeys import ApiKey, key_hash, new_key, valid_tenant
-from ytcaption.job import JobOptions
+from ytcaption.domain.job import JobOptions
+from ytcaption.store.apikeys import ApiKey, key_hash, new_key, valid_tenant
 
 
 def test_committed_openapi_document_is_the_apps() -> None:
     """Regenerate with: .venv/bin/python -m ytcaption.api.app openapi.json"""
-    committed = json.loads((resources.REPO_ROOT / "openapi.json").read_text())
+    committed = json.loads(paths.OPENAPI_PATH.read_text())
     assert committed == json.loads(json.dumps(create_app().openapi()))
 
 

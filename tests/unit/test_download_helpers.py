@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ytcaption import captions
-from ytcaption.download import Blocked, classify, describe, limits_problem, pick_captions, site_of
-from ytcaption.errors import ErrorCode, TransientError, YtcError
+from ytcaption.domain.errors import ErrorCode, TransientError, YtcError
+from ytcaption.fetch import captions
+from ytcaption.fetch.download import Blocked, classify, describe, limits_problem, pick_captions, site_of
 
 
 @pytest.mark.parametrize(

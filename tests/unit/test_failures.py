@@ -1,4 +1,4 @@
-"""ytcaption.failures.describe: a state machine error (Error + Cause) -> (code, reason)."""
+"""ytcaption.finish.failures.describe: a state machine error (Error + Cause) -> (code, reason)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ytcaption.errors import ErrorCode, YtcError
-from ytcaption.failures import describe
+from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.finish.failures import describe
 
 
 def lambda_cause(message: str, error_type: str = "YtcError") -> str:

@@ -1,4 +1,4 @@
-"""ytcaption.formats: JSON, plain text, SubRip and WebVTT renderings of a transcript."""
+"""ytcaption.domain.formats: JSON, plain text, SubRip and WebVTT renderings of a transcript."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import webvtt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ytcaption.formats import RENDERERS, render_all, to_json, to_srt, to_txt, to_vtt
-from ytcaption.transcript import Segment, Timings, Transcript
+from ytcaption.domain.formats import RENDERERS, render_all, to_json, to_srt, to_txt, to_vtt
+from ytcaption.domain.transcript import Segment, Timings, Transcript
 
 
 def make_transcript(spans: list[tuple[float, float, str]], **kwargs: object) -> Transcript:

@@ -1,4 +1,4 @@
-"""ytcaption.job: the status transition table, JobOptions validation and upload job ids."""
+"""ytcaption.domain.job: the status transition table, JobOptions validation and upload job ids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from ytcaption.job import (
+from ytcaption.domain.job import (
     ALLOWED_FROM,
     TERMINAL,
     Job,

@@ -1,4 +1,4 @@
-"""ytcaption.jobstore pure helpers: DynamoDB number conversion and key layout."""
+"""ytcaption.store.jobs pure helpers: DynamoDB number conversion and key layout."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ytcaption.job import JobStatus
-from ytcaption.jobstore import JOB_SK, event_sk, from_dynamo, job_pk, tenant_pk, to_dynamo
+from ytcaption.domain.job import JobStatus
+from ytcaption.store.jobs import JOB_SK, event_sk, from_dynamo, job_pk, tenant_pk, to_dynamo
 
 # -- to_dynamo / from_dynamo ------------------------------------------------------
 

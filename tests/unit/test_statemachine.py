@@ -1,4 +1,4 @@
-"""ytcaption.statemachine and the real ASL definition statemachines/transcription.asl.json."""
+"""ytcaption.local.statemachine and the real ASL definition statemachines/transcription.asl.json."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from typing import Any
 
 import pytest
 
+from tests import paths
 from ytcaption import resources
-from ytcaption.job import ALLOWED_FROM, JobStatus
-from ytcaption.jobstore import event_sk
-from ytcaption.statemachine import load, placeholders, substitute
+from ytcaption.domain.job import ALLOWED_FROM, JobStatus
+from ytcaption.local.statemachine import load, placeholders, substitute
+from ytcaption.store.jobs import event_sk
 
 VALUES = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url="http://q")
-RAW = resources.ASL_PATH.read_text()
+RAW = paths.ASL_PATH.read_text()
 
 
 @pytest.fixture(scope="module")
 def definition() -> dict[str, Any]:
-    return load(resources.ASL_PATH, VALUES)
+    return load(paths.ASL_PATH, VALUES)
 
 
 @pytest.fixture(scope="module")
@@ -301,8 +302,8 @@ def test_timeout_path_is_filled_by_fetch_audio(states: dict[str, dict[str, Any]]
 
 
 def test_heartbeat_path_is_filled_by_the_execution_input(states: dict[str, dict[str, Any]]) -> None:
-    from ytcaption.job import JobOptions, S3Source
-    from ytcaption.launch import execution_input
+    from ytcaption.domain.job import JobOptions, S3Source
+    from ytcaption.intake.launch import execution_input
     from ytcaption.settings import Settings
 
     data = execution_input("job-1", S3Source(bucket="b", key="k"), JobOptions(), Settings(heartbeat_seconds=42))

@@ -1,11 +1,11 @@
-"""ytcaption.storage: the S3 key layout of uploads and results."""
+"""ytcaption.store.media: the S3 key layout of uploads and results."""
 
 from __future__ import annotations
 
 import pytest
 
-from ytcaption import storage
-from ytcaption.storage import RESULT_FORMATS, result_key, tenant_of_upload_key, upload_key
+from ytcaption.store import media as storage
+from ytcaption.store.media import RESULT_FORMATS, result_key, tenant_of_upload_key, upload_key
 
 
 def test_upload_key_layout() -> None:

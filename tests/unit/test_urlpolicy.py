@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ytcaption.errors import ErrorCode, YtcError
-from ytcaption.urlpolicy import UrlPolicy, address_allowed, check_url
+from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.intake.urlpolicy import UrlPolicy, address_allowed, check_url
 
 DEFAULT = UrlPolicy()  # the production default: YouTube's hosts, no loopback
 
@@ -95,7 +95,7 @@ def test_address_allowed(address: str, allowed: bool) -> None:
 def test_address_guard_checks_only_the_guarded_thread() -> None:
     import threading
 
-    from ytcaption.urlpolicy import addresses_checked
+    from ytcaption.intake.urlpolicy import addresses_checked
 
     other_thread: list[object] = []
     with addresses_checked(DEFAULT) as refused:

@@ -1,10 +1,10 @@
-"""ytcaption.whisper_names: which model references a job may ask for."""
+"""ytcaption.domain.vocabulary: which model references a job may ask for."""
 
 from __future__ import annotations
 
 import pytest
 
-from ytcaption.whisper_names import KNOWN_MODELS, is_path_reference, is_valid_model_reference
+from ytcaption.domain.vocabulary import KNOWN_MODELS, is_path_reference, is_valid_model_reference
 
 
 def test_known_models_include_the_common_sizes() -> None:

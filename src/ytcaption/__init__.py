@@ -1,0 +1,1 @@
+"""YTCaption: video and audio to transcripts and subtitles with Whisper, on AWS or locally."""

@@ -1,0 +1,293 @@
+"""Request and response schemas of the public API (pydantic v2).
+
+Requests reject unknown fields; every response is one of these models, so the
+OpenAPI document describes exactly what clients receive.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ytcaption.domain.vocabulary import is_valid_model_reference
+from ytcaption.store.media import RESULT_FORMATS
+
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+_URL = r"^https?://\S+$"
+
+Status = Literal["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED", "FAILED", "CANCELLED"]
+ResultFormat = Literal["json", "txt", "srt", "vtt"]
+assert set(RESULT_FORMATS) == {"json", "txt", "srt", "vtt"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- requests -----------------------------------------------------------------------
+
+
+class SourceIn(_Strict):
+    """Exactly one of `url` (a video page or media URL) and `upload_id` (from POST /v1/uploads)."""
+
+    url: str | None = Field(
+        default=None, max_length=2048, pattern=_URL, examples=["https://www.youtube.com/watch?v=dQw4w9WgXcQ"]
+    )
+    upload_id: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{32}$", examples=["5f0c8c1e0b4a4a53a3f7f2c9c1d2e3f4"]
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SourceIn:
+        if (self.url is None) == (self.upload_id is None):
+            raise ValueError("give exactly one of 'url' and 'upload_id'")
+        return self
+
+
+class OptionsIn(_Strict):
+    """How to transcribe; every field is optional."""
+
+    model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Whisper model: tiny, tiny.en, base, small, medium, large-v3, turbo... (default: the server's)",
+        examples=["base"],
+    )
+    language: str = Field(default="auto", max_length=16, description="'auto' or a language code such as 'en'")
+    task: Literal["transcribe", "translate"] = "transcribe"
+    word_timestamps: bool = False
+    vad: bool = Field(default=True, description="skip silence (voice activity detection)")
+    priority: Literal["low", "normal", "high"] = "normal"
+    webhook_url: str | None = Field(
+        default=None, max_length=2048, pattern=_URL, description="called with the job's terminal event"
+    )
+    prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
+    notify_progress: bool = Field(
+        default=False, description="also send progress events to webhook_url, at most one per 10 %"
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_model_reference(value):
+            raise ValueError("model must be a Whisper model name (tiny, base, small, medium, large-v3, turbo, ...)")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() != "auto" and not _LANGUAGE.fullmatch(value):
+            raise ValueError("language must be 'auto' or a language code such as 'en'")
+        return value.lower()
+
+
+class TranscriptionRequest(OptionsIn):
+    source: SourceIn
+    cache: bool = Field(
+        default=True,
+        description="answer from a completed identical job of yours (same source and options) when there is one",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"source": {"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}, "model": "base"}]
+        },
+    )
+
+    def options_set(self) -> set[str]:
+        """Option fields the client gave explicitly."""
+        return self.model_fields_set & set(OptionsIn.model_fields)
+
+
+class UploadRequest(OptionsIn):
+    filename: str = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$", examples=["talk.mp4"])
+    size_bytes: int | None = Field(default=None, ge=1, description="the file's size, if known: checked against limits")
+    content_type: str | None = Field(default=None, max_length=255, examples=["video/mp4"])
+
+    @field_validator("filename")
+    @classmethod
+    def _filename(cls, value: str) -> str:
+        if value.strip() in {"", ".", ".."}:
+            raise ValueError("filename must be a file name")
+        return value
+
+
+# -- responses ----------------------------------------------------------------------
+
+
+class ResultLinks(BaseModel):
+    json_: str = Field(alias="json")
+    txt: str
+    srt: str
+    vtt: str
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class Links(BaseModel):
+    self: str
+    events: str
+    result: ResultLinks | None = None
+
+
+class SourceOut(BaseModel):
+    type: Literal["url", "upload"]
+    url: str | None = None
+    upload_id: str | None = None
+    filename: str | None = None
+
+
+class MediaOut(BaseModel):
+    title: str | None = None
+    duration: float | None = Field(default=None, description="seconds")
+    extra: dict[str, Any] = Field(default_factory=dict, description="other facts about the media")
+
+
+class OptionsOut(BaseModel):
+    model: str
+    language: str
+    task: Literal["transcribe", "translate"]
+    word_timestamps: bool
+    vad: bool
+    priority: Literal["low", "normal", "high"]
+    webhook_url: str | None = None
+    prefer_captions: bool
+    notify_progress: bool = False
+
+
+class ErrorOut(BaseModel):
+    code: str
+    reason: str
+
+
+class Transcription(BaseModel):
+    id: str
+    status: Status
+    progress: int = Field(ge=0, le=100)
+    created_at: str
+    updated_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    eta_seconds: float | None = None
+    source: SourceOut
+    media: MediaOut | None = None
+    options: OptionsOut
+    language: str | None = Field(default=None, description="detected (or given) language of the audio")
+    error: ErrorOut | None = None
+    cache_hit: bool = False
+    cached_from: str | None = None
+    links: Links
+
+
+class TranscriptionPage(BaseModel):
+    items: list[Transcription]
+    next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page; null at the end")
+
+
+class WebhookDelivery(BaseModel):
+    url: str
+    event_type: str = Field(examples=["transcription.completed"])
+    outcome: Literal["delivered", "retry", "failed"]
+    status_code: int | None = None
+    detail: str = ""
+
+
+class JobEvent(BaseModel):
+    kind: Literal["status", "webhook", "redrive"] = Field(
+        default="status", description="a status reached, a webhook attempt, or an operator's redrive"
+    )
+    event_type: str = Field(examples=["transcription.queued", "webhook.delivered"])
+    status: Status
+    at: str
+    webhook: WebhookDelivery | None = None
+
+
+class JobEvents(BaseModel):
+    id: str
+    events: list[JobEvent]
+
+
+class UploadTicket(BaseModel):
+    upload_id: str
+    method: Literal["POST"] = "POST"
+    url: str = Field(description="POST a multipart/form-data body here: every `fields` entry, then `file`")
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_at: str
+    links: dict[str, str]
+
+
+class UploadStatus(BaseModel):
+    upload_id: str
+    status: Literal["awaiting_file", "received"]
+    filename: str | None = None
+    transcription_id: str | None = None
+    links: dict[str, str]
+
+
+# -- operator (admin) responses ---------------------------------------------------
+
+
+class AdminTranscription(Transcription):
+    """A transcription as operators see it: any tenant's, and whose it is."""
+
+    tenant: str
+    redrives: int = Field(default=0, ge=0, description="how many times an operator ran it again")
+
+
+class AdminTranscriptionPage(BaseModel):
+    items: list[AdminTranscription]
+    next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page; null at the end")
+
+
+class Redrive(BaseModel):
+    transcription: AdminTranscription
+    execution_name: str = Field(description="the new Step Functions execution", examples=["job-0123-r1"])
+
+
+class DeadLettersMoved(BaseModel):
+    moved: int = Field(ge=0, description="messages moved from the dead-letter queue back to the work queue")
+
+
+class QueueDepth(BaseModel):
+    visible: int = Field(ge=0, description="messages waiting")
+    in_flight: int = Field(ge=0, description="messages taken and not yet deleted")
+
+
+class Stats(BaseModel):
+    jobs_by_status: dict[str, int] = Field(description="every status, with how many jobs have it")
+    audio_hours_processed: float = Field(ge=0, description="audio of the COMPLETED jobs, in hours")
+    median_real_time_factor: float | None = Field(
+        default=None, description="transcription time over audio time, median of the COMPLETED jobs"
+    )
+    queue: dict[str, QueueDepth] = Field(description="the work queue and the dead-letter queue, by name")
+    oldest_queued_job_seconds: float = Field(description="how long the oldest QUEUED job has waited")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="dotted path of the offending field, e.g. body.source.url")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="stable URI reference naming the problem; `code` is its last segment")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    code: str
+    errors: list[FieldError] | None = None
+    job_status: Status | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

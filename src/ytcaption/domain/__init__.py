@@ -1,0 +1,1 @@
+"""The job and what it produces: statuses, options, transcript, formats, errors. No AWS imports."""

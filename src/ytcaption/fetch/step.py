@@ -1,0 +1,176 @@
+"""The FetchAudio step: make the job's audio ready for a worker.
+
+An upload is checked and probed where it lies; a URL is checked against the
+URL policy and the circuit breaker, its metadata read and limits enforced
+before any media byte is fetched, then downloaded with yt-dlp into S3 — or,
+when the video's own captions are wanted or the download is blocked, those
+captions become the transcript and Whisper is skipped.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
+from ytcaption.domain.formats import render_all
+from ytcaption.domain.job import Job, JobStatus
+from ytcaption.fetch import captions
+from ytcaption.fetch.download import Blocked, Downloader, config_from, describe, limits_problem, pick_captions, site_of
+from ytcaption.fetch.probe import MediaInfo, probe
+from ytcaption.intake.urlpolicy import UrlPolicy, check_url
+from ytcaption.settings import Settings
+from ytcaption.store.breaker import CircuitBreaker, CircuitOpen
+from ytcaption.store.jobs import JobStore
+from ytcaption.store.media import MediaStore, audio_key
+
+
+def _begin(job_id: str, store: JobStore) -> Job:
+    job = store.get(job_id)
+    if job is None:
+        raise YtcError(ErrorCode.INTERNAL_ERROR, f"Job {job_id} does not exist.")
+    if job.status == JobStatus.PENDING:
+        store.transition(job_id, JobStatus.DOWNLOADING)
+    elif job.status != JobStatus.DOWNLOADING:  # a retry finds DOWNLOADING: go on
+        raise InvalidTransition(f"job {job_id} is {job.status}; it cannot fetch audio")
+    return job
+
+
+def _ready(job_id: str, bucket: str, key: str, info: MediaInfo, settings: Settings, store: JobStore) -> dict[str, Any]:
+    if info.duration > settings.max_media_seconds:
+        raise YtcError(
+            ErrorCode.MEDIA_TOO_LONG,
+            f"The audio is {info.duration / 60:.0f} minutes long; "
+            f"the limit is {settings.max_media_seconds / 60:.0f} minutes.",
+        )
+    timeout = settings.transcription_timeout(info.duration)
+    audio = {"bucket": bucket, "key": key}
+    store.transition(
+        job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio, deadline_at=round(time.time() + timeout, 3)
+    )
+    return {
+        "captions": False,
+        "audio": audio,
+        "media": info.as_dict(),
+        "timeout_seconds": timeout,
+    }
+
+
+def fetch_s3_audio(job_id: str, source: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
+    _begin(job_id, store)
+    media = MediaStore(source["bucket"])
+    if media.head(source["key"]) is None:
+        raise YtcError(ErrorCode.SOURCE_NOT_FOUND, f"The uploaded file {source['key']} was not found.")
+    with tempfile.TemporaryDirectory(prefix="ytc-fetch-") as tmp:
+        local = Path(tmp) / "media"
+        media.download(source["key"], local)
+        info = probe(local)
+    return _ready(job_id, source["bucket"], source["key"], info, settings, store)
+
+
+def fetch_url_audio(job_id: str, source: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
+    job = _begin(job_id, store)
+    url = source["url"]
+    policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
+    check_url(url, policy)
+    site = site_of(url)
+    breaker = CircuitBreaker(
+        settings.table, settings.breaker_threshold, settings.breaker_window_seconds, settings.breaker_reset_seconds
+    )
+    try:
+        breaker.before_download(site)
+    except CircuitOpen as exc:
+        retry = datetime.fromtimestamp(exc.status.retry_at or 0, UTC).strftime("%H:%M UTC")
+        raise YtcError(
+            ErrorCode.SOURCE_UNAVAILABLE,
+            f"Downloads from {site} are paused after repeated refusals (bot checks or HTTP 403/429). "
+            f"Try again after {retry}, or upload the file instead.",
+        ) from exc
+    with tempfile.TemporaryDirectory(prefix="ytc-download-") as tmp:
+        workdir = Path(tmp)
+        downloader = Downloader(config_from(settings, workdir), policy, workdir)
+        try:
+            return _download(job, url, site, downloader, breaker, settings, store)
+        finally:
+            downloader.close()
+
+
+def _download(
+    job: Job,
+    url: str,
+    site: str,
+    downloader: Downloader,
+    breaker: CircuitBreaker,
+    settings: Settings,
+    store: JobStore,
+) -> dict[str, Any]:
+    try:
+        # Limits are checked on the page's metadata first, so an over-long video
+        # is refused before a byte of its media is fetched.
+        info = downloader.metadata(url)
+        _check_limits(info, settings)
+        info = downloader.resolve(info)
+        _check_limits(info, settings)
+    except Blocked as exc:
+        breaker.record_blocked(site)
+        raise _blocked(site) from exc
+    store.update(job.job_id, JobStatus.DOWNLOADING, source_meta=describe(info))
+    track = pick_captions(info, job.options.language)
+    if job.options.prefer_captions and track:
+        done = _from_captions(job, track, info, downloader, settings, store)
+        if done:
+            return done
+    try:
+        path = downloader.download(info)
+    except Blocked as exc:
+        breaker.record_blocked(site)
+        done = _from_captions(job, track, info, downloader, settings, store) if track else None
+        if done:
+            return done
+        raise _blocked(site) from exc
+    breaker.record_success(site)
+    media = probe(path)
+    key = audio_key(job.job_id, path.suffix)
+    MediaStore(settings.bucket).upload_large(path, key)
+    return _ready(job.job_id, settings.bucket, key, media, settings, store)
+
+
+def _check_limits(info: dict[str, Any], settings: Settings) -> None:
+    problem = limits_problem(info, settings.max_media_seconds, settings.max_download_bytes)
+    if problem:
+        raise problem
+
+
+def _blocked(site: str) -> YtcError:
+    return YtcError(
+        ErrorCode.SOURCE_BLOCKED,
+        f"{site} refused the download (a bot check or HTTP 403/429). Try again later, or upload the file instead.",
+    )
+
+
+def _from_captions(
+    job: Job,
+    track: tuple[str, str, str],
+    info: dict[str, Any],
+    downloader: Downloader,
+    settings: Settings,
+    store: JobStore,
+) -> dict[str, Any] | None:
+    """Finish the job from the video's own subtitles; None if they turn out empty."""
+    language, fmt, url = track
+    transcript = captions.to_transcript(captions.parse(downloader.fetch_text(url), fmt), language, info.get("duration"))
+    if not transcript.segments:
+        return None
+    keys = MediaStore(settings.bucket).write_results(job.job_id, render_all(transcript))
+    metrics = {"audio_seconds": transcript.duration, "processing_seconds": 0.0, "origin": "captions"}
+    result = {"bucket": settings.bucket, "keys": keys, "metrics": metrics, "origin": "captions"}
+    store.update(job.job_id, JobStatus.DOWNLOADING, progress=100, result=result, language=language)
+    return {
+        "captions": True,
+        "audio": None,
+        "media": {"duration": transcript.duration},
+        "timeout_seconds": settings.transcription_timeout(transcript.duration),
+    }

@@ -1,0 +1,64 @@
+"""Turn a state machine error (Error + Cause) into a job's code and reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ytcaption.domain.errors import ErrorCode
+from ytcaption.store.jobs import JobStore
+
+_TIMEOUTS = {"States.Timeout", "States.HeartbeatTimeout"}
+
+
+def describe(error: dict[str, Any]) -> tuple[ErrorCode, str]:
+    name = str(error.get("Error") or "")
+    cause = str(error.get("Cause") or "")
+    if name in _TIMEOUTS:
+        return (
+            ErrorCode.WORKER_TIMEOUT,
+            "No Whisper worker finished the job in time: the worker stopped responding and a retry did not help.",
+        )
+    message = _lambda_message(cause)
+    if message:
+        code, _, reason = message.partition(": ")
+        if code in ErrorCode.__members__ and reason:
+            return ErrorCode(code), reason
+    if name in ErrorCode.__members__:
+        return ErrorCode(name), cause or "The worker reported this error."
+    detail = message or cause or name or "unknown error"
+    return ErrorCode.INTERNAL_ERROR, f"An internal error stopped the job ({name}: {detail[:300]})."
+
+
+def past_deadline(code: ErrorCode, reason: str, deadline_at: float | None, now: float) -> tuple[ErrorCode, str]:
+    """A timeout after the job's own time limit is TIMEOUT, not a silent worker."""
+    if code == ErrorCode.WORKER_TIMEOUT and deadline_at is not None and now >= deadline_at - 1:
+        return ErrorCode.TIMEOUT, "The job ran past its time limit and was stopped."
+    return code, reason
+
+
+def _lambda_message(cause: str) -> str:
+    """A Lambda error's Cause is the JSON {errorMessage, errorType, ...}."""
+    try:
+        data = json.loads(cause)
+    except ValueError:
+        return ""
+    return str(data.get("errorMessage", "")) if isinstance(data, dict) else ""
+
+
+def record(store: JobStore, job_id: str, error: dict[str, Any], now: float) -> tuple[str, str, bool]:
+    """End the job FAILED with the code and reason for `error`.
+
+    Returns (code, reason, recorded): recorded is False when the job had
+    already ended — the worker wrote its own reason, or it was cancelled — and
+    then what the job says is kept and returned.
+    """
+    code, reason = describe(error)
+    current = store.get(job_id)
+    code, reason = past_deadline(code, reason, current.deadline_at if current else None, now)
+    if store.fail(job_id, code, reason):
+        return str(code), reason, True
+    job = store.get(job_id)
+    if job and job.error_code:
+        return job.error_code, job.error_reason or reason, False
+    return str(code), reason, False

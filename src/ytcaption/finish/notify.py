@@ -1,0 +1,38 @@
+"""The Notify step: publish the job's terminal event to the bus, then the webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ytcaption.finish.events import envelope, publish
+from ytcaption.finish.webhooks import WebhookRetryable, deliver
+from ytcaption.intake.urlpolicy import UrlPolicy
+from ytcaption.settings import Settings
+from ytcaption.store.jobs import JobStore
+from ytcaption.store.tenants import TenantStore
+
+
+def webhook_policy(settings: Settings) -> UrlPolicy:
+    # Any public site may receive webhooks; private addresses never.
+    return UrlPolicy(allowed_sites=("*",), allow_loopback=settings.allow_loopback_urls)
+
+
+def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: str | None = None) -> dict[str, Any]:
+    job = store.get(job_id)
+    if job is None:
+        raise ValueError(f"job {job_id} does not exist")
+    message = envelope(job, causation_id=causation_id)
+    if store.claim_publication(job_id, job.status):
+        publish(message)
+    answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
+    url = job.options.webhook_url
+    if not url or store.webhook_delivered(job_id, job.status):
+        return answer
+    secret = TenantStore(settings.table).webhook_secret(job.tenant)
+    delivery = deliver(
+        url, message, secret, webhook_policy(settings), settings.webhook_require_https, settings.webhook_timeout_seconds
+    )
+    store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict())
+    if delivery.outcome == "retry":
+        raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")
+    return {**answer, "webhook": delivery.as_dict()}

@@ -1,0 +1,55 @@
+"""Client side of a transcription: upload a file (its event starts the job) or send a URL, then follow it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from ytcaption.domain.job import Job, JobOptions, UrlSource, job_id_for_upload
+from ytcaption.intake.launch import launch_job
+from ytcaption.intake.urlpolicy import UrlPolicy, check_url
+from ytcaption.settings import Settings
+from ytcaption.store.jobs import JobStore
+from ytcaption.store.media import MediaStore, upload_key
+
+
+def submit_file(path: Path, options: JobOptions, tenant: str, settings: Settings) -> str:
+    """Upload under uploads/{tenant}/; the upload event creates the job. Returns its id."""
+    upload_id = uuid.uuid4().hex
+    JobStore(settings.table).put_upload(upload_id, tenant, options)
+    key = upload_key(tenant, upload_id, path.name)
+    etag = MediaStore(settings.bucket).upload_file(path, key)
+    return job_id_for_upload(settings.bucket, key, etag)
+
+
+def submit_url(url: str, options: JobOptions, tenant: str, settings: Settings) -> str:
+    """Create a job for a video URL (checked against the URL policy first) and start it."""
+    check_url(url, UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls))
+    job_id = f"job-{uuid.uuid4().hex[:24]}"
+    store = JobStore(settings.table)
+    launch_job(store, settings, job_id=job_id, tenant=tenant, source=UrlSource(url=url), options=options)
+    return job_id
+
+
+def follow(
+    job_id: str,
+    store: JobStore,
+    on_update: Callable[[Job], None] | None = None,
+    timeout: float = 3600,
+    interval: float = 0.25,
+) -> Job | None:
+    """Poll the job until it ends; None if it did not end within `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: tuple[str, int] | None = None
+    while time.monotonic() < deadline:
+        job = store.get(job_id)
+        if job is not None:
+            if on_update and (job.status.value, job.progress) != last:
+                on_update(job)
+                last = (job.status.value, job.progress)
+            if job.status.terminal:
+                return job
+        time.sleep(interval)
+    return None

@@ -1,0 +1,211 @@
+"""Create every resource the pipeline needs, from the same names, settings and
+ASL file the CDK app uses. Works against the embedded emulator or LocalStack."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ytcaption import resources
+from ytcaption.intake.launch import state_machine_arn
+from ytcaption.local import project, statemachine
+from ytcaption.resources import LambdaSpec
+from ytcaption.settings import get_settings
+from ytcaption.store import aws
+
+LAMBDA_RUNTIME = "python3.12"
+
+_ASSUME = {
+    "lambda": "lambda.amazonaws.com",
+    "states": "states.amazonaws.com",
+}
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The function's own code; the core package comes from the layer (locally: the venv)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*.py")):
+            info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def _role(name: str, service: str) -> str:
+    iam = aws.client("iam")
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": _ASSUME[service]}, "Action": "sts:AssumeRole"}],
+    }
+    try:
+        return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))["Role"]["Arn"])
+    except Exception as exc:
+        if aws.error_code(exc) != "EntityAlreadyExists":
+            raise
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+
+
+def create_table() -> None:
+    ddb = aws.client("dynamodb")
+    try:
+        ddb.create_table(
+            TableName=resources.TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": resources.TABLE_GSI_TENANT,
+                    "KeySchema": [
+                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            SSESpecification={"Enabled": True},
+        )
+    except Exception as exc:
+        if aws.error_code(exc) != "ResourceInUseException":
+            raise
+    ddb.get_waiter("table_exists").wait(TableName=resources.TABLE)
+
+
+def create_queues() -> str:
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(
+        QueueName=resources.DLQ,
+        Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600), "SqsManagedSseEnabled": "true"},
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return str(
+        sqs.create_queue(
+            QueueName=resources.QUEUE,
+            Attributes={
+                "VisibilityTimeout": str(resources.QUEUE_VISIBILITY_SECONDS),
+                "MessageRetentionPeriod": str(resources.QUEUE_RETENTION_SECONDS),
+                "SqsManagedSseEnabled": "true",
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(resources.QUEUE_MAX_RECEIVES)}
+                ),
+            },
+        )["QueueUrl"]
+    )
+
+
+def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
+    lam = aws.client("lambda")
+    code = zip_folder(project.function_dir(spec.folder))
+    config: dict[str, Any] = {
+        "FunctionName": spec.function_name,
+        "Runtime": LAMBDA_RUNTIME,
+        "Handler": spec.handler,
+        "Role": _role(f"{spec.function_name}-role", "lambda"),
+        "Timeout": spec.timeout_seconds,
+        "MemorySize": spec.memory_mb,
+        "Environment": {"Variables": {**resources.lambda_environment(), **spec.environment, **environment}},
+    }
+    try:
+        return str(lam.create_function(**config, Code={"ZipFile": code}, Architectures=["arm64"])["FunctionArn"])
+    except Exception as exc:
+        if aws.error_code(exc) != "ResourceConflictException":
+            raise
+    lam.update_function_code(FunctionName=spec.function_name, ZipFile=code)
+    return str(lam.update_function_configuration(**config)["FunctionArn"])
+
+
+def create_bucket(intake_arn: str) -> None:
+    s3 = aws.client("s3")
+    try:
+        s3.create_bucket(Bucket=resources.BUCKET)
+    except Exception as exc:
+        if aws.error_code(exc) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            raise
+    s3.put_public_access_block(
+        Bucket=resources.BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=resources.BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    if not _has_permission(intake_arn):
+        aws.client("lambda").add_permission(
+            FunctionName=intake_arn,
+            StatementId=f"s3-{resources.BUCKET}",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+            SourceArn=f"arn:aws:s3:::{resources.BUCKET}",
+        )
+    s3.put_bucket_notification_configuration(
+        Bucket=resources.BUCKET,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {
+                    "Id": "uploads-start-jobs",
+                    "LambdaFunctionArn": intake_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": resources.UPLOADS_PREFIX}]}},
+                }
+            ]
+        },
+    )
+
+
+def _has_permission(function_arn: str) -> bool:
+    try:
+        policy = aws.client("lambda").get_policy(FunctionName=function_arn)["Policy"]
+    except Exception:
+        return False
+    return f"s3-{resources.BUCKET}" in policy
+
+
+def create_state_machine(queue_url: str) -> str:
+    sfn = aws.client("stepfunctions")
+    account = aws.client("sts").get_caller_identity()["Account"]
+    region = aws.client("sts").meta.region_name
+    values = resources.asl_placeholders(region=region, account=account, queue_url=queue_url)
+    definition = json.dumps(statemachine.load(project.asl_path(), values))
+    role = _role(f"{resources.STATE_MACHINE}-role", "states")
+    try:
+        return str(
+            sfn.create_state_machine(
+                name=resources.STATE_MACHINE, definition=definition, roleArn=role, type="STANDARD"
+            )["stateMachineArn"]
+        )
+    except Exception as exc:
+        if aws.error_code(exc) != "StateMachineAlreadyExists":
+            raise
+    arn = state_machine_arn(get_settings())
+    sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
+    return arn
+
+
+def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str]:
+    """Create (or update) everything; returns what was made, by kind."""
+    environment = lambda_environment or {}
+    create_table()
+    queue_url = create_queues()
+    arns = {spec.name: create_lambda(spec, environment) for spec in resources.LAMBDAS}
+    create_bucket(arns["intake"])
+    machine = create_state_machine(queue_url)
+    return {
+        "bucket": resources.BUCKET,
+        "table": resources.TABLE,
+        "queue_url": queue_url,
+        "state_machine": machine,
+        **arns,
+    }

@@ -1,0 +1,265 @@
+"""Start, find and stop the embedded local runtime: emulator process, resources, workers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+DEFAULT_PORT = 4566
+REGION = "us-east-1"
+
+
+def default_state_dir() -> Path:
+    return Path(os.environ.get("YTC_HOME", Path.home() / ".ytcaption")) / "local"
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) != 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def client_env(endpoint: str) -> dict[str, str]:
+    """What a client process needs to talk to the emulator (credentials are dummies)."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    # A zombie child still answers kill(0); it is not running.
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
+    return True
+
+
+@dataclass
+class RuntimeConfig:
+    port: int = DEFAULT_PORT
+    host: str = "127.0.0.1"
+    workers: int = 1
+    state_dir: Path = field(default_factory=default_state_dir)
+    # YTC_* settings for the Lambdas and the workers (heartbeat, limits...).
+    settings: dict[str, str] = field(default_factory=dict)
+    worker_env: dict[str, str] = field(default_factory=dict)
+    # The public HTTP API (uvicorn serving ytcaption.api.app) on host:api_port; None: not started.
+    api_port: int | None = None
+
+
+class LocalRuntime:
+    def __init__(self, config: RuntimeConfig) -> None:
+        self.config = config
+        self.emulator_pid: int | None = None
+        self.api_pid: int | None = None
+        self.worker_pids: list[int] = []
+        self._workers: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
+        self.log_paths: dict[int, Path] = {}
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}"
+
+    @property
+    def api_url(self) -> str | None:
+        return f"http://{self.config.host}:{self.config.api_port}" if self.config.api_port else None
+
+    @property
+    def state_file(self) -> Path:
+        return self.config.state_dir / "state.json"
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def up(self) -> dict[str, str]:
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        if not port_free(self.config.host, self.config.port):
+            raise RuntimeError(f"port {self.config.port} is in use; pick another with --port")
+        if self.config.api_port and not port_free(self.config.host, self.config.api_port):
+            raise RuntimeError(f"port {self.config.api_port} is in use; pick another with --api-port")
+        emulator = self._spawn(
+            [sys.executable, "-m", "ytcaption.local.emulator", "--host", self.config.host,
+             "--port", str(self.config.port), "--cache-dir", str(self.config.state_dir / "lambda-code")],
+            "emulator.log", {},
+        )  # fmt: skip
+        self.emulator_pid = emulator.pid
+        self._wait_listening(emulator)
+        self.activate()
+        from ytcaption.local.bootstrap import bootstrap
+
+        made = bootstrap(self.config.settings)
+        if self.config.api_port:
+            self.start_api()
+        for _ in range(self.config.workers):
+            self.start_worker()
+        self._save()
+        return made
+
+    def activate(self) -> None:
+        """Point this process's AWS clients at the runtime."""
+        os.environ.update(client_env(self.endpoint))
+        os.environ.update(self.config.settings)
+        from ytcaption.settings import get_settings
+        from ytcaption.store import aws
+
+        get_settings.cache_clear()
+        aws.client.cache_clear()
+        aws.resource.cache_clear()
+
+    def start_api(self) -> None:
+        """uvicorn serving the same FastAPI app as the `api` Lambda."""
+        port = self.config.api_port
+        api = self._spawn(
+            [sys.executable, "-m", "uvicorn", "ytcaption.api.app:create_app", "--factory",
+             "--host", self.config.host, "--port", str(port), "--log-level", "warning"],
+            "api.log", self.config.settings,
+        )  # fmt: skip
+        self.api_pid = api.pid
+        deadline = time.monotonic() + 60
+        while port_free(self.config.host, int(port or 0)):
+            if api.poll() is not None or time.monotonic() > deadline:
+                log = (self.config.state_dir / "api.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the API did not start on port {port}:\n{log}")
+            time.sleep(0.1)
+        self._save()
+
+    def start_worker(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        env = {**self.config.settings, **self.config.worker_env, **(extra_env or {})}
+        worker = self._spawn([sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self.log_paths)}.log", env)
+        self._workers.append(worker)
+        self.worker_pids.append(worker.pid)
+        self._save()
+        return worker
+
+    def stop_worker(self, worker: subprocess.Popen[bytes], timeout: float = 60) -> int:
+        """SIGTERM, as ECS does on scale-in; the worker hands back unfinished work."""
+        worker.send_signal(signal.SIGTERM)
+        try:
+            code = worker.wait(timeout)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            code = worker.wait()
+        if worker.pid in self.worker_pids:
+            self.worker_pids.remove(worker.pid)
+        if worker in self._workers:
+            self._workers.remove(worker)
+        self._save()
+        return code
+
+    def down(self) -> None:
+        for pid in list(self.worker_pids):
+            _terminate(pid, grace=30)
+        if self.api_pid:
+            _terminate(self.api_pid, grace=10)
+            self.api_pid = None
+        if self.emulator_pid:
+            _terminate(self.emulator_pid, grace=10, group=True)
+        for worker in self._workers:
+            with contextlib.suppress(Exception):
+                worker.wait(0)
+        for log in self._logs:
+            log.close()
+        self.worker_pids.clear()
+        self._workers.clear()
+        self.emulator_pid = None
+        self.state_file.unlink(missing_ok=True)
+
+    # -- status ----------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "emulator": {"pid": self.emulator_pid, "running": bool(self.emulator_pid and _alive(self.emulator_pid))},
+            "workers": [{"pid": pid, "running": _alive(pid)} for pid in self.worker_pids],
+            "api": {"url": self.api_url, "pid": self.api_pid, "running": bool(self.api_pid and _alive(self.api_pid))},
+            "state_dir": str(self.config.state_dir),
+        }
+
+    @classmethod
+    def find_running(cls, state_dir: Path | None = None) -> LocalRuntime | None:
+        state_dir = state_dir or default_state_dir()
+        try:
+            state = json.loads((state_dir / "state.json").read_text())
+        except (OSError, ValueError):
+            return None
+        runtime = cls(
+            RuntimeConfig(port=state["port"], host=state["host"], state_dir=state_dir, settings=state["settings"])
+        )
+        runtime.emulator_pid = state["emulator_pid"]
+        runtime.config.api_port = state.get("api_port")
+        runtime.api_pid = state.get("api_pid")
+        runtime.worker_pids = [pid for pid in state["worker_pids"] if _alive(pid)]
+        if not _alive(runtime.emulator_pid or -1):
+            return None
+        return runtime
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _spawn(self, argv: list[str], log_name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        path = self.config.state_dir / log_name
+        log = path.open("ab")
+        self._logs.append(log)
+        full_env = {**os.environ, **client_env(self.endpoint), **env}
+        # Own session: `local up` returns while these keep running.
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+        self.log_paths[proc.pid] = path
+        return proc
+
+    def _wait_listening(self, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                log = (self.config.state_dir / "emulator.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the emulator exited ({proc.returncode}):\n{log}")
+            if not port_free(self.config.host, self.config.port):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the emulator did not start listening in time")
+
+    def _save(self) -> None:
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        state = {
+            "port": self.config.port,
+            "host": self.config.host,
+            "emulator_pid": self.emulator_pid,
+            "api_port": self.config.api_port,
+            "api_pid": self.api_pid,
+            "worker_pids": self.worker_pids,
+            "settings": self.config.settings,
+        }
+        self.state_file.write_text(json.dumps(state, indent=2))
+
+
+def _terminate(pid: int, grace: float, group: bool = False) -> None:
+    kill = os.killpg if group else os.kill
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pid):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(pid, signal.SIGKILL)

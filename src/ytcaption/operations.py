@@ -1,0 +1,183 @@
+"""Operator controls: cancel any job, redrive a failed one, move dead letters back,
+see the pipeline's numbers. Used by the admin API routes and `ytcaption admin`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from ytcaption.domain.errors import ErrorCode, InvalidTransition
+from ytcaption.domain.job import Job, JobStatus, iso, utcnow
+from ytcaption.finish.notify import notify_job
+from ytcaption.intake.launch import execution_arn, execution_input, state_machine_arn
+from ytcaption.settings import Settings
+from ytcaption.store import aws
+from ytcaption.store.jobs import JOB_SK, JobStore, event_sk, from_dynamo, job_pk, to_dynamo
+
+log = logging.getLogger(__name__)
+
+
+def cancel_job(store: JobStore, settings: Settings, job_id: str, reason: str) -> None:
+    """CANCELLED first (conditional: InvalidTransition if it already ended), then stop
+    the execution and tell subscribers; the worker notices on its next tick."""
+    job = store.get(job_id)
+    store.transition(job_id, JobStatus.CANCELLED, error_code=ErrorCode.CANCELLED.value, error_reason=reason)
+    name = (job.execution_name if job else None) or job_id
+    try:
+        aws.client("stepfunctions").stop_execution(
+            executionArn=execution_arn(name, settings), error="Cancelled", cause=reason[:200]
+        )
+    except Exception as exc:
+        # The job is CANCELLED whatever happens here; a cache-hit job has no execution.
+        if aws.error_code(exc) not in {"ExecutionDoesNotExist", "ValidationException"}:
+            log.warning("could not stop the execution of %s: %s", job_id, exc)
+    try:
+        # A stopped execution never reaches its own notify step.
+        notify_job(job_id, settings, store)
+    except Exception as exc:
+        log.warning("could not notify the cancellation of %s: %s", job_id, exc)
+
+
+def redrive_job(store: JobStore, settings: Settings, job_id: str) -> str:
+    """Run a FAILED job again as a new execution of the same job ({job_id}-r{n}),
+    resuming at the transcription when its audio was already fetched."""
+    job = store.get(job_id)
+    if job is None:
+        raise KeyError(job_id)
+    if job.status != JobStatus.FAILED:
+        raise InvalidTransition(f"job {job_id} is {job.status.value}; only FAILED jobs can be redriven")
+    previous = aws.client("stepfunctions").describe_execution(
+        executionArn=execution_arn(job.execution_name or job_id, settings)
+    )
+    if previous["status"] == "RUNNING":
+        # Its failure path is still recording and notifying: let it finish first.
+        raise InvalidTransition(f"job {job_id}'s execution is still finishing; try again in a moment")
+    attempt = job.redrives + 1
+    name = f"{job_id}-r{attempt}"
+    resume = JobStatus.QUEUED if job.audio else JobStatus.PENDING
+    now = iso(utcnow())
+    timeout = settings.transcription_timeout((job.media or {}).get("duration"))
+    try:
+        store.table.update_item(
+            Key={"pk": job_pk(job_id), "sk": JOB_SK},
+            UpdateExpression="SET #status = :resume, updated_at = :now, redrives = :n, execution_name = :name, "
+            "deadline_at = :deadline, progress = :zero REMOVE error_code, error_reason, finished_at, lease_until, "
+            "lease_owner, eta_seconds",
+            ConditionExpression="#status = :failed AND (attribute_not_exists(redrives) OR redrives = :previous)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_dynamo(
+                {
+                    ":resume": resume.value,
+                    ":now": now,
+                    ":n": attempt,
+                    ":name": name,
+                    ":failed": "FAILED",
+                    ":previous": job.redrives,
+                    ":deadline": round(time.time() + timeout, 3),
+                    ":zero": 0,
+                }
+            ),
+        )
+    except Exception as exc:
+        if aws.error_code(exc) == "ConditionalCheckFailedException":
+            raise InvalidTransition(f"job {job_id} changed meanwhile; try again") from exc
+        raise
+    store.table.put_item(
+        Item={"pk": job_pk(job_id), "sk": f"{event_sk(resume, attempt)}#REDRIVE", "status": resume.value,
+              "at": now, "kind": "redrive", "execution": name}
+    )  # fmt: skip
+    execution = execution_input(job_id, job.source, job.options, settings)
+    if job.audio:
+        execution["fetched"] = {"captions": False, "audio": job.audio, "media": job.media, "timeout_seconds": timeout}
+    aws.client("stepfunctions").start_execution(
+        stateMachineArn=state_machine_arn(settings), name=name, input=json.dumps(execution)
+    )
+    return name
+
+
+def redrive_dead_letters(dlq_name: str, queue_name: str, limit: int = 1000) -> int:
+    """Move messages from the dead-letter queue back to the work queue; returns how many."""
+    sqs = aws.client("sqs")
+    dlq, queue = aws.queue_url(dlq_name), aws.queue_url(queue_name)
+    moved = 0
+    while moved < limit:
+        messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            sqs.send_message(QueueUrl=queue, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved
+
+
+def list_jobs(
+    store: JobStore, status: JobStatus | None, limit: int = 50, cursor: dict[str, Any] | None = None
+) -> tuple[list[Job], dict[str, Any] | None]:
+    """Jobs of every tenant, optionally of one status (a scan: operators only, rarely)."""
+    expression = "sk = :job" + (" AND #status = :status" if status else "")
+    values: dict[str, Any] = {":job": JOB_SK}
+    names = {"#status": "status"} if status else None
+    if status:
+        values[":status"] = status.value
+    jobs: list[Job] = []
+    start = cursor
+    while True:
+        kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values, "Limit": 200}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = store.table.scan(**kwargs)
+        for item in page["Items"]:
+            jobs.append(Job.model_validate(from_dynamo(item)))
+            if len(jobs) == limit:
+                # Resume right after this item: nothing later on the page is skipped.
+                return _newest_first(jobs), {"pk": item["pk"], "sk": item["sk"]}
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return _newest_first(jobs), None
+
+
+def _newest_first(jobs: list[Job]) -> list[Job]:
+    # A scan has no order: newest first within what one call returns.
+    return sorted(jobs, key=lambda j: j.created_at, reverse=True)
+
+
+def stats(store: JobStore, settings: Settings) -> dict[str, Any]:
+    jobs, _ = list_jobs(store, None, limit=1_000_000)
+    by_status = Counter(job.status.value for job in jobs)
+    completed = [j for j in jobs if j.status == JobStatus.COMPLETED and j.result]
+    audio_seconds = sum(float(j.result["metrics"].get("audio_seconds") or 0) for j in completed if j.result)
+    rtfs = [float(j.result["metrics"]["real_time_factor"]) for j in completed
+            if j.result and j.result["metrics"].get("real_time_factor")]  # fmt: skip
+    queued = [j for j in jobs if j.status == JobStatus.QUEUED]
+    now = datetime.now().astimezone()
+    oldest = (
+        max((now - datetime.fromisoformat(j.updated_at or j.created_at)).total_seconds() for j in queued)
+        if queued
+        else 0.0
+    )
+    sqs = aws.client("sqs")
+    depth = {}
+    for name in (settings.queue_name, settings.dlq_name):
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=aws.queue_url(name),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        depth[name] = {
+            "visible": int(attrs["ApproximateNumberOfMessages"]),
+            "in_flight": int(attrs["ApproximateNumberOfMessagesNotVisible"]),
+        }
+    return {
+        "jobs_by_status": {s.value: by_status.get(s.value, 0) for s in JobStatus},
+        "audio_hours_processed": round(audio_seconds / 3600, 4),
+        "median_real_time_factor": round(statistics.median(rtfs), 4) if rtfs else None,
+        "queue": depth,
+        "oldest_queued_job_seconds": round(oldest, 1),
+    }

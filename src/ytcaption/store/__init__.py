@@ -1,0 +1,1 @@
+"""Where state lives: every DynamoDB, S3, SQS and Step Functions call goes through these modules."""

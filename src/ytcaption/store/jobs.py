@@ -1,0 +1,325 @@
+"""Job state in DynamoDB.
+
+One table, one partition per job: the job item (sk "JOB") and one history item
+per status it reached (sk "EVENT#<rank>#<STATUS>", so history sorts in order
+and writing the same transition twice is harmless). Every status change is a
+conditional write: a terminal job never changes again.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ytcaption.domain.errors import ErrorCode, InvalidTransition
+from ytcaption.domain.job import ALLOWED_FROM, Job, JobOptions, JobStatus, iso, utcnow
+from ytcaption.store import aws
+
+JOB_SK = "JOB"
+
+
+def job_pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def event_sk(status: JobStatus, attempt: int = 0) -> str:
+    """History item key; a redriven job's later attempts get their own items (#r1, #r2...)."""
+    return f"EVENT#{status.rank:02d}#{status.value}" + (f"#r{attempt}" if attempt else "")
+
+
+def tenant_pk(tenant: str) -> str:
+    return f"TENANT#{tenant}"
+
+
+def _instant(at: str) -> str:
+    """Our timestamps and the state machine's ($$.State.EnteredTime) in one sortable form."""
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(UTC).isoformat(timespec="microseconds")
+    except ValueError:
+        return at
+
+
+def to_dynamo(value: Any) -> Any:
+    """DynamoDB wants Decimal, not float."""
+    if isinstance(value, float):
+        # float() first: numpy floats are floats whose repr is not a number.
+        number = float(value)
+        return Decimal(repr(number)) if math.isfinite(number) else None
+    if isinstance(value, dict):
+        converted = {k: to_dynamo(v) for k, v in value.items()}
+        return {k: v for k, v in converted.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(v) for v in value]
+    return value
+
+
+class JobStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = aws.resource("dynamodb").Table(table_name)
+
+    # -- reads ---------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job | None:
+        item = self.table.get_item(Key={"pk": job_pk(job_id), "sk": JOB_SK}, ConsistentRead=True).get("Item")
+        return Job.model_validate(from_dynamo(item)) if item else None
+
+    def history(self, job_id: str) -> list[dict[str, Any]]:
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",
+            ExpressionAttributeValues={":pk": job_pk(job_id), ":ev": "EVENT#"},
+            ConsistentRead=True,
+        )
+        # Status items and webhook attempts in the order they happened (a redriven
+        # job reaches statuses again); publication markers are bookkeeping.
+        items = [from_dynamo(item) for item in response["Items"] if item.get("kind") != "published"]
+        return sorted(items, key=lambda item: _instant(str(item.get("at", ""))))
+
+    # -- writes --------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        job_id: str,
+        tenant: str,
+        source: dict[str, Any],
+        options: JobOptions,
+        status: JobStatus = JobStatus.PENDING,
+        **extra: Any,
+    ) -> bool:
+        """Create a job (PENDING, or born COMPLETED from a cached result); False if it
+        already exists (a repeated event or request)."""
+        now = iso(utcnow())
+        item = {
+            "pk": job_pk(job_id),
+            "sk": JOB_SK,
+            "job_id": job_id,
+            "tenant": tenant,
+            "status": status.value,
+            "progress": 100 if status == JobStatus.COMPLETED else 0,
+            "source": source,
+            "options": options.model_dump(),
+            "created_at": now,
+            "updated_at": now,
+            "gsi1pk": tenant_pk(tenant),
+            "gsi1sk": f"{now}#{job_id}",
+            **({"started_at": now, "finished_at": now} if status.terminal else {}),
+            **extra,
+        }
+        if not aws.conditionally(
+            lambda: self.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        ):
+            return False
+        for reached in {JobStatus.PENDING, status}:
+            self._record(job_id, reached, now)
+        return True
+
+    def transition(self, job_id: str, target: JobStatus, **fields: Any) -> None:
+        """Move the job to `target` if its current status allows it."""
+        allowed = sorted(s.value for s in ALLOWED_FROM[target])
+        now = iso(utcnow())
+        values: dict[str, Any] = {":to": target.value, ":now": now}
+        values.update({f":a{i}": status for i, status in enumerate(allowed)})
+        sets = ["#status = :to", "updated_at = :now"]
+        if target.terminal:
+            sets.append("finished_at = :now")
+            fields.setdefault("lease_until", None)
+        expression, names = self._set_fields(sets, values, fields)
+        condition = f"#status IN ({', '.join(f':a{i}' for i in range(len(allowed)))})"
+        updated = self._conditional_update(job_id, expression, condition, names, values, target)
+        self._record(job_id, target, now, int(updated.get("redrives", 0)))
+
+    def fail(self, job_id: str, code: ErrorCode | str, reason: str) -> bool:
+        """Mark FAILED with a code and reason; False if the job had already ended."""
+        try:
+            self.transition(job_id, JobStatus.FAILED, error_code=str(code), error_reason=reason)
+        except InvalidTransition:
+            return False
+        return True
+
+    def claim(self, job_id: str, worker_id: str, lease_seconds: int) -> Job:
+        """Take the job for transcription: a QUEUED job, or one whose worker
+        gave it back or stopped renewing its lease."""
+        now = iso(utcnow())
+        epoch = int(time.time())
+        values = {
+            ":to": JobStatus.TRANSCRIBING.value,
+            ":queued": JobStatus.QUEUED.value,
+            ":now": now,
+            ":epoch": epoch,
+            ":me": worker_id,
+            ":until": epoch + lease_seconds,
+        }
+        expression = (
+            "SET #status = :to, updated_at = :now, started_at = if_not_exists(started_at, :now), "
+            "lease_owner = :me, lease_until = :until"
+        )
+        condition = (
+            "#status = :queued OR (#status = :to AND (attribute_not_exists(lease_until) OR lease_until < :epoch))"
+        )
+        updated = self._conditional_update(
+            job_id, expression, condition, {"#status": "status"}, values, JobStatus.TRANSCRIBING
+        )
+        self._record(job_id, JobStatus.TRANSCRIBING, now, int(updated.get("redrives", 0)))
+        return Job.model_validate(updated)
+
+    def renew_lease(self, job_id: str, worker_id: str, lease_seconds: int) -> bool:
+        """Extend this worker's hold; False once the job is no longer its to work on."""
+        return aws.conditionally(
+            lambda: self.table.update_item(
+                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="#status = :tr AND lease_owner = :me",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":until": int(time.time()) + lease_seconds,
+                    ":tr": JobStatus.TRANSCRIBING.value,
+                    ":me": worker_id,
+                },
+            )
+        )
+
+    def release_lease(self, job_id: str, worker_id: str) -> None:
+        """Give the job back so another worker may claim it at once (if it still holds it)."""
+        aws.conditionally(
+            lambda: self.table.update_item(
+                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                UpdateExpression="REMOVE lease_until, lease_owner",
+                ConditionExpression="lease_owner = :me",
+                ExpressionAttributeValues={":me": worker_id},
+            )
+        )
+
+    def update(self, job_id: str, expect: JobStatus, **fields: Any) -> bool:
+        """Set fields while the job is still in status `expect`."""
+        values: dict[str, Any] = {":now": iso(utcnow()), ":expect": expect.value}
+        expression, names = self._set_fields(["updated_at = :now"], values, fields)
+        try:
+            self._conditional_update(job_id, expression, "#status = :expect", names, values, expect)
+        except InvalidTransition:
+            return False
+        return True
+
+    # -- notifications ----------------------------------------------------------
+
+    def claim_publication(self, job_id: str, status: JobStatus) -> bool:
+        """True once per job and status: the bus gets each event once, however often Notify retries."""
+        return aws.conditionally(
+            lambda: self.table.put_item(
+                Item={"pk": job_pk(job_id), "sk": f"{event_sk(status)}#PUBLISHED", "kind": "published"},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        )
+
+    def webhook_delivered(self, job_id: str, status: JobStatus) -> bool:
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": job_pk(job_id), ":prefix": f"{event_sk(status)}#WEBHOOK#"},
+            ConsistentRead=True,
+        )
+        return any(item.get("outcome") == "delivered" for item in response["Items"])
+
+    def record_delivery(self, job_id: str, status: JobStatus, event_type: str, delivery: dict[str, Any]) -> None:
+        """A webhook attempt, kept in the job's history after the status it reports."""
+        at = iso(utcnow())
+        self.table.put_item(
+            Item=to_dynamo(
+                {
+                    "pk": job_pk(job_id),
+                    "sk": f"{event_sk(status)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
+                    "kind": "webhook",
+                    "status": status.value,  # the job status the delivered event reports
+                    "event_type": event_type,
+                    "at": at,
+                    **delivery,
+                }
+            )
+        )
+
+    # -- uploads ---------------------------------------------------------------
+
+    def put_upload(self, upload_id: str, tenant: str, options: JobOptions, ttl_seconds: int = 7 * 24 * 3600) -> None:
+        """Remember what the client asked for, before its file arrives."""
+        self.table.put_item(
+            Item={
+                "pk": f"UPLOAD#{upload_id}",
+                "sk": "UPLOAD",
+                "upload_id": upload_id,
+                "tenant": tenant,
+                "options": options.model_dump(exclude_none=True),
+                "created_at": iso(utcnow()),
+                "expires_at": int(time.time()) + ttl_seconds,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}, ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
+
+    # -- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _set_fields(sets: list[str], values: dict[str, Any], fields: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        names = {"#status": "status"}
+        removes = []
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            if value is None:
+                removes.append(f"#f{i}")
+            else:
+                sets.append(f"#f{i} = :f{i}")
+                values[f":f{i}"] = value
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        return expression, names
+
+    def _conditional_update(
+        self,
+        job_id: str,
+        expression: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+        target: JobStatus,
+    ) -> dict[str, Any]:
+        """The update, or InvalidTransition; returns the job as it is now."""
+        try:
+            response = self.table.update_item(
+                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_dynamo(values),
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
+                current = self.get(job_id)
+                state = current.status.value if current else "missing"
+                raise InvalidTransition(f"job {job_id} is {state}; cannot become {target.value}") from exc
+            raise
+        return dict(from_dynamo(response.get("Attributes", {})))
+
+    def _record(self, job_id: str, status: JobStatus, at: str, attempt: int = 0) -> None:
+        """History item for a status reached; the first write of it wins."""
+        aws.conditionally(
+            lambda: self.table.put_item(
+                Item={"pk": job_pk(job_id), "sk": event_sk(status, attempt), "status": status.value, "at": at},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        )

@@ -1,0 +1,83 @@
+"""Where audio and results live in S3, and moving them in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ytcaption import resources
+from ytcaption.store import aws
+
+RESULT_FORMATS: tuple[str, ...] = ("json", "txt", "srt", "vtt")
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "txt": "text/plain; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+}
+
+
+def upload_key(tenant: str, upload_id: str, filename: str) -> str:
+    return f"{resources.UPLOADS_PREFIX}{tenant}/{upload_id}/{Path(filename).name}"
+
+
+def tenant_of_upload_key(key: str) -> str | None:
+    """uploads/{tenant}/{upload_id}/{name} -> tenant; None if the key has another shape."""
+    parts = key.split("/")
+    if len(parts) < 4 or parts[0] + "/" != resources.UPLOADS_PREFIX or not all(parts[1:]):
+        return None
+    return parts[1]
+
+
+def upload_id_of_key(key: str) -> str | None:
+    return key.split("/")[2] if tenant_of_upload_key(key) else None
+
+
+def audio_key(job_id: str, suffix: str) -> str:
+    return f"{resources.AUDIO_PREFIX}{job_id}/audio{suffix}"
+
+
+def result_key(job_id: str, fmt: str) -> str:
+    return f"{resources.RESULTS_PREFIX}{job_id}/transcript.{fmt}"
+
+
+class MediaStore:
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+        self.s3 = aws.client("s3")
+
+    def head(self, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.s3.head_object(Bucket=self.bucket, Key=key))
+        except Exception as exc:
+            if aws.error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+
+    def download(self, key: str, path: Path) -> None:
+        self.s3.download_file(self.bucket, key, str(path))
+
+    def upload_file(self, path: Path, key: str, metadata: dict[str, str] | None = None) -> str:
+        """Upload and return the object's ETag."""
+        with path.open("rb") as body:
+            response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=metadata or {})
+        return str(response["ETag"])
+
+    def upload_large(self, path: Path, key: str) -> None:
+        """Managed multipart upload: large media never has to fit in memory."""
+        self.s3.upload_file(str(path), self.bucket, key)
+
+    def put_text(self, key: str, text: str, content_type: str) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
+
+    def get_text(self, key: str) -> str:
+        return str(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode("utf-8"))
+
+    def write_results(self, job_id: str, rendered: dict[str, str]) -> dict[str, str]:
+        """Store each rendered format; returns format -> key."""
+        keys = {}
+        for fmt, text in rendered.items():
+            keys[fmt] = result_key(job_id, fmt)
+            self.put_text(keys[fmt], text, CONTENT_TYPES[fmt])
+        return keys

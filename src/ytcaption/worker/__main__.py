@@ -1,0 +1,5 @@
+"""`python -m ytcaption.worker`: run a Whisper worker."""
+
+from ytcaption.worker.loop import main
+
+main()

@@ -1,0 +1,140 @@
+"""Run faster-whisper on a file and build our transcript, reporting progress."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.domain.job import JobOptions
+from ytcaption.domain.transcript import Segment, Timings, Transcript, Word
+from ytcaption.worker import models as whisper_models
+
+# Called with the fraction done (0..1); returning False stops the work.
+ProgressCallback = Callable[[float], bool]
+
+
+class Interrupted(Exception):
+    """The progress callback asked to stop (shutdown or cancellation)."""
+
+
+@dataclass(frozen=True)
+class Device:
+    device: str
+    compute_type: str
+    cpu_threads: int
+
+
+def choose_device(threads: int = 0) -> Device:
+    """float16 on a GPU, int8 on the CPU, with as many threads as cores we may use."""
+    import ctranslate2
+
+    cores = threads or len(os.sched_getaffinity(0))
+    if ctranslate2.get_cuda_device_count() > 0:
+        return Device("cuda", "float16", cores)
+    return Device("cpu", "int8", cores)
+
+
+class ModelCache:
+    """Loads each model once per process and keeps it."""
+
+    def __init__(self, cache_dir: Path, threads: int = 0) -> None:
+        self.cache_dir = cache_dir
+        self.device = choose_device(threads)
+        self._models: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> tuple[Any, float]:
+        """The loaded model and the seconds spent loading it now (0 if cached)."""
+        with self._lock:
+            if name in self._models:
+                return self._models[name], 0.0
+            started = time.perf_counter()
+            folder = whisper_models.resolve(name, self.cache_dir)
+            from faster_whisper import WhisperModel
+
+            try:
+                model = WhisperModel(
+                    folder,
+                    device=self.device.device,
+                    compute_type=self.device.compute_type,
+                    cpu_threads=self.device.cpu_threads,
+                )
+            except Exception as exc:
+                raise YtcError(ErrorCode.MODEL_UNAVAILABLE, f"Model '{name}' could not be loaded: {exc}") from exc
+            self._models[name] = model
+            return model, time.perf_counter() - started
+
+
+def transcribe(
+    models: ModelCache,
+    audio: Path,
+    options: JobOptions,
+    progress: ProgressCallback | None = None,
+) -> Transcript:
+    model, load_seconds = models.get(options.model)
+    started = time.perf_counter()
+    if options.language and not model.model.is_multilingual and options.language != "en":
+        raise YtcError(
+            ErrorCode.TRANSCRIPTION_FAILED,
+            f"Model '{options.model}' only understands English; choose a multilingual model for '{options.language}'.",
+        )
+    try:
+        segments, info = model.transcribe(
+            str(audio),
+            language=options.language,
+            task=options.task,
+            beam_size=options.beam_size,
+            vad_filter=options.vad,
+            word_timestamps=options.word_timestamps,
+        )
+        result: list[Segment] = []
+        for segment in segments:
+            result.append(_segment(len(result), segment))
+            if progress and info.duration and not progress(min(1.0, float(segment.end) / float(info.duration))):
+                raise Interrupted()
+    except (Interrupted, YtcError):
+        raise
+    except Exception as exc:
+        raise YtcError(ErrorCode.TRANSCRIPTION_FAILED, f"The audio could not be transcribed: {exc}") from exc
+    return Transcript(
+        language=info.language,
+        language_probability=round(float(info.language_probability), 4),
+        duration=round(float(info.duration), 3),
+        model=options.model,
+        task=options.task,
+        segments=result,
+        timings=Timings(
+            audio_seconds=round(float(info.duration), 3),
+            processing_seconds=round(time.perf_counter() - started, 3),
+            model_load_seconds=round(load_seconds, 3),
+        ),
+    )
+
+
+def _segment(index: int, segment: Any) -> Segment:
+    words = None
+    if segment.words:
+        words = [
+            Word(
+                start=round(float(w.start), 3),
+                end=round(float(w.end), 3),
+                word=w.word,
+                probability=round(float(w.probability), 4),
+            )
+            for w in segment.words
+        ]
+    return Segment(
+        id=index,
+        start=round(float(segment.start), 3),
+        end=round(float(segment.end), 3),
+        text=segment.text.strip(),
+        words=words,
+        avg_logprob=round(float(segment.avg_logprob), 4),
+        no_speech_prob=round(float(segment.no_speech_prob), 4),
+    )
