@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ytcaption.domain.errors import ErrorCode, InvalidTransition
+from ytcaption.domain.ids import redrive_execution_name
 from ytcaption.domain.job import Job, JobStatus, iso, utcnow
 from ytcaption.finish.notify import notify_job
 from ytcaption.intake.launch import execution_arn, execution_input, state_machine_arn
@@ -58,7 +59,7 @@ def redrive_job(store: JobStore, settings: Settings, job_id: str) -> str:
         # Its failure path is still recording and notifying: let it finish first.
         raise InvalidTransition(f"job {job_id}'s execution is still finishing; try again in a moment")
     attempt = job.redrives + 1
-    name = f"{job_id}-r{attempt}"
+    name = redrive_execution_name(job_id, attempt)
     resume = JobStatus.QUEUED if job.audio else JobStatus.PENDING
     now = iso(utcnow())
     timeout = settings.transcription_timeout((job.media or {}).get("duration"))

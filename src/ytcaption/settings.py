@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ytcaption import resources
+from ytcaption.domain.sites import YOUTUBE_HOSTS
 
 
 class Settings(BaseSettings):
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     timeout_per_audio_second: float = 3.0
 
     # Sites whose URLs may be fetched (host or parent domain); "*" allows any public site.
-    allowed_sites: str = "youtube.com,youtu.be,youtube-nocookie.com"
+    allowed_sites: str = ",".join(YOUTUBE_HOSTS)
     # Off in production: lets tests and local use fetch from 127.0.0.1 / ::1.
     allow_loopback_urls: bool = False
 

@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.pipeline import execution_arn, wait_execution, wait_job, wait_status
 from ytcaption import resources
-from ytcaption.domain.job import JobStatus, job_id_for_upload
+from ytcaption.domain.ids import upload_job_id
+from ytcaption.domain.job import JobStatus
 from ytcaption.intake.launch import state_machine_arn
 from ytcaption.settings import get_settings
 from ytcaption.store import aws
@@ -43,7 +44,7 @@ def _s3_event(key: str, etag: str, size: int) -> dict[str, object]:
 def test_a_duplicated_upload_event_starts_one_job(runtime: object, speech_mp3: Path) -> None:
     key = f"uploads/tests/{uuid.uuid4().hex}/my talk (final).mp3"
     etag = aws.client("s3").put_object(Bucket=resources.BUCKET, Key=key, Body=speech_mp3.read_bytes())["ETag"]
-    job_id = job_id_for_upload(resources.BUCKET, key, etag)
+    job_id = upload_job_id(resources.BUCKET, key, etag)
     event = json.dumps(_s3_event(key, etag, speech_mp3.stat().st_size)).encode()
 
     lam = aws.client("lambda")
@@ -78,6 +79,6 @@ def test_upload_outside_a_tenant_folder_starts_nothing(runtime: object) -> None:
 def test_upload_job_runs_to_the_end_without_a_worker_when_the_file_is_bad(runtime: object, tmp_path: Path) -> None:
     key = f"uploads/tests/{uuid.uuid4().hex}/notes.mp3"
     etag = aws.client("s3").put_object(Bucket=resources.BUCKET, Key=key, Body=b"plain text, not audio\n" * 50)["ETag"]
-    job = wait_job(job_id_for_upload(resources.BUCKET, key, etag))
+    job = wait_job(upload_job_id(resources.BUCKET, key, etag))
     assert job.status == JobStatus.FAILED and job.error_code == "INVALID_MEDIA"
     assert wait_execution(job.job_id)["status"] == "FAILED"

@@ -20,11 +20,11 @@ from ytcaption.api.service import (
     decode_cursor,
     encode_cursor,
     fingerprint,
-    idempotent_job_id,
-    source_identity,
     to_transcription,
 )
+from ytcaption.domain.ids import idempotent_job_id
 from ytcaption.domain.job import JobOptions
+from ytcaption.domain.sites import source_identity
 from ytcaption.store.apikeys import ApiKey, key_hash, new_key, valid_tenant
 
 

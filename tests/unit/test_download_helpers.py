@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ytcaption.domain.errors import ErrorCode, TransientError, YtcError
+from ytcaption.domain.sites import site_of
 from ytcaption.fetch import captions
-from ytcaption.fetch.download import Blocked, classify, describe, limits_problem, pick_captions, site_of
+from ytcaption.fetch.download import Blocked, classify, describe, limits_problem, pick_captions
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
+from ytcaption.domain.ids import upload_job_id
 from ytcaption.domain.job import (
     ALLOWED_FROM,
     TERMINAL,
@@ -17,7 +18,6 @@ from ytcaption.domain.job import (
     S3Source,
     can_transition,
     iso,
-    job_id_for_upload,
 )
 
 S = JobStatus
@@ -261,14 +261,14 @@ SFN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
 def test_job_id_is_deterministic() -> None:
-    a = job_id_for_upload("bucket", "uploads/t/u/a.mp3", "abc123")
-    assert a == job_id_for_upload("bucket", "uploads/t/u/a.mp3", "abc123")
+    a = upload_job_id("bucket", "uploads/t/u/a.mp3", "abc123")
+    assert a == upload_job_id("bucket", "uploads/t/u/a.mp3", "abc123")
     assert re.fullmatch(r"job-[0-9a-f]{24}", a)
 
 
 def test_job_id_ignores_etag_quotes() -> None:
-    bare = job_id_for_upload("b", "k", "d41d8cd98f00b204e9800998ecf8427e")
-    assert job_id_for_upload("b", "k", '"d41d8cd98f00b204e9800998ecf8427e"') == bare
+    bare = upload_job_id("b", "k", "d41d8cd98f00b204e9800998ecf8427e")
+    assert upload_job_id("b", "k", '"d41d8cd98f00b204e9800998ecf8427e"') == bare
 
 
 @pytest.mark.parametrize(
@@ -282,7 +282,7 @@ def test_job_id_ignores_etag_quotes() -> None:
     ],
 )
 def test_job_id_differs_for_different_uploads(other: tuple[str, str, str]) -> None:
-    assert job_id_for_upload("b", "k", "e") != job_id_for_upload(*other)
+    assert upload_job_id("b", "k", "e") != upload_job_id(*other)
 
 
 @pytest.mark.parametrize(
@@ -294,6 +294,6 @@ def test_job_id_differs_for_different_uploads(other: tuple[str, str, str]) -> No
     ],
 )
 def test_job_id_is_a_valid_execution_name(bucket: str, key: str, etag: str) -> None:
-    job_id = job_id_for_upload(bucket, key, etag)
+    job_id = upload_job_id(bucket, key, etag)
     assert SFN_NAME.fullmatch(job_id), job_id
     assert len(job_id) <= 80

@@ -9,13 +9,10 @@ import binascii
 import hashlib
 import json
 import logging
-import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
@@ -39,9 +36,11 @@ from ytcaption.api.schemas import (
     WebhookDelivery,
 )
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
-from ytcaption.domain.job import Job, JobOptions, JobStatus, S3Source, iso, job_id_for_upload, utcnow
+from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
+from ytcaption.domain.job import Job, JobOptions, JobStatus, S3Source, iso, utcnow
+from ytcaption.domain.sites import source_identity
 from ytcaption.intake.launch import create_from_result, launch_job, start_execution, state_machine_arn
-from ytcaption.intake.urlpolicy import UrlPolicy, check_url
+from ytcaption.intake.urlpolicy import UrlPolicy, check_url, webhook_policy
 from ytcaption.operations import cancel_job
 from ytcaption.resources import TABLE_GSI_TENANT
 from ytcaption.settings import Settings
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 ACTIVE = [s.value for s in JobStatus if not s.terminal]
 # Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
 INLINE_RESULT_BYTES = 5_000_000
-_YOUTUBE_HOSTS = {"youtube.com", "youtu.be", "youtube-nocookie.com"}
 # Options that change the transcript; priority and webhook do not.
 _CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress"}
 
@@ -68,40 +66,9 @@ class Hooks:
     job: Callable[[str], None] = field(default=lambda job_id: None)
 
 
-def new_job_id() -> str:
-    return f"job-{secrets.token_hex(12)}"
-
-
-def idempotent_job_id(tenant: str, key: str) -> str:
-    digest = hashlib.sha256(f"idempotency\n{tenant}\n{key}".encode()).hexdigest()
-    return f"job-{digest[:24]}"
-
-
 def fingerprint(request: TranscriptionRequest) -> str:
     canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def source_identity(url: str) -> str:
-    """What makes two URLs the same media: the video id on YouTube, else the URL sans fragment."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    for prefix in ("www.", "m.", "music."):
-        host = host.removeprefix(prefix)
-    if host in _YOUTUBE_HOSTS:
-        video = None
-        if host == "youtu.be":
-            video = parts.path.strip("/").split("/")[0]
-        elif parts.path == "/watch":
-            video = (parse_qs(parts.query).get("v") or [""])[0]
-        else:
-            segments = parts.path.strip("/").split("/")
-            if len(segments) >= 2 and segments[0] in {"shorts", "embed", "live", "v"}:
-                video = segments[1]
-        if video:
-            return f"youtube:{video}"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return f"{parts.scheme.lower()}://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
 
 def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
@@ -159,7 +126,7 @@ class ApiService:
         self.table = self.store.table
         self.keys = ApiKeyStore(settings.table, settings.api_key_pepper)
         self.url_policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
-        self.webhook_policy = UrlPolicy(allowed_sites=("*",), allow_loopback=settings.allow_loopback_urls)
+        self.webhook_policy = webhook_policy(settings.allow_loopback_urls)
 
     # -- auth ---------------------------------------------------------------------
 
@@ -319,7 +286,7 @@ class ApiService:
                 409, "upload-not-received", "The file has not been uploaded yet: POST it to the upload URL first."
             )
         key, etag = found
-        job_id = job_id_for_upload(self.settings.bucket, key, etag)
+        job_id = upload_job_id(self.settings.bucket, key, etag)
         # The upload's own event starts this same job: whichever comes first creates it.
         if self.raw_job(job_id) is None:
             self._check_limits(caller)
@@ -511,7 +478,7 @@ class ApiService:
         options = self.job_options(request)
         if request.webhook_url:
             self._check_url(request.webhook_url, self.webhook_policy, "body.webhook_url")
-        upload_id = uuid.uuid4().hex
+        upload_id = new_upload_id()
         self.store.put_upload(upload_id, caller.tenant, options)
         key = upload_key(caller.tenant, upload_id, request.filename)
         fields: dict[str, str] = {}
@@ -542,7 +509,7 @@ class ApiService:
         if found is None:
             return UploadStatus(upload_id=upload_id, status="awaiting_file", links=links)
         key, etag = found
-        job_id = job_id_for_upload(self.settings.bucket, key, etag)
+        job_id = upload_job_id(self.settings.bucket, key, etag)
         links["transcription"] = f"{base}/v1/transcriptions/{job_id}"
         return UploadStatus(
             upload_id=upload_id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -117,12 +116,6 @@ class UrlSource(BaseModel):
 
     type: Literal["url"] = "url"
     url: str
-
-
-def job_id_for_upload(bucket: str, key: str, etag: str) -> str:
-    """One upload makes one job, however often its event is delivered."""
-    digest = hashlib.sha256(f"{bucket}\n{key}\n{etag.strip(chr(34))}".encode()).hexdigest()
-    return f"job-{digest[:24]}"
 
 
 class Job(BaseModel):

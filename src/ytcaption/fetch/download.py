@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ytcaption.domain.errors import ErrorCode, TransientError, YtcError
 from ytcaption.intake.urlpolicy import UrlPolicy, addresses_checked
@@ -43,12 +42,6 @@ def config_from(settings: Settings, workdir: Path) -> DownloadConfig:
         proxy = secret.get("proxy") or proxy
     agents = [a.strip() for a in re.split(r"[\n|]", settings.download_user_agents) if a.strip()]
     return DownloadConfig(cookies, proxy, agents, settings.download_socket_timeout, settings.max_download_bytes)
-
-
-def site_of(url: str) -> str:
-    """The breaker's key: the host without 'www.' / 'm.'."""
-    host = (urlsplit(url).hostname or "").lower()
-    return re.sub(r"^(www|m|music)\.", "", host)
 
 
 # -- errors --------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from typing import Any
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.sites import site_of
 from ytcaption.fetch import captions
-from ytcaption.fetch.download import Blocked, Downloader, config_from, describe, limits_problem, pick_captions, site_of
+from ytcaption.fetch.download import Blocked, Downloader, config_from, describe, limits_problem, pick_captions
 from ytcaption.fetch.probe import MediaInfo, probe
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url
 from ytcaption.settings import Settings

@@ -6,15 +6,10 @@ from typing import Any
 
 from ytcaption.finish.events import envelope, publish
 from ytcaption.finish.webhooks import WebhookRetryable, deliver
-from ytcaption.intake.urlpolicy import UrlPolicy
+from ytcaption.intake.urlpolicy import webhook_policy
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.tenants import TenantStore
-
-
-def webhook_policy(settings: Settings) -> UrlPolicy:
-    # Any public site may receive webhooks; private addresses never.
-    return UrlPolicy(allowed_sites=("*",), allow_loopback=settings.allow_loopback_urls)
 
 
 def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: str | None = None) -> dict[str, Any]:
@@ -30,7 +25,12 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
         return answer
     secret = TenantStore(settings.table).webhook_secret(job.tenant)
     delivery = deliver(
-        url, message, secret, webhook_policy(settings), settings.webhook_require_https, settings.webhook_timeout_seconds
+        url,
+        message,
+        secret,
+        webhook_policy(settings.allow_loopback_urls),
+        settings.webhook_require_https,
+        settings.webhook_timeout_seconds,
     )
     store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict())
     if delivery.outcome == "retry":

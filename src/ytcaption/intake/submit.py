@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ytcaption.domain.job import Job, JobOptions, UrlSource, job_id_for_upload
+from ytcaption.domain.ids import new_job_id, new_upload_id, upload_job_id
+from ytcaption.domain.job import Job, JobOptions, UrlSource
 from ytcaption.intake.launch import launch_job
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url
 from ytcaption.settings import Settings
@@ -17,17 +17,17 @@ from ytcaption.store.media import MediaStore, upload_key
 
 def submit_file(path: Path, options: JobOptions, tenant: str, settings: Settings) -> str:
     """Upload under uploads/{tenant}/; the upload event creates the job. Returns its id."""
-    upload_id = uuid.uuid4().hex
+    upload_id = new_upload_id()
     JobStore(settings.table).put_upload(upload_id, tenant, options)
     key = upload_key(tenant, upload_id, path.name)
     etag = MediaStore(settings.bucket).upload_file(path, key)
-    return job_id_for_upload(settings.bucket, key, etag)
+    return upload_job_id(settings.bucket, key, etag)
 
 
 def submit_url(url: str, options: JobOptions, tenant: str, settings: Settings) -> str:
     """Create a job for a video URL (checked against the URL policy first) and start it."""
     check_url(url, UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls))
-    job_id = f"job-{uuid.uuid4().hex[:24]}"
+    job_id = new_job_id()
     store = JobStore(settings.table)
     launch_job(store, settings, job_id=job_id, tenant=tenant, source=UrlSource(url=url), options=options)
     return job_id

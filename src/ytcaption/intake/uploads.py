@@ -7,7 +7,8 @@ import logging
 from pydantic import ValidationError
 
 from ytcaption.domain.errors import ErrorCode
-from ytcaption.domain.job import JobOptions, S3Source, job_id_for_upload
+from ytcaption.domain.ids import upload_job_id
+from ytcaption.domain.job import JobOptions, S3Source
 from ytcaption.intake.launch import launch_job
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
@@ -26,7 +27,7 @@ def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store
     if tenant is None:
         log.warning("ignoring upload with unexpected key shape: %s", key)
         return None
-    job_id = job_id_for_upload(bucket, key, etag)
+    job_id = upload_job_id(bucket, key, etag)
     source = S3Source(bucket=bucket, key=key)
     options, problem = _options_of(key, tenant, settings, store)
     if problem:

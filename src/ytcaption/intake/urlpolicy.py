@@ -18,13 +18,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.domain.sites import YOUTUBE_HOSTS
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 
 
 @dataclass(frozen=True)
 class UrlPolicy:
-    allowed_sites: tuple[str, ...] = ("youtube.com", "youtu.be", "youtube-nocookie.com")
+    allowed_sites: tuple[str, ...] = YOUTUBE_HOSTS
     allow_loopback: bool = False
 
     @classmethod
@@ -37,6 +38,11 @@ class UrlPolicy:
             return True
         host = host.lower().rstrip(".")
         return any(host == site or host.endswith("." + site) for site in self.allowed_sites)
+
+
+def webhook_policy(allow_loopback: bool) -> UrlPolicy:
+    """Webhooks may go to any public site; private addresses never."""
+    return UrlPolicy(allowed_sites=("*",), allow_loopback=allow_loopback)
 
 
 def _reject(reason: str) -> YtcError:

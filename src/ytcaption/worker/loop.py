@@ -29,8 +29,8 @@ from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import JobOptions, JobStatus
 from ytcaption.finish.events import progress_envelope
-from ytcaption.finish.notify import webhook_policy
 from ytcaption.finish.webhooks import deliver
+from ytcaption.intake.urlpolicy import webhook_policy
 from ytcaption.settings import Settings, get_settings
 from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
@@ -234,10 +234,9 @@ class Worker:
         def send() -> None:
             try:
                 secret = TenantStore(self.settings.table).webhook_secret(tenant)
-                delivery = deliver(
-                    url, event, secret, webhook_policy(self.settings), self.settings.webhook_require_https,
-                    self.settings.webhook_timeout_seconds,
-                )  # fmt: skip
+                s = self.settings
+                policy = webhook_policy(s.allow_loopback_urls)
+                delivery = deliver(url, event, secret, policy, s.webhook_require_https, s.webhook_timeout_seconds)
                 self.store.record_delivery(task.job_id, JobStatus.TRANSCRIBING, event["event_type"], delivery.as_dict())
             except Exception:
                 logger.exception("progress webhook failed")
