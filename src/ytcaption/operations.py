@@ -13,12 +13,12 @@ from typing import Any
 
 from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.ids import redrive_execution_name
-from ytcaption.domain.job import Job, JobStatus, iso, utcnow
+from ytcaption.domain.job import Job, JobStatus
 from ytcaption.finish.notify import notify_job
 from ytcaption.intake.launch import execution_arn, execution_input, state_machine_arn
 from ytcaption.settings import Settings
 from ytcaption.store import aws
-from ytcaption.store.jobs import JOB_SK, JobStore, event_sk, from_dynamo, job_pk, to_dynamo
+from ytcaption.store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -61,37 +61,8 @@ def redrive_job(store: JobStore, settings: Settings, job_id: str) -> str:
     attempt = job.redrives + 1
     name = redrive_execution_name(job_id, attempt)
     resume = JobStatus.QUEUED if job.audio else JobStatus.PENDING
-    now = iso(utcnow())
     timeout = settings.transcription_timeout((job.media or {}).get("duration"))
-    try:
-        store.table.update_item(
-            Key={"pk": job_pk(job_id), "sk": JOB_SK},
-            UpdateExpression="SET #status = :resume, updated_at = :now, redrives = :n, execution_name = :name, "
-            "deadline_at = :deadline, progress = :zero REMOVE error_code, error_reason, finished_at, lease_until, "
-            "lease_owner, eta_seconds",
-            ConditionExpression="#status = :failed AND (attribute_not_exists(redrives) OR redrives = :previous)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=to_dynamo(
-                {
-                    ":resume": resume.value,
-                    ":now": now,
-                    ":n": attempt,
-                    ":name": name,
-                    ":failed": "FAILED",
-                    ":previous": job.redrives,
-                    ":deadline": round(time.time() + timeout, 3),
-                    ":zero": 0,
-                }
-            ),
-        )
-    except Exception as exc:
-        if aws.error_code(exc) == "ConditionalCheckFailedException":
-            raise InvalidTransition(f"job {job_id} changed meanwhile; try again") from exc
-        raise
-    store.table.put_item(
-        Item={"pk": job_pk(job_id), "sk": f"{event_sk(resume, attempt)}#REDRIVE", "status": resume.value,
-              "at": now, "kind": "redrive", "execution": name}
-    )  # fmt: skip
+    store.reopen_for_redrive(job, resume, name, deadline_at=round(time.time() + timeout, 3))
     execution = execution_input(job_id, job.source, job.options, settings)
     if job.audio:
         execution["fetched"] = {"captions": False, "audio": job.audio, "media": job.media, "timeout_seconds": timeout}
@@ -121,28 +92,8 @@ def list_jobs(
     store: JobStore, status: JobStatus | None, limit: int = 50, cursor: dict[str, Any] | None = None
 ) -> tuple[list[Job], dict[str, Any] | None]:
     """Jobs of every tenant, optionally of one status (a scan: operators only, rarely)."""
-    expression = "sk = :job" + (" AND #status = :status" if status else "")
-    values: dict[str, Any] = {":job": JOB_SK}
-    names = {"#status": "status"} if status else None
-    if status:
-        values[":status"] = status.value
-    jobs: list[Job] = []
-    start = cursor
-    while True:
-        kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values, "Limit": 200}
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = store.table.scan(**kwargs)
-        for item in page["Items"]:
-            jobs.append(Job.model_validate(from_dynamo(item)))
-            if len(jobs) == limit:
-                # Resume right after this item: nothing later on the page is skipped.
-                return _newest_first(jobs), {"pk": item["pk"], "sk": item["sk"]}
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return _newest_first(jobs), None
+    jobs, last = store.scan_jobs(status, limit, cursor)
+    return _newest_first(jobs), last
 
 
 def _newest_first(jobs: list[Job]) -> list[Job]:

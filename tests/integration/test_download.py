@@ -16,7 +16,7 @@ from ytcaption.domain.job import JobOptions, JobStatus, UrlSource
 from ytcaption.intake.launch import launch_job
 from ytcaption.intake.submit import submit_url
 from ytcaption.settings import get_settings
-from ytcaption.store import aws
+from ytcaption.store import aws, keys
 from ytcaption.store.breaker import CircuitBreaker
 from ytcaption.store.jobs import JobStore
 
@@ -40,9 +40,9 @@ def breaker(runtime: object) -> Iterator[CircuitBreaker]:
     settings = get_settings()
     cb = CircuitBreaker(settings.table, settings.breaker_threshold, settings.breaker_window_seconds,
                         settings.breaker_reset_seconds)  # fmt: skip
-    cb.table.delete_item(Key=cb._key("127.0.0.1"))
+    cb.table.delete_item(Key=keys.breaker("127.0.0.1"))
     yield cb
-    cb.table.delete_item(Key=cb._key("127.0.0.1"))
+    cb.table.delete_item(Key=keys.breaker("127.0.0.1"))
 
 
 def _submit(url: str, **options: object) -> str:
@@ -171,4 +171,4 @@ def test_blocks_reported_at_once_by_many_instances_are_all_counted(breaker: Circ
         assert status.failures == 8, "no block is lost to a concurrent read-modify-write"
         assert status.state == "open" and status.opened_at is not None
     finally:
-        breaker.table.delete_item(Key=breaker._key(site))
+        breaker.table.delete_item(Key=keys.breaker(site))

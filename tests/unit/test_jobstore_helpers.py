@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ytcaption.domain.job import JobStatus
-from ytcaption.store.jobs import JOB_SK, event_sk, from_dynamo, job_pk, tenant_pk, to_dynamo
+from ytcaption.store.jobs import from_dynamo, to_dynamo
+from ytcaption.store.keys import JOB_SK, event_sk, job_pk, tenant_pk
 
 # -- to_dynamo / from_dynamo ------------------------------------------------------
 

@@ -14,7 +14,7 @@ from tests import paths
 from ytcaption import resources
 from ytcaption.domain.job import ALLOWED_FROM, JobStatus
 from ytcaption.local.statemachine import load, placeholders, substitute
-from ytcaption.store.jobs import event_sk
+from ytcaption.store.keys import event_sk
 
 VALUES = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url="http://q")
 RAW = paths.ASL_PATH.read_text()

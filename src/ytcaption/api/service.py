@@ -44,9 +44,9 @@ from ytcaption.intake.urlpolicy import UrlPolicy, check_url, webhook_policy
 from ytcaption.operations import cancel_job
 from ytcaption.resources import TABLE_GSI_TENANT
 from ytcaption.settings import Settings
-from ytcaption.store import aws
+from ytcaption.store import aws, keys
 from ytcaption.store.apikeys import ApiKey, ApiKeyStore
-from ytcaption.store.jobs import JOB_SK, JobStore, from_dynamo, job_pk, tenant_pk
+from ytcaption.store.jobs import JobStore, from_dynamo
 from ytcaption.store.media import CONTENT_TYPES, RESULT_FORMATS, upload_id_of_key, upload_key
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,11 @@ def _cursor_key(cursor: str) -> Any:
 def decode_cursor(cursor: str, tenant: str) -> dict[str, Any]:
     invalid = _invalid_cursor()
     key = _cursor_key(cursor)
-    if not isinstance(key, dict) or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"} or key["gsi1pk"] != tenant_pk(tenant):
+    if (
+        not isinstance(key, dict)
+        or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"}
+        or key["gsi1pk"] != keys.tenant_pk(tenant)
+    ):
         raise invalid
     if not all(isinstance(v, str) for v in key.values()):
         raise invalid
@@ -141,7 +145,7 @@ class ApiService:
     # -- reads --------------------------------------------------------------------
 
     def raw_job(self, job_id: str) -> dict[str, Any] | None:
-        item = self.table.get_item(Key={"pk": job_pk(job_id), "sk": JOB_SK}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=keys.job(job_id), ConsistentRead=True).get("Item")
         return from_dynamo(item) if item else None
 
     def visible_job(self, caller: ApiKey, job_id: str) -> dict[str, Any]:
@@ -162,7 +166,7 @@ class ApiService:
         query: dict[str, Any] = {
             "IndexName": TABLE_GSI_TENANT,
             "KeyConditionExpression": "gsi1pk = :t",
-            "ExpressionAttributeValues": {":t": tenant_pk(caller.tenant)},
+            "ExpressionAttributeValues": {":t": keys.tenant_pk(caller.tenant)},
             "ScanIndexForward": False,
         }
         if status:
@@ -230,7 +234,7 @@ class ApiService:
             if created:
                 self.hooks.metric("JobsCreated", 1)
                 if original is None:
-                    self.table.put_item(Item={"pk": f"CACHE#{caller.tenant}#{ckey}", "sk": "CACHE", "job_id": job_id})
+                    self.table.put_item(Item={**keys.cache(caller.tenant, ckey), "job_id": job_id})
         self.hooks.job(job_id)
         if idempotency_key and (replay := self._replay(job_id, digest)) is not None:
             return replay, False  # created now, or by a concurrent twin with the same body
@@ -255,7 +259,7 @@ class ApiService:
         return item
 
     def _cached(self, ckey: str, tenant: str) -> dict[str, Any] | None:
-        pointer = self.table.get_item(Key={"pk": f"CACHE#{tenant}#{ckey}", "sk": "CACHE"}).get("Item")
+        pointer = self.table.get_item(Key=keys.cache(tenant, ckey)).get("Item")
         if not pointer:
             return None
         original = self.raw_job(str(pointer["job_id"]))
@@ -321,7 +325,7 @@ class ApiService:
         query: dict[str, Any] = {
             "IndexName": TABLE_GSI_TENANT,
             "KeyConditionExpression": "gsi1pk = :t AND gsi1sk >= :since",
-            "ExpressionAttributeValues": {":t": tenant_pk(caller.tenant), ":since": since},
+            "ExpressionAttributeValues": {":t": keys.tenant_pk(caller.tenant), ":since": since},
             "ProjectionExpression": "#s, media, cache_hit",
             "ExpressionAttributeNames": {"#s": "status"},
         }

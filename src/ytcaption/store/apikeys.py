@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ytcaption.domain.job import iso, utcnow
-from ytcaption.store import aws
+from ytcaption.store import aws, keys
 from ytcaption.store.jobs import from_dynamo, to_dynamo
 
 KEY_PREFIX = "ytc_"
-APIKEY_SK = "APIKEY"
 # Tenants name S3 prefixes and table keys: keep them plain.
 TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 # Per-key limits a key may carry (they override the settings' defaults).
@@ -42,10 +41,6 @@ def key_hash(key: str, pepper: str = "") -> str:
     if pepper:
         return hmac.new(pepper.encode(), key.encode(), hashlib.sha256).hexdigest()
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def apikey_pk(digest: str) -> str:
-    return f"APIKEY#{digest}"
 
 
 @dataclass(frozen=True)
@@ -81,8 +76,7 @@ class ApiKeyStore:
         digest = key_hash(key, self.pepper)
         record = ApiKey(key_id=digest[:16], tenant=tenant, name=name, created_at=iso(utcnow()), limits=limits or {})
         item: dict[str, Any] = {
-            "pk": apikey_pk(digest),
-            "sk": APIKEY_SK,
+            **keys.apikey(digest),
             "key_id": record.key_id,
             "tenant": tenant,
             "name": name,
@@ -103,7 +97,7 @@ class ApiKeyStore:
             cached = self._cache.get(digest)
         if cached and cached[0] > now:
             return cached[1]
-        item = self.table.get_item(Key={"pk": apikey_pk(digest), "sk": APIKEY_SK}).get("Item")
+        item = self.table.get_item(Key=keys.apikey(digest)).get("Item")
         record = None
         if item and item.get("active", True):
             data = from_dynamo(item)
@@ -124,7 +118,7 @@ class ApiKeyStore:
         digest = key_hash(key, self.pepper)
         if not aws.conditionally(
             lambda: self.table.update_item(
-                Key={"pk": apikey_pk(digest), "sk": APIKEY_SK},
+                Key=keys.apikey(digest),
                 UpdateExpression="SET active = :no",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":no": False},

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ytcaption.store import aws
+from ytcaption.store import aws, keys
 from ytcaption.store.jobs import from_dynamo
 
 State = Literal["closed", "open", "half_open"]
@@ -40,12 +40,8 @@ class CircuitBreaker:
         self.window = window_seconds
         self.reset = reset_seconds
 
-    @staticmethod
-    def _key(site: str) -> dict[str, str]:
-        return {"pk": f"BREAKER#{site}", "sk": "BREAKER"}
-
     def _read(self, site: str) -> dict[str, Any]:
-        item = self.table.get_item(Key=self._key(site), ConsistentRead=True).get("Item") or {}
+        item = self.table.get_item(Key=keys.breaker(site), ConsistentRead=True).get("Item") or {}
         return dict(from_dynamo(item))
 
     def status(self, site: str, item: dict[str, Any] | None = None) -> BreakerStatus:
@@ -73,7 +69,7 @@ class CircuitBreaker:
         # Only one caller wins the probe: the write is conditional on the old opened_at.
         return aws.conditionally(
             lambda: self.table.update_item(
-                Key=self._key(site),
+                Key=keys.breaker(site),
                 UpdateExpression="SET #state = :half, opened_at = :now",
                 ConditionExpression="opened_at <= :due",
                 ExpressionAttributeNames={"#state": "state"},
@@ -84,7 +80,7 @@ class CircuitBreaker:
     def record_success(self, site: str) -> None:
         status = self.status(site)
         if status.state != "closed" or status.failures:
-            self.table.put_item(Item={**self._key(site), "state": "closed", "failures": 0, "site": site})
+            self.table.put_item(Item={**keys.breaker(site), "state": "closed", "failures": 0, "site": site})
 
     def record_blocked(self, site: str) -> BreakerStatus:
         """Count a blocked download (atomically: Lambdas block at the same time) and open
@@ -125,7 +121,7 @@ class CircuitBreaker:
         if "#state" in expression:
             kwargs["ExpressionAttributeNames"] = {"#state": "state"}
         response = self.table.update_item(
-            Key=self._key(site), UpdateExpression=expression, ExpressionAttributeValues=values,
+            Key=keys.breaker(site), UpdateExpression=expression, ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW", **kwargs,
         )  # fmt: skip
         return dict(from_dynamo(response["Attributes"]))

@@ -17,22 +17,7 @@ from typing import Any
 
 from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.job import ALLOWED_FROM, Job, JobOptions, JobStatus, iso, utcnow
-from ytcaption.store import aws
-
-JOB_SK = "JOB"
-
-
-def job_pk(job_id: str) -> str:
-    return f"JOB#{job_id}"
-
-
-def event_sk(status: JobStatus, attempt: int = 0) -> str:
-    """History item key; a redriven job's later attempts get their own items (#r1, #r2...)."""
-    return f"EVENT#{status.rank:02d}#{status.value}" + (f"#r{attempt}" if attempt else "")
-
-
-def tenant_pk(tenant: str) -> str:
-    return f"TENANT#{tenant}"
+from ytcaption.store import aws, keys
 
 
 def _instant(at: str) -> str:
@@ -74,13 +59,13 @@ class JobStore:
     # -- reads ---------------------------------------------------------------
 
     def get(self, job_id: str) -> Job | None:
-        item = self.table.get_item(Key={"pk": job_pk(job_id), "sk": JOB_SK}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=keys.job(job_id), ConsistentRead=True).get("Item")
         return Job.model_validate(from_dynamo(item)) if item else None
 
     def history(self, job_id: str) -> list[dict[str, Any]]:
         response = self.table.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",
-            ExpressionAttributeValues={":pk": job_pk(job_id), ":ev": "EVENT#"},
+            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":ev": keys.EVENT_PREFIX},
             ConsistentRead=True,
         )
         # Status items and webhook attempts in the order they happened (a redriven
@@ -104,8 +89,7 @@ class JobStore:
         already exists (a repeated event or request)."""
         now = iso(utcnow())
         item = {
-            "pk": job_pk(job_id),
-            "sk": JOB_SK,
+            **keys.job(job_id),
             "job_id": job_id,
             "tenant": tenant,
             "status": status.value,
@@ -114,8 +98,8 @@ class JobStore:
             "options": options.model_dump(),
             "created_at": now,
             "updated_at": now,
-            "gsi1pk": tenant_pk(tenant),
-            "gsi1sk": f"{now}#{job_id}",
+            "gsi1pk": keys.tenant_pk(tenant),
+            "gsi1sk": keys.tenant_index_sk(now, job_id),
             **({"started_at": now, "finished_at": now} if status.terminal else {}),
             **extra,
         }
@@ -180,7 +164,7 @@ class JobStore:
         """Extend this worker's hold; False once the job is no longer its to work on."""
         return aws.conditionally(
             lambda: self.table.update_item(
-                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                Key=keys.job(job_id),
                 UpdateExpression="SET lease_until = :until",
                 ConditionExpression="#status = :tr AND lease_owner = :me",
                 ExpressionAttributeNames={"#status": "status"},
@@ -196,7 +180,7 @@ class JobStore:
         """Give the job back so another worker may claim it at once (if it still holds it)."""
         aws.conditionally(
             lambda: self.table.update_item(
-                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                Key=keys.job(job_id),
                 UpdateExpression="REMOVE lease_until, lease_owner",
                 ConditionExpression="lease_owner = :me",
                 ExpressionAttributeValues={":me": worker_id},
@@ -213,13 +197,64 @@ class JobStore:
             return False
         return True
 
+    def reopen_for_redrive(self, job: Job, resume: JobStatus, execution_name: str, deadline_at: float) -> None:
+        """A FAILED job runs again: back to `resume` under a new execution, its failure cleared.
+        InvalidTransition if it is not FAILED or another redrive came first."""
+        attempt = job.redrives + 1
+        now = iso(utcnow())
+        values = {
+            ":resume": resume.value, ":now": now, ":n": attempt, ":name": execution_name, ":zero": 0,
+            ":failed": JobStatus.FAILED.value, ":previous": job.redrives, ":deadline": deadline_at,
+        }  # fmt: skip
+        if not aws.conditionally(
+            lambda: self.table.update_item(
+                Key=keys.job(job.job_id),
+                UpdateExpression="SET #status = :resume, updated_at = :now, redrives = :n, execution_name = :name, "
+                "deadline_at = :deadline, progress = :zero REMOVE error_code, error_reason, finished_at, lease_until, "
+                "lease_owner, eta_seconds",
+                ConditionExpression="#status = :failed AND (attribute_not_exists(redrives) OR redrives = :previous)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_dynamo(values),
+            )
+        ):
+            raise InvalidTransition(f"job {job.job_id} changed meanwhile; try again")
+        self.table.put_item(
+            Item={"pk": keys.job_pk(job.job_id), "sk": f"{keys.event_sk(resume, attempt)}#REDRIVE",
+                  "status": resume.value, "at": now, "kind": "redrive", "execution": execution_name}
+        )  # fmt: skip
+
+    def scan_jobs(
+        self, status: JobStatus | None, limit: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[Job], dict[str, Any] | None]:
+        """Jobs of every tenant, in no order (a table scan: operators only); the key to resume after, if more."""
+        expression = "sk = :job" + (" AND #status = :status" if status else "")
+        values: dict[str, Any] = {":job": keys.JOB_SK}
+        if status:
+            values[":status"] = status.value
+        jobs: list[Job] = []
+        while True:
+            kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values, "Limit": 200}
+            if status:
+                kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = self.table.scan(**kwargs)
+            for item in page["Items"]:
+                jobs.append(Job.model_validate(from_dynamo(item)))
+                if len(jobs) == limit:
+                    # Resume right after this item: nothing later on the page is skipped.
+                    return jobs, {"pk": item["pk"], "sk": item["sk"]}
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return jobs, None
+
     # -- notifications ----------------------------------------------------------
 
     def claim_publication(self, job_id: str, status: JobStatus) -> bool:
         """True once per job and status: the bus gets each event once, however often Notify retries."""
         return aws.conditionally(
             lambda: self.table.put_item(
-                Item={"pk": job_pk(job_id), "sk": f"{event_sk(status)}#PUBLISHED", "kind": "published"},
+                Item={"pk": keys.job_pk(job_id), "sk": f"{keys.event_sk(status)}#PUBLISHED", "kind": "published"},
                 ConditionExpression="attribute_not_exists(sk)",
             )
         )
@@ -227,7 +262,7 @@ class JobStore:
     def webhook_delivered(self, job_id: str, status: JobStatus) -> bool:
         response = self.table.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": job_pk(job_id), ":prefix": f"{event_sk(status)}#WEBHOOK#"},
+            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":prefix": f"{keys.event_sk(status)}#WEBHOOK#"},
             ConsistentRead=True,
         )
         return any(item.get("outcome") == "delivered" for item in response["Items"])
@@ -238,8 +273,8 @@ class JobStore:
         self.table.put_item(
             Item=to_dynamo(
                 {
-                    "pk": job_pk(job_id),
-                    "sk": f"{event_sk(status)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
+                    "pk": keys.job_pk(job_id),
+                    "sk": f"{keys.event_sk(status)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
                     "kind": "webhook",
                     "status": status.value,  # the job status the delivered event reports
                     "event_type": event_type,
@@ -255,8 +290,7 @@ class JobStore:
         """Remember what the client asked for, before its file arrives."""
         self.table.put_item(
             Item={
-                "pk": f"UPLOAD#{upload_id}",
-                "sk": "UPLOAD",
+                **keys.upload(upload_id),
                 "upload_id": upload_id,
                 "tenant": tenant,
                 "options": options.model_dump(exclude_none=True),
@@ -267,7 +301,7 @@ class JobStore:
         )
 
     def get_upload(self, upload_id: str) -> dict[str, Any] | None:
-        item = self.table.get_item(Key={"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=keys.upload(upload_id), ConsistentRead=True).get("Item")
         return from_dynamo(item) if item else None
 
     # -- helpers -------------------------------------------------------------
@@ -300,7 +334,7 @@ class JobStore:
         """The update, or InvalidTransition; returns the job as it is now."""
         try:
             response = self.table.update_item(
-                Key={"pk": job_pk(job_id), "sk": JOB_SK},
+                Key=keys.job(job_id),
                 UpdateExpression=expression,
                 ConditionExpression=f"attribute_exists(pk) AND ({condition})",
                 ExpressionAttributeNames=names,
@@ -319,7 +353,12 @@ class JobStore:
         """History item for a status reached; the first write of it wins."""
         aws.conditionally(
             lambda: self.table.put_item(
-                Item={"pk": job_pk(job_id), "sk": event_sk(status, attempt), "status": status.value, "at": at},
+                Item={
+                    "pk": keys.job_pk(job_id),
+                    "sk": keys.event_sk(status, attempt),
+                    "status": status.value,
+                    "at": at,
+                },
                 ConditionExpression="attribute_not_exists(sk)",
             )
         )

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from ytcaption.store import aws
-
-
-def _key(tenant: str) -> dict[str, str]:
-    return {"pk": f"TENANT#{tenant}", "sk": "TENANT"}
+from ytcaption.store import aws, keys
 
 
 class TenantStore:
@@ -17,13 +13,13 @@ class TenantStore:
 
     def webhook_secret(self, tenant: str) -> str:
         """The tenant's secret, created on first use (the same for every caller)."""
-        item = self.table.get_item(Key=_key(tenant), ConsistentRead=True).get("Item") or {}
+        item = self.table.get_item(Key=keys.tenant(tenant), ConsistentRead=True).get("Item") or {}
         if item.get("webhook_secret"):
             return str(item["webhook_secret"])
         candidate = "whsec_" + secrets.token_urlsafe(32)
         created = aws.conditionally(
             lambda: self.table.update_item(
-                Key=_key(tenant),
+                Key=keys.tenant(tenant),
                 UpdateExpression="SET webhook_secret = :s, tenant = :t",
                 ConditionExpression="attribute_not_exists(webhook_secret)",
                 ExpressionAttributeValues={":s": candidate, ":t": tenant},
@@ -34,7 +30,7 @@ class TenantStore:
     def rotate_webhook_secret(self, tenant: str) -> str:
         secret = "whsec_" + secrets.token_urlsafe(32)
         self.table.update_item(
-            Key=_key(tenant),
+            Key=keys.tenant(tenant),
             UpdateExpression="SET webhook_secret = :s, tenant = :t",
             ExpressionAttributeValues={":s": secret, ":t": tenant},
         )

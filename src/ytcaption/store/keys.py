@@ -1,0 +1,63 @@
+"""Every key of the one DynamoDB table, defined once.
+
+Items by kind (pk / sk):
+  job               JOB#<job_id>        / JOB
+  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE]
+  upload record     UPLOAD#<upload_id>  / UPLOAD
+  tenant settings   TENANT#<tenant>     / TENANT
+  result cache      CACHE#<tenant>#<h>  / CACHE
+  API key           APIKEY#<hash>       / APIKEY
+  circuit breaker   BREAKER#<site>      / BREAKER
+A job is also indexed by tenant (by-tenant index): gsi1pk TENANT#<tenant>, gsi1sk <created_at>#<job_id>.
+The state machine's DynamoDB tasks write the same keys (a unit test compares them).
+"""
+
+from __future__ import annotations
+
+from ytcaption.domain.job import JobStatus
+
+Key = dict[str, str]
+
+JOB_SK = "JOB"
+EVENT_PREFIX = "EVENT#"
+
+
+def job_pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def job(job_id: str) -> Key:
+    return {"pk": job_pk(job_id), "sk": JOB_SK}
+
+
+def event_sk(status: JobStatus, attempt: int = 0) -> str:
+    """History item key; a redriven job's later attempts get their own items (#r1, #r2...)."""
+    return f"{EVENT_PREFIX}{status.rank:02d}#{status.value}" + (f"#r{attempt}" if attempt else "")
+
+
+def tenant_pk(tenant: str) -> str:
+    return f"TENANT#{tenant}"
+
+
+def tenant_index_sk(created_at: str, job_id: str) -> str:
+    return f"{created_at}#{job_id}"
+
+
+def tenant(tenant_name: str) -> Key:
+    return {"pk": tenant_pk(tenant_name), "sk": "TENANT"}
+
+
+def upload(upload_id: str) -> Key:
+    return {"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}
+
+
+def cache(tenant_name: str, digest: str) -> Key:
+    return {"pk": f"CACHE#{tenant_name}#{digest}", "sk": "CACHE"}
+
+
+def apikey(digest: str) -> Key:
+    return {"pk": f"APIKEY#{digest}", "sk": "APIKEY"}
+
+
+def breaker(site: str) -> Key:
+    return {"pk": f"BREAKER#{site}", "sk": "BREAKER"}
