@@ -6,8 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ytcaption.domain.steps import NotifyInput
 from ytcaption.finish.notify import notify_job
 from ytcaption.finish.webhooks import WebhookRetryable
 from ytcaption.settings import get_settings
@@ -23,9 +25,10 @@ store = JobStore(settings.table)
 @logger.inject_lambda_context(correlation_id_path="job_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=NotifyInput)
+def lambda_handler(event: NotifyInput, context: LambdaContext) -> dict[str, Any]:
     try:
-        answer = notify_job(event["job_id"], settings, store, causation_id=getattr(context, "aws_request_id", None))
+        answer = notify_job(event.job_id, settings, store, causation_id=getattr(context, "aws_request_id", None))
     except WebhookRetryable:
         metrics.add_metric(name="WebhookRetries", unit=MetricUnit.Count, value=1)
         raise

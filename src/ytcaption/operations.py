@@ -3,7 +3,6 @@ see the pipeline's numbers. Used by the admin API routes and `ytcaption admin`."
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 import time
@@ -14,6 +13,7 @@ from typing import Any
 from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.ids import redrive_execution_name
 from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.steps import AudioRef, FetchResult
 from ytcaption.finish.notify import notify_job
 from ytcaption.intake.launch import execution_arn, execution_input, state_machine_arn
 from ytcaption.settings import Settings
@@ -63,11 +63,14 @@ def redrive_job(store: JobStore, settings: Settings, job_id: str) -> str:
     resume = JobStatus.QUEUED if job.audio else JobStatus.PENDING
     timeout = settings.transcription_timeout((job.media or {}).get("duration"))
     store.reopen_for_redrive(job, resume, name, deadline_at=round(time.time() + timeout, 3))
-    execution = execution_input(job_id, job.source, job.options, settings)
-    if job.audio:
-        execution["fetched"] = {"captions": False, "audio": job.audio, "media": job.media, "timeout_seconds": timeout}
+    fetched = (
+        FetchResult(captions=False, audio=AudioRef(**job.audio), media=job.media or {}, timeout_seconds=timeout)
+        if job.audio
+        else None
+    )
+    execution = execution_input(job_id, job.source, job.options, settings, fetched)
     aws.client("stepfunctions").start_execution(
-        stateMachineArn=state_machine_arn(settings), name=name, input=json.dumps(execution)
+        stateMachineArn=state_machine_arn(settings), name=name, input=execution.as_json()
     )
     return name
 

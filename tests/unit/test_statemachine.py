@@ -306,7 +306,8 @@ def test_heartbeat_path_is_filled_by_the_execution_input(states: dict[str, dict[
     from ytcaption.intake.launch import execution_input
     from ytcaption.settings import Settings
 
-    data = execution_input("job-1", S3Source(bucket="b", key="k"), JobOptions(), Settings(heartbeat_seconds=42))
+    execution = execution_input("job-1", S3Source(bucket="b", key="k"), JobOptions(), Settings(heartbeat_seconds=42))
+    data = json.loads(execution.as_json())
     path = states["Transcribe"]["HeartbeatSecondsPath"].removeprefix("$.").split(".")
     value: Any = data
     for part in path:
@@ -316,3 +317,44 @@ def test_heartbeat_path_is_filled_by_the_execution_input(states: dict[str, dict[
     for key in ("job_id", "source"):
         assert fetch_payload[f"{key}.$"] == f"$.{key}"
         assert key in data
+
+
+def _payload_fields(parameters: dict[str, Any]) -> set[str]:
+    return {key.removesuffix(".$") for key in parameters}
+
+
+def test_lambda_steps_get_what_their_input_models_read(states: dict[str, dict[str, Any]]) -> None:
+    """Each Lambda step's Payload names exactly the fields of the model its handler parses."""
+    from ytcaption.domain.steps import FetchAudioInput, NotifyInput, RecordFailureInput
+
+    expected = {
+        "FetchAudio": FetchAudioInput,
+        "RecordFailure": RecordFailureInput,
+        "NotifyCompletion": NotifyInput,
+        "NotifyFailure": NotifyInput,
+        "NotifyCancellation": NotifyInput,
+    }
+    for name, model in expected.items():
+        assert _payload_fields(states[name]["Parameters"]["Payload"]) == set(model.model_fields), name
+
+
+def test_fetch_result_is_what_the_state_machine_keeps(states: dict[str, dict[str, Any]]) -> None:
+    from ytcaption.domain.steps import FetchResult
+
+    selector = states["FetchAudio"]["ResultSelector"]
+    assert _payload_fields(selector) == set(FetchResult.model_fields)
+    for field in FetchResult.model_fields:
+        assert selector[f"{field}.$"] == f"$.Payload.{field}"
+    assert states["FetchAudio"]["ResultPath"] == "$.fetched"
+
+
+def test_execution_input_carries_every_path_the_state_machine_reads(states: dict[str, dict[str, Any]]) -> None:
+    """Every `$.x` path the definition reads from the execution's own input is a field of ExecutionInput
+    (or what an earlier step put there: fetched, error, failure, transcription)."""
+    from ytcaption.domain.steps import ExecutionInput
+
+    targets = [state.get("ResultPath") for state in states.values()]
+    targets += [c.get("ResultPath") for state in states.values() for c in state.get("Catch", [])]
+    written = {str(path).removeprefix("$.").split(".")[0] for path in targets if path}
+    read = set(re.findall(r'"\$\.([a-z_]+)', RAW))
+    assert read - written - {""} <= set(ExecutionInput.model_fields)

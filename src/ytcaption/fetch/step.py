@@ -17,8 +17,9 @@ from typing import Any
 
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
-from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.job import Job, JobStatus, S3Source, UrlSource
 from ytcaption.domain.sites import site_of
+from ytcaption.domain.steps import AudioRef, FetchResult
 from ytcaption.fetch import captions
 from ytcaption.fetch.download import Blocked, Downloader, config_from, describe, limits_problem, pick_captions
 from ytcaption.fetch.probe import MediaInfo, probe
@@ -40,7 +41,7 @@ def _begin(job_id: str, store: JobStore) -> Job:
     return job
 
 
-def _ready(job_id: str, bucket: str, key: str, info: MediaInfo, settings: Settings, store: JobStore) -> dict[str, Any]:
+def _ready(job_id: str, audio: AudioRef, info: MediaInfo, settings: Settings, store: JobStore) -> FetchResult:
     if info.duration > settings.max_media_seconds:
         raise YtcError(
             ErrorCode.MEDIA_TOO_LONG,
@@ -48,33 +49,31 @@ def _ready(job_id: str, bucket: str, key: str, info: MediaInfo, settings: Settin
             f"the limit is {settings.max_media_seconds / 60:.0f} minutes.",
         )
     timeout = settings.transcription_timeout(info.duration)
-    audio = {"bucket": bucket, "key": key}
     store.transition(
-        job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio, deadline_at=round(time.time() + timeout, 3)
+        job_id,
+        JobStatus.QUEUED,
+        media=info.as_dict(),
+        audio=audio.model_dump(),
+        deadline_at=round(time.time() + timeout, 3),
     )
-    return {
-        "captions": False,
-        "audio": audio,
-        "media": info.as_dict(),
-        "timeout_seconds": timeout,
-    }
+    return FetchResult(captions=False, audio=audio, media=info.as_dict(), timeout_seconds=timeout)
 
 
-def fetch_s3_audio(job_id: str, source: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
+def fetch_s3_audio(job_id: str, source: S3Source, settings: Settings, store: JobStore) -> FetchResult:
     _begin(job_id, store)
-    media = MediaStore(source["bucket"])
-    if media.head(source["key"]) is None:
-        raise YtcError(ErrorCode.SOURCE_NOT_FOUND, f"The uploaded file {source['key']} was not found.")
+    media = MediaStore(source.bucket)
+    if media.head(source.key) is None:
+        raise YtcError(ErrorCode.SOURCE_NOT_FOUND, f"The uploaded file {source.key} was not found.")
     with tempfile.TemporaryDirectory(prefix="ytc-fetch-") as tmp:
         local = Path(tmp) / "media"
-        media.download(source["key"], local)
+        media.download(source.key, local)
         info = probe(local)
-    return _ready(job_id, source["bucket"], source["key"], info, settings, store)
+    return _ready(job_id, AudioRef(bucket=source.bucket, key=source.key), info, settings, store)
 
 
-def fetch_url_audio(job_id: str, source: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
+def fetch_url_audio(job_id: str, source: UrlSource, settings: Settings, store: JobStore) -> FetchResult:
     job = _begin(job_id, store)
-    url = source["url"]
+    url = source.url
     policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
     check_url(url, policy)
     site = site_of(url)
@@ -107,7 +106,7 @@ def _download(
     breaker: CircuitBreaker,
     settings: Settings,
     store: JobStore,
-) -> dict[str, Any]:
+) -> FetchResult:
     try:
         # Limits are checked on the page's metadata first, so an over-long video
         # is refused before a byte of its media is fetched.
@@ -136,7 +135,7 @@ def _download(
     media = probe(path)
     key = audio_key(job.job_id, path.suffix)
     MediaStore(settings.bucket).upload_large(path, key)
-    return _ready(job.job_id, settings.bucket, key, media, settings, store)
+    return _ready(job.job_id, AudioRef(bucket=settings.bucket, key=key), media, settings, store)
 
 
 def _check_limits(info: dict[str, Any], settings: Settings) -> None:
@@ -159,7 +158,7 @@ def _from_captions(
     downloader: Downloader,
     settings: Settings,
     store: JobStore,
-) -> dict[str, Any] | None:
+) -> FetchResult | None:
     """Finish the job from the video's own subtitles; None if they turn out empty."""
     language, fmt, url = track
     transcript = captions.to_transcript(captions.parse(downloader.fetch_text(url), fmt), language, info.get("duration"))
@@ -169,9 +168,8 @@ def _from_captions(
     metrics = {"audio_seconds": transcript.duration, "processing_seconds": 0.0, "origin": "captions"}
     result = {"bucket": settings.bucket, "keys": keys, "metrics": metrics, "origin": "captions"}
     store.update(job.job_id, JobStatus.DOWNLOADING, progress=100, result=result, language=language)
-    return {
-        "captions": True,
-        "audio": None,
-        "media": {"duration": transcript.duration},
-        "timeout_seconds": settings.transcription_timeout(transcript.duration),
-    }
+    return FetchResult(
+        captions=True,
+        media={"duration": transcript.duration},
+        timeout_seconds=settings.transcription_timeout(transcript.duration),
+    )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ytcaption.domain.errors import ErrorCode
+from ytcaption.domain.steps import StepError
 from ytcaption.store.jobs import JobStore
 
 _TIMEOUTS = {"States.Timeout", "States.HeartbeatTimeout"}
 
 
-def describe(error: dict[str, Any]) -> tuple[ErrorCode, str]:
-    name = str(error.get("Error") or "")
-    cause = str(error.get("Cause") or "")
+def describe(error: StepError) -> tuple[ErrorCode, str]:
+    name, cause = error.error, error.cause
     if name in _TIMEOUTS:
         return (
             ErrorCode.WORKER_TIMEOUT,
@@ -46,7 +45,7 @@ def _lambda_message(cause: str) -> str:
     return str(data.get("errorMessage", "")) if isinstance(data, dict) else ""
 
 
-def record(store: JobStore, job_id: str, error: dict[str, Any], now: float) -> tuple[str, str, bool]:
+def record(store: JobStore, job_id: str, error: StepError, now: float) -> tuple[str, str, bool]:
     """End the job FAILED with the code and reason for `error`.
 
     Returns (code, reason, recorded): recorded is False when the job had

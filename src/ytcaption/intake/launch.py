@@ -8,27 +8,34 @@ execution already there and changes nothing.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 
 from ytcaption.domain.job import JobOptions, JobStatus
+from ytcaption.domain.steps import ExecutionInput, FetchResult, StepLimits
 from ytcaption.settings import Settings
 from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
 
 
 def execution_input(
-    job_id: str, source: BaseModel | dict[str, Any], options: JobOptions, settings: Settings
-) -> dict[str, Any]:
-    return {
-        "job_id": job_id,
-        "source": source.model_dump() if isinstance(source, BaseModel) else dict(source),
-        "options": options.model_dump(),
-        "limits": {"heartbeat_seconds": settings.heartbeat_seconds},
-    }
+    job_id: str,
+    source: BaseModel | dict[str, Any],
+    options: JobOptions,
+    settings: Settings,
+    fetched: FetchResult | None = None,
+) -> ExecutionInput:
+    return ExecutionInput.model_validate(
+        {
+            "job_id": job_id,
+            "source": source.model_dump() if isinstance(source, BaseModel) else dict(source),
+            "options": options,
+            "limits": StepLimits(heartbeat_seconds=settings.heartbeat_seconds),
+            "fetched": fetched,
+        }
+    )
 
 
 @lru_cache(maxsize=8)
@@ -50,7 +57,7 @@ def start_execution(job_id: str, source: BaseModel | dict[str, Any], options: Jo
         aws.client("stepfunctions").start_execution(
             stateMachineArn=state_machine_arn(settings),
             name=job_id,
-            input=json.dumps(execution_input(job_id, source, options, settings)),
+            input=execution_input(job_id, source, options, settings).as_json(),
         )
     except Exception as exc:
         # The same request or event twice: the first one already started it.

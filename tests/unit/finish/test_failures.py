@@ -7,7 +7,13 @@ import json
 import pytest
 
 from ytcaption.domain.errors import ErrorCode, YtcError
-from ytcaption.finish.failures import describe
+from ytcaption.domain.steps import StepError
+from ytcaption.finish import failures
+
+
+def describe(error: dict[str, str]) -> tuple[ErrorCode, str]:
+    """The error as Step Functions hands it to RecordFailure (a Catch's ResultPath)."""
+    return failures.describe(StepError.model_validate(error))
 
 
 def lambda_cause(message: str, error_type: str = "YtcError") -> str:
