@@ -80,4 +80,3 @@ class RecordFailureInput(BaseModel):
 
 class NotifyInput(BaseModel):
     job_id: str
-
