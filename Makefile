@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 FILE   ?= samples/welcome.ogg
-MODEL  ?= tiny.en
+MODEL  ?= base
 FORMAT ?= srt
 PYTEST_ARGS ?=
 

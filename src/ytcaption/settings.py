@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     dlq_name: str = resources.DLQ
     state_machine: str = resources.STATE_MACHINE
 
-    default_model: str = "tiny.en"
+    default_model: str = "base"
     heartbeat_seconds: int = resources.HEARTBEAT_SECONDS
     queue_visibility_seconds: int = resources.QUEUE_VISIBILITY_SECONDS
     # How long a worker waits on an empty queue before looking again.

@@ -71,7 +71,7 @@ def _empty(path: Path) -> Path:
         (None, "cut.mp3", "TRUNCATED_MEDIA"),
     ],
 )
-def test_bad_input_ends_failed_and_the_cli_says_why(
+def test_bad_input_is_refused_with_the_pipelines_reason(
     runtime_env: dict[str, str], speech_mp3: Path, tmp_path: Path, make: object, name: str, code: str
 ) -> None:
     path = tmp_path / name
@@ -80,10 +80,10 @@ def test_bad_input_ends_failed_and_the_cli_says_why(
         path.write_bytes(data[: len(data) // 2])
     else:
         make(path)  # type: ignore[operator]
-    # No worker is needed: the FetchAudio step refuses the file before any is asked.
+    # The CLI probes the file as the FetchAudio step would, before any job exists.
     result = _cli(["transcribe", str(path)], runtime_env)
-    assert result.returncode == 1
-    assert f"transcription failed: {code}:" in result.stderr
+    assert result.returncode == 2
+    assert f"error: {code}:" in result.stderr and "job" not in result.stderr
     reason = result.stderr.split(f"{code}:", 1)[1].strip()
     assert len(reason) > 15, "a sentence a user understands"
     assert not list(tmp_path.glob("*.srt"))
@@ -93,12 +93,16 @@ def test_starts_and_stops_its_own_runtime_when_none_runs(tmp_path: Path, speech_
     from ytcaption.local.runtime import port_free
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YTC_"))}
-    env.update({"YTC_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"})
+    env.update({"YTC_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1", "TMPDIR": str(tmp_path)})
     output = tmp_path / "out.srt"
     result = _cli(["transcribe", str(speech_mp3), "--output", str(output)], env)
     assert result.returncode == 0, result.stderr
     assert word_error_rate(MEETING, result.stdout) <= 0.15
     assert list(srt.parse(output.read_text()))
+    # The runtime's S3 goes away with it: every format is kept as a file, no s3:// link is printed.
+    assert all((tmp_path / f"out.{fmt}").is_file() for fmt in ("json", "txt", "vtt"))
+    assert "s3://" not in result.stderr
+    assert not list(tmp_path.glob("ytcaption-run-*")), "its temporary folder is removed"
     port = int(re.search(r"local runtime on port (\d+)", result.stderr).group(1))  # type: ignore[union-attr]
     assert port_free("127.0.0.1", port), "the runtime it started is stopped again"
 

@@ -55,6 +55,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class RuntimeStartError(RuntimeError):
+    """The runtime could not start (a port in use, a process that exited): a message for people."""
+
+
 @dataclass
 class RuntimeConfig:
     port: int = DEFAULT_PORT
@@ -95,9 +99,9 @@ class LocalRuntime:
     def up(self) -> dict[str, str]:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
         if not port_free(self.config.host, self.config.port):
-            raise RuntimeError(f"port {self.config.port} is in use; pick another with --port")
+            raise RuntimeStartError(f"port {self.config.port} is in use; pick another with --port")
         if self.config.api_port and not port_free(self.config.host, self.config.api_port):
-            raise RuntimeError(f"port {self.config.api_port} is in use; pick another with --api-port")
+            raise RuntimeStartError(f"port {self.config.api_port} is in use; pick another with --api-port")
         emulator = self._spawn(
             [sys.executable, "-m", "ytcaption.local.emulator", "--host", self.config.host,
              "--port", str(self.config.port), "--cache-dir", str(self.config.state_dir / "lambda-code")],
@@ -140,7 +144,7 @@ class LocalRuntime:
         while port_free(self.config.host, int(port or 0)):
             if api.poll() is not None or time.monotonic() > deadline:
                 log = (self.config.state_dir / "api.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"the API did not start on port {port}:\n{log}")
+                raise RuntimeStartError(f"the API did not start on port {port}:\n{log}")
             time.sleep(0.1)
         self._save()
 
@@ -187,10 +191,13 @@ class LocalRuntime:
 
     # -- status ----------------------------------------------------------------
 
+    def emulator_alive(self) -> bool:
+        return bool(self.emulator_pid and _alive(self.emulator_pid))
+
     def status(self) -> dict[str, Any]:
         return {
             "endpoint": self.endpoint,
-            "emulator": {"pid": self.emulator_pid, "running": bool(self.emulator_pid and _alive(self.emulator_pid))},
+            "emulator": {"pid": self.emulator_pid, "running": self.emulator_alive()},
             "workers": [{"pid": pid, "running": _alive(pid)} for pid in self.worker_pids],
             "api": {"url": self.api_url, "pid": self.api_pid, "running": bool(self.api_pid and _alive(self.api_pid))},
             "state_dir": str(self.config.state_dir),
@@ -198,6 +205,8 @@ class LocalRuntime:
 
     @classmethod
     def find_running(cls, state_dir: Path | None = None) -> LocalRuntime | None:
+        """The runtime `local up` started, while any of its processes still runs (so that
+        `local down` stops what is left of it, the emulator gone or not)."""
         state_dir = state_dir or default_state_dir()
         try:
             state = json.loads((state_dir / "state.json").read_text())
@@ -210,7 +219,7 @@ class LocalRuntime:
         runtime.config.api_port = state.get("api_port")
         runtime.api_pid = state.get("api_pid")
         runtime.worker_pids = [pid for pid in state["worker_pids"] if _alive(pid)]
-        if not _alive(runtime.emulator_pid or -1):
+        if not any(_alive(pid) for pid in [runtime.emulator_pid or -1, runtime.api_pid or -1, *runtime.worker_pids]):
             return None
         return runtime
 
@@ -231,11 +240,11 @@ class LocalRuntime:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 log = (self.config.state_dir / "emulator.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"the emulator exited ({proc.returncode}):\n{log}")
+                raise RuntimeStartError(f"the emulator exited ({proc.returncode}):\n{log}")
             if not port_free(self.config.host, self.config.port):
                 return
             time.sleep(0.1)
-        raise RuntimeError("the emulator did not start listening in time")
+        raise RuntimeStartError("the emulator did not start listening in time")
 
     def _save(self) -> None:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)

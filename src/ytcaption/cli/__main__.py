@@ -1,0 +1,7 @@
+"""`python -m ytcaption.cli`."""
+
+import sys
+
+from ytcaption.cli import main
+
+sys.exit(main())

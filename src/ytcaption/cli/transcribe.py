@@ -1,0 +1,203 @@
+"""`ytcaption transcribe SOURCE`: the main job, through the real pipeline.
+
+A file is uploaded under uploads/ (its event starts the job); a URL becomes a
+job at once. The input is checked before anything starts, so a bad file or a
+refused URL costs no runtime start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
+from ytcaption.cli.local import add_settings_arguments, settings_for
+from ytcaption.cli.target import use_running_runtime
+from ytcaption.domain.job import Job, JobOptions, JobStatus
+from ytcaption.store.media import RESULT_FORMATS
+
+
+def is_url(source: str) -> bool:
+    return "://" in source
+
+
+def run(args: argparse.Namespace) -> int:
+    options = _options(args)
+    started = None if use_running_runtime() else _new_runtime(args)
+    if started is None:
+        from ytcaption.settings import get_settings
+
+        _check_input(args.source, get_settings().allowed_sites, get_settings().allow_loopback_urls)
+    try:
+        if started is not None:
+            _start(started)
+        return _run_job(args.source, options, args, own_runtime=started is not None)
+    except KeyboardInterrupt:
+        where = "it is stopped with the local runtime this run started" if started else "it goes on running"
+        say(f"\ninterrupted: the job was not waited for; {where}")
+        return EXIT_INTERRUPTED
+    finally:
+        if started is not None:
+            started.down()
+            shutil.rmtree(started.config.state_dir, ignore_errors=True)
+
+
+def _options(args: argparse.Namespace) -> JobOptions:
+    try:
+        return JobOptions(
+            model=args.model,
+            language=args.language,
+            word_timestamps=args.word_timestamps,
+            prefer_captions=args.prefer_captions,
+        )
+    except ValidationError as exc:
+        raise CliError("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), EXIT_USAGE) from exc
+
+
+def _check_input(source: str, allowed_sites: str, allow_loopback: bool) -> None:
+    """Refuse what the pipeline would refuse, before anything starts: a URL the policy forbids,
+    a file that is missing, empty or not audio."""
+    from ytcaption.domain.errors import YtcError
+    from ytcaption.fetch.probe import probe
+    from ytcaption.intake.urlpolicy import UrlPolicy, check_url
+
+    try:
+        if is_url(source):
+            check_url(source, UrlPolicy.from_settings(allowed_sites, allow_loopback))
+            return
+        path = Path(source)
+        if not path.is_file():
+            raise CliError(f"error: {source} is neither a file nor a URL", EXIT_USAGE)
+        probe(path)
+    except YtcError as exc:
+        raise CliError(f"error: {exc.code}: {exc.reason}", EXIT_USAGE) from exc
+
+
+def _new_runtime(args: argparse.Namespace) -> Any:
+    """A local runtime for this one run (stopped and removed afterwards), its settings checked first."""
+    from ytcaption.local import config
+    from ytcaption.local.runtime import DEFAULT_PORT, LocalRuntime, RuntimeConfig, free_port, port_free
+
+    explicit = {"YTC_DEFAULT_MODEL": args.model, "YTC_POLL_WAIT_SECONDS": "1"}
+    settings = settings_for(args, {}, explicit)
+    checked = config.validate(settings)
+    _check_input(args.source, checked.allowed_sites, checked.allow_loopback_urls)
+    port = DEFAULT_PORT if port_free("127.0.0.1", DEFAULT_PORT) else free_port()
+    state_dir = Path(tempfile.mkdtemp(prefix="ytcaption-run-"))
+    return LocalRuntime(RuntimeConfig(port=port, workers=1, state_dir=state_dir, settings=settings))
+
+
+def _start(runtime: Any) -> None:
+    say(f"starting the local runtime on port {runtime.config.port} for this run")
+    try:
+        runtime.up()
+    except BaseException:
+        runtime.down()
+        raise
+
+
+def _run_job(source: str, options: JobOptions, args: argparse.Namespace, own_runtime: bool) -> int:
+    from ytcaption.domain.errors import YtcError
+    from ytcaption.intake.submit import submit_file, submit_url
+    from ytcaption.settings import get_settings
+    from ytcaption.store.jobs import JobStore
+
+    settings = get_settings()
+    store = JobStore(settings.table)
+    if is_url(source):
+        try:
+            job_id = submit_url(source, options, args.tenant, settings)
+        except YtcError as exc:
+            raise CliError(f"error: {exc.code}: {exc.reason}", EXIT_USAGE) from exc
+        say(f"job {job_id}: fetching {source}")
+    else:
+        job_id = submit_file(Path(source), options, args.tenant, settings)
+        say(f"job {job_id}: uploaded {Path(source).name}")
+    job = _follow_with_progress(job_id, store, args.timeout)
+    if job is None:
+        after = (
+            "it is stopped with the local runtime this run started"
+            if own_runtime
+            else f"it goes on running (GET /v1/transcriptions/{job_id}, or `ytcaption admin jobs`)"
+        )
+        say(f"job {job_id} did not finish within {args.timeout:.0f} s; {after}")
+        return EXIT_TIMEOUT
+    if job.status != JobStatus.COMPLETED:
+        say(f"transcription {job.status.value.lower()}: {job.error_code}: {job.error_reason}")
+        return EXIT_FAILED
+    return _deliver(job, source, args, own_runtime)
+
+
+def _follow_with_progress(job_id: str, store: Any, timeout: float) -> Job | None:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from ytcaption.intake.submit import follow
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description:<13}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("PENDING", total=100)
+
+        def update(job: Job) -> None:
+            bar.update(task, description=job.status.value, completed=job.progress)
+
+        return follow(job_id, store, update, timeout=timeout)
+
+
+def _deliver(job: Job, source: str, args: argparse.Namespace, own_runtime: bool) -> int:
+    from ytcaption.store.media import MediaStore
+
+    result = job.result or {}
+    keys: dict[str, str] = result.get("keys", {})
+    media = MediaStore(result.get("bucket") or job.source["bucket"])
+    stem = ((job.source_meta or {}).get("video_id") or "transcript") if is_url(source) else Path(source).stem
+    output = Path(args.output) if args.output else Path.cwd() / f"{stem}.{args.format}"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(media.get_text(keys[args.format]), encoding="utf-8")
+    print(media.get_text(keys["txt"]).rstrip())
+    metrics = result.get("metrics", {})
+    say(
+        f"\n{job.job_id}: {metrics.get('audio_seconds', 0):.1f} s of audio in "
+        f"{metrics.get('processing_seconds', 0):.1f} s (real-time factor {metrics.get('real_time_factor', 0):.3f})"
+    )
+    say(f"{args.format.upper()} written to {output}")
+    if own_runtime:
+        # The runtime (and its S3) stops with this run: keep every format as a file instead.
+        others = [f for f in RESULT_FORMATS if f in keys and f != args.format]
+        for fmt in others:
+            output.with_suffix(f".{fmt}").write_text(media.get_text(keys[fmt]), encoding="utf-8")
+        say("also written: " + ", ".join(str(output.with_suffix(f".{fmt}")) for fmt in others))
+    else:
+        say("all formats: " + ", ".join(f"s3://{media.bucket}/{keys[f]}" for f in RESULT_FORMATS if f in keys))
+    return 0
+
+
+def add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], formatter: type[argparse.HelpFormatter]
+) -> None:
+    cmd = commands.add_parser(
+        "transcribe",
+        help="transcribe an audio/video file or a video URL through the pipeline",
+        formatter_class=formatter,
+        description="Uses AWS_ENDPOINT_URL or a running `ytcaption local up`, else a local runtime for this run.",
+    )
+    cmd.add_argument("source", help="audio or video file, or a video URL (YouTube or any site yt-dlp knows)")
+    cmd.add_argument(
+        "--model", default=os.environ.get("YTC_DEFAULT_MODEL", "base"), help="Whisper model (offline: base, tiny.en)"
+    )
+    cmd.add_argument("--language", default="auto", help="'auto' or a language code such as en")
+    cmd.add_argument("--format", choices=RESULT_FORMATS, default="srt", help="format written to --output")
+    cmd.add_argument("--output", help="where to write the chosen format (default: ./<name>.<format>)")
+    cmd.add_argument("--word-timestamps", action="store_true", help="timestamps for every word (in the JSON)")
+    cmd.add_argument("--prefer-captions", action="store_true", help="use the video's own subtitles when it has them")
+    cmd.add_argument("--tenant", default="local", help="whose job it is")
+    cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
+    add_settings_arguments(cmd)
+    cmd.set_defaults(func=run)
