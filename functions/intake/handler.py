@@ -30,7 +30,8 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     for record in event.records:
         # S3 event keys arrive URL-encoded.
         key = unquote_plus(record.s3.get_object.key)
-        job_id = start_upload_job(record.s3.bucket.name, key, record.s3.get_object.etag, settings, store)
+        obj = record.s3.get_object
+        job_id = start_upload_job(record.s3.bucket.name, key, obj.etag, settings, store, size=obj.size)
         if job_id:
             logger.append_keys(correlation_id=job_id)
             logger.info("job started for upload", extra={"key": key})

@@ -82,3 +82,18 @@ def test_upload_job_runs_to_the_end_without_a_worker_when_the_file_is_bad(runtim
     job = wait_job(upload_job_id(resources.BUCKET, key, etag))
     assert job.status == JobStatus.FAILED and job.error_code == "INVALID_MEDIA"
     assert wait_execution(job.job_id)["status"] == "FAILED"
+
+
+def test_intake_checks_the_size_again_whatever_the_storage_let_through(runtime: object) -> None:
+    """An object larger than its upload may hold (e.g. put straight into the bucket, around the
+    presigned form's size range) becomes a FAILED job with the reason, not a transcription."""
+    from ytcaption.domain.job import JobOptions
+    from ytcaption.store.jobs import JobStore
+
+    upload_id = uuid.uuid4().hex
+    JobStore(resources.TABLE).put_upload(upload_id, "tests", JobOptions(), max_bytes=100)
+    key = f"uploads/tests/{upload_id}/big.mp3"
+    etag = aws.client("s3").put_object(Bucket=resources.BUCKET, Key=key, Body=b"\0" * 1000)["ETag"]
+    job = wait_job(upload_job_id(resources.BUCKET, key, etag))
+    assert job.status == JobStatus.FAILED and job.error_code == "MEDIA_TOO_LARGE"
+    assert "1000 bytes" in (job.error_reason or "")

@@ -17,11 +17,15 @@ from ytcaption.store.media import tenant_of_upload_key, upload_id_of_key
 log = logging.getLogger(__name__)
 
 
-def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store: JobStore) -> str | None:
+def start_upload_job(
+    bucket: str, key: str, etag: str, settings: Settings, store: JobStore, size: int | None = None
+) -> str | None:
     """Create the job (once per upload) and start its execution; returns the job id.
 
     Bad options do not lose the upload: the job is created and ends FAILED
-    with the reason, so the client sees why.
+    with the reason, so the client sees why. The upload is checked a second
+    time here, whatever the storage checked: it belongs to the tenant of its
+    prefix, and it is no larger than that tenant may upload.
     """
     tenant = tenant_of_upload_key(key)
     if tenant is None:
@@ -29,29 +33,37 @@ def start_upload_job(bucket: str, key: str, etag: str, settings: Settings, store
         return None
     job_id = upload_job_id(bucket, key, etag)
     source = S3Source(bucket=bucket, key=key)
-    options, problem = _options_of(key, tenant, settings, store)
+    options, problem, max_bytes = _registration(key, tenant, settings, store)
+    if problem is None and size is not None and size > max_bytes:
+        problem = (ErrorCode.MEDIA_TOO_LARGE, f"The file is {size} bytes; at most {max_bytes} bytes may be uploaded.")
     if problem:
         if store.create(job_id=job_id, tenant=tenant, source=source.model_dump(), options=options):
-            store.fail(job_id, ErrorCode.INVALID_REQUEST, problem)
+            store.fail(job_id, *problem)
         return job_id
     # The same event twice finds the job and its execution there already.
     launch_job(store, settings, job_id=job_id, tenant=tenant, source=source, options=options)
     return job_id
 
 
-def _options_of(key: str, tenant: str, settings: Settings, store: JobStore) -> tuple[JobOptions, str | None]:
-    """Options the client registered for this upload id; defaults for a bare upload."""
+Problem = tuple[ErrorCode, str]
+
+
+def _registration(key: str, tenant: str, settings: Settings, store: JobStore) -> tuple[JobOptions, Problem | None, int]:
+    """Options the client registered for this upload id (defaults for a bare upload), what is
+    wrong with the registration if anything, and the most bytes the upload may hold."""
     default = JobOptions(model=settings.default_model)
     upload_id = upload_id_of_key(key)
     upload = store.get_upload(upload_id) if upload_id else None
     if upload is None:
-        return default, None
+        return default, None, settings.tenant_max_upload_bytes
+    max_bytes = int(upload.get("max_bytes") or settings.tenant_max_upload_bytes)
     if upload.get("tenant") != tenant:
-        return default, "The upload was registered by another tenant."
+        return default, (ErrorCode.INVALID_REQUEST, "The upload was registered by another tenant."), max_bytes
     try:
-        return JobOptions.model_validate({"model": settings.default_model, **upload.get("options", {})}), None
+        options = JobOptions.model_validate({"model": settings.default_model, **upload.get("options", {})})
     except (ValidationError, ValueError, TypeError) as exc:
-        return default, f"The upload's job options are invalid: {_summary(exc)}"
+        return default, (ErrorCode.INVALID_REQUEST, f"The upload's job options are invalid: {_summary(exc)}"), max_bytes
+    return options, None, max_bytes
 
 
 def _summary(exc: Exception) -> str:

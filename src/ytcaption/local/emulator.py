@@ -1,5 +1,6 @@
-"""The embedded AWS emulator: moto server with Step Functions execution on and
-Lambda code run by the local executor. Run as `python -m ytcaption.local.emulator`."""
+"""The embedded AWS emulator: moto server with Step Functions execution on,
+Lambda code run by the local executor, and S3 form uploads checked against
+their policy as S3 checks them. Run as `python -m ytcaption.local.emulator`."""
 
 from __future__ import annotations
 
@@ -15,14 +16,19 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     # The Step Functions interpreter calls back into the emulator on MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
     from moto.core.config import default_user_config
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
+    from ytcaption.local.post_policy import PostPolicyMiddleware
 
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir)
     install(executor)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    # moto's ThreadedMotoServer, with the form-upload check in front of its app.
+    app = PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app), secret=_secret())
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: Any) -> None:
@@ -30,11 +36,17 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server.start()
+    thread.start()
     print(f"emulator listening on http://{host}:{port}", flush=True)
     stop.wait()
     executor.shutdown()
-    server.stop()
+    server.shutdown()
+    thread.join()
+
+
+def _secret() -> str:
+    """The secret key the local clients sign with (the runtime gives every process the same dummy)."""
+    return os.environ.get("AWS_SECRET_ACCESS_KEY", "local")
 
 
 def main() -> None:

@@ -259,13 +259,14 @@ class JobStore:
             )
         )
 
-    def webhook_delivered(self, job_id: str, status: JobStatus) -> bool:
+    def webhook_outcomes(self, job_id: str, status: JobStatus) -> list[str]:
+        """The outcome of each webhook attempt so far for the event of this status, oldest first."""
         response = self.table.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":prefix": f"{keys.event_sk(status)}#WEBHOOK#"},
             ConsistentRead=True,
         )
-        return any(item.get("outcome") == "delivered" for item in response["Items"])
+        return [str(item.get("outcome")) for item in response["Items"]]
 
     def record_delivery(self, job_id: str, status: JobStatus, event_type: str, delivery: dict[str, Any]) -> None:
         """A webhook attempt, kept in the job's history after the status it reports."""
@@ -286,8 +287,15 @@ class JobStore:
 
     # -- uploads ---------------------------------------------------------------
 
-    def put_upload(self, upload_id: str, tenant: str, options: JobOptions, ttl_seconds: int = 7 * 24 * 3600) -> None:
-        """Remember what the client asked for, before its file arrives."""
+    def put_upload(
+        self,
+        upload_id: str,
+        tenant: str,
+        options: JobOptions,
+        ttl_seconds: int = 7 * 24 * 3600,
+        max_bytes: int | None = None,
+    ) -> None:
+        """Remember what the client asked for (and the size it may upload), before its file arrives."""
         self.table.put_item(
             Item={
                 **keys.upload(upload_id),
@@ -296,6 +304,7 @@ class JobStore:
                 "options": options.model_dump(exclude_none=True),
                 "created_at": iso(utcnow()),
                 "expires_at": int(time.time()) + ttl_seconds,
+                **({"max_bytes": max_bytes} if max_bytes is not None else {}),
             },
             ConditionExpression="attribute_not_exists(pk)",
         )
