@@ -358,3 +358,12 @@ def test_execution_input_carries_every_path_the_state_machine_reads(states: dict
     written = {str(path).removeprefix("$.").split(".")[0] for path in targets if path}
     read = set(re.findall(r'"\$\.([a-z_]+)', RAW))
     assert read - written - {""} <= set(ExecutionInput.model_fields)
+
+
+def test_webhook_retries_match_the_attempts_notify_counts(states: dict[str, dict[str, Any]]) -> None:
+    """Notify records its last attempt as failed, not retry: it must know which attempt is the last."""
+    from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS
+
+    for name in ("NotifyCompletion", "NotifyFailure", "NotifyCancellation"):
+        retry = next(r for r in states[name]["Retry"] if "WebhookRetryable" in r["ErrorEquals"])
+        assert retry["MaxAttempts"] == WEBHOOK_ATTEMPTS - 1, name

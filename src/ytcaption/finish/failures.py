@@ -13,6 +13,13 @@ _TIMEOUTS = {"States.Timeout", "States.HeartbeatTimeout"}
 
 def describe(error: StepError) -> tuple[ErrorCode, str]:
     name, cause = error.error, error.cause
+    if name == "TransientError":
+        # Retried by the state machine and still failing: the source (or the network to it) is down.
+        detail = _lambda_message(cause) or cause
+        return (
+            ErrorCode.SOURCE_UNAVAILABLE,
+            f"The source could not be reached after several tries; try again later. ({detail[:200]})",
+        )
     if name in _TIMEOUTS:
         return (
             ErrorCode.WORKER_TIMEOUT,

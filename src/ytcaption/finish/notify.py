@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ytcaption.finish.events import envelope, publish
-from ytcaption.finish.webhooks import WebhookRetryable, deliver
+from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, WebhookRetryable, deliver
 from ytcaption.intake.urlpolicy import webhook_policy
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
@@ -21,7 +22,8 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
         publish(message)
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     url = job.options.webhook_url
-    if not url or store.webhook_delivered(job_id, job.status):
+    earlier = store.webhook_outcomes(job_id, job.status) if url else []
+    if not url or "delivered" in earlier:
         return answer
     secret = TenantStore(settings.table).webhook_secret(job.tenant)
     delivery = deliver(
@@ -32,6 +34,11 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
         settings.webhook_require_https,
         settings.webhook_timeout_seconds,
     )
+    if delivery.outcome == "retry" and len(earlier) + 1 >= WEBHOOK_ATTEMPTS:
+        # The state machine retries no more: this attempt is the last, and history says so.
+        delivery = replace(
+            delivery, outcome="failed", detail=f"{delivery.detail}; gave up after {WEBHOOK_ATTEMPTS} attempts"
+        )
     store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict())
     if delivery.outcome == "retry":
         raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")

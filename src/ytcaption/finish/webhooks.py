@@ -22,6 +22,9 @@ from ytcaption.intake.urlpolicy import UrlPolicy, addresses_checked, check_url
 
 SIGNATURE_HEADER = "YTCaption-Signature"
 RETRYABLE_STATUS = frozenset({408, 429})
+# Attempts per event: the first and the state machine's retries of WebhookRetryable (its
+# Notify states' MaxAttempts is one less; a unit test keeps them equal).
+WEBHOOK_ATTEMPTS = 4
 USER_AGENT = "YTCaption-Webhooks/1.0"
 
 
