@@ -141,12 +141,15 @@ class Downloader:
         self.ydl.close()
 
     def _run(self, call: Any) -> Any:
+        from yt_dlp.networking.exceptions import RequestError
         from yt_dlp.utils import DownloadError, ExtractorError
 
         with addresses_checked(self.policy) as refused:
             try:
                 return call()
-            except (DownloadError, ExtractorError) as exc:
+            # RequestError: a request made outside the extractors (a caption file) fails with the
+            # networking layer's own error, not a DownloadError.
+            except (DownloadError, ExtractorError, RequestError) as exc:
                 if refused:
                     raise YtcError(
                         ErrorCode.URL_NOT_ALLOWED,

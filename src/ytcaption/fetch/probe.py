@@ -51,6 +51,12 @@ def probe(path: Path) -> MediaInfo:
         measured = _measure(container, stream)
         if measured <= 0:
             raise YtcError(ErrorCode.INVALID_MEDIA, "The file's audio track holds no decodable sound.")
+        if container.format.name == "ogg" and ogg_is_cut(path):
+            raise YtcError(
+                ErrorCode.TRUNCATED_MEDIA,
+                f"The file is cut short: its audio stops after {measured:.1f} s without the end of the stream. "
+                "Upload the complete file.",
+            )
         if declared and declared - measured > max(_TRUNCATION_MIN_SECONDS, declared * _TRUNCATION_TOLERANCE):
             raise YtcError(
                 ErrorCode.TRUNCATED_MEDIA,
@@ -66,6 +72,45 @@ def probe(path: Path) -> MediaInfo:
             size_bytes=size,
             has_video=bool(container.streams.video),
         )
+
+
+_OGG_MAX_PAGE = 65_307  # 27-byte header + 255 lacing values + 255 * 255 bytes of data
+_OGG_EOS = 0x04
+
+
+def ogg_is_cut(path: Path) -> bool:
+    """An Ogg file declares no length: a cut one only shows in its last page, which is
+    incomplete or lacks the end-of-stream flag that a finished stream's last page carries."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        file.seek(max(0, size - 2 * _OGG_MAX_PAGE))
+        tail = file.read()
+    start = tail.find(b"OggS")
+    while start >= 0:
+        verdict = _walk_pages(tail, start)
+        if verdict is not None:
+            return verdict
+        start = tail.find(b"OggS", start + 1)
+    return False  # no page structure to judge by: leave it to the decoder
+
+
+def _walk_pages(tail: bytes, start: int) -> bool | None:
+    """Follow pages from `start` to the end: True if cut, False if it ends a stream, None if `start` is no page."""
+    position, flags = start, 0
+    while position < len(tail):
+        if tail[position : position + 4] != b"OggS" or (position + 5 <= len(tail) and tail[position + 4] != 0):
+            return None
+        if position + 27 > len(tail):
+            return True
+        segments = tail[position + 26]
+        if position + 27 + segments > len(tail):
+            return True
+        length = 27 + segments + sum(tail[position + 27 : position + 27 + segments])
+        if position + length > len(tail):
+            return True
+        flags = tail[position + 5]
+        position += length
+    return not flags & _OGG_EOS
 
 
 def _declared_duration(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float | None:

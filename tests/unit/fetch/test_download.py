@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ytcaption.domain.errors import ErrorCode, TransientError, YtcError
@@ -91,3 +93,28 @@ def test_srt_captions() -> None:
     transcript = captions.to_transcript(captions.parse(text, "srt"), "en", None)
     assert [(s.start, s.end, s.text) for s in transcript.segments] == [(1.0, 2.5, "Hi all"), (3.0, 4.0, "Bye")]
     assert transcript.duration == 4.0
+
+
+@pytest.mark.parametrize("target", ["http://[::ffff:169.254.169.254]/latest/", "http://169.254.169.254/latest/"])
+def test_every_request_refuses_redirects_to_private_addresses(tmp_path: Path, target: str) -> None:
+    """The metadata, the media and a caption file alike: a redirect to the metadata service is
+    URL_NOT_ALLOWED, never a raw networking error."""
+    from tests.support.media_server import Route, media_server
+    from ytcaption.fetch.download import DownloadConfig, Downloader
+    from ytcaption.intake.urlpolicy import UrlPolicy
+
+    policy = UrlPolicy(allowed_sites=("127.0.0.1",), allow_loopback=True)
+    with media_server() as server:
+        server.routes["/go"] = Route(status=302, location=target)
+        downloader = Downloader(DownloadConfig(), policy, tmp_path)
+        info = {"url": server.url("/go"), "id": "x", "title": "t", "ext": "mp3", "webpage_url": server.url("/go")}
+        calls = [
+            lambda: downloader.metadata(server.url("/go")),
+            lambda: downloader.fetch_text(server.url("/go")),
+            lambda: downloader.download(info),
+        ]
+        for call in calls:
+            with pytest.raises(YtcError) as refused:
+                call()
+            assert refused.value.code == ErrorCode.URL_NOT_ALLOWED
+        downloader.close()
