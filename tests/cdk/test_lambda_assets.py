@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -256,6 +257,20 @@ class Layout:
         return [str(p) for p in paths]
 
 
+# Inside the namespace: Lambda's read-only /opt and /var, then the interpreter in the task root.
+MOUNT_SCRIPT = """set -e
+mount --bind "$1" /opt && mount -o remount,bind,ro /opt
+mount -t tmpfs -o mode=755,size=1m tmpfs /var
+mkdir -p /var/task /var/runtime "$4"
+mount --bind "$2" /var/task && mount -o remount,bind,ro /var/task
+mount --bind "$3" "$4" && mount -o remount,bind,ro "$4"
+mount -o remount,ro /var
+cd /var/task
+shift 4
+exec "$@"
+"""
+
+
 def _mount_prefix() -> list[str] | None:
     """The command that runs the rest in a private mount namespace where /opt and /var can be
     replaced, or None where this machine cannot (no unshare, no privilege, or this Python or the
@@ -271,25 +286,12 @@ def _mount_prefix() -> list[str] | None:
         return None
     if not shutil.which("unshare"):
         return None
-    probe = "mount -t tmpfs tmpfs /opt && mount -t tmpfs tmpfs /var && mkdir /var/task"
-    for prefix in (["unshare", "--mount"], ["unshare", "--mount", "--map-root-user"]):
-        if subprocess.run([*prefix, "sh", "-c", probe], capture_output=True).returncode == 0:
-            return prefix
+    with tempfile.TemporaryDirectory() as empty:  # the very mounts the imports use, around `true`
+        probe = ["sh", "-c", MOUNT_SCRIPT, "sh", empty, empty, empty, str(RUNTIME_SITE), "true"]
+        for prefix in (["unshare", "--mount"], ["unshare", "--mount", "--map-root-user"]):
+            if subprocess.run([*prefix, *probe], capture_output=True).returncode == 0:
+                return prefix
     return None
-
-
-# Inside the namespace: Lambda's read-only /opt and /var, then the interpreter in the task root.
-MOUNT_SCRIPT = """set -e
-mount --bind "$1" /opt && mount -o remount,bind,ro /opt
-mount -t tmpfs -o mode=755,size=1m tmpfs /var
-mkdir -p /var/task /var/runtime "$4"
-mount --bind "$2" /var/task && mount -o remount,bind,ro /var/task
-mount --bind "$3" "$4" && mount -o remount,bind,ro "$4"
-mount -o remount,ro /var
-cd /var/task
-shift 4
-exec "$@"
-"""
 
 
 @pytest.fixture(scope="module")
