@@ -9,7 +9,7 @@ MODEL  ?= base
 FORMAT ?= srt
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo test lint unit integration e2e bench clean layers node-tools cdk-test synth deploy
+.PHONY: install system-deps demo test lint unit integration e2e bench clean layers host-layers node-tools cdk-test synth deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install system-deps node-tools layers lint
+test: install system-deps node-tools layers host-layers lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 unit: install
@@ -53,6 +53,11 @@ clean:
 layers: install
 	$(BIN)/python scripts/build_layers.py
 
+# The dependency layer again for this machine and this Python (layers/build/deps-<machine>): the
+# CDK tests import every handler from its synthesized assets with it in place of the arm64 one.
+host-layers: install
+	$(BIN)/python scripts/build_layers.py --host
+
 # ASL validators (statelint, asl-validator) for the CDK tests, pinned by cdk/package-lock.json.
 NODE_STAMP := cdk/node_modules/.installed-$(shell cat cdk/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 $(NODE_STAMP): cdk/package.json cdk/package-lock.json
@@ -61,7 +66,7 @@ $(NODE_STAMP): cdk/package.json cdk/package-lock.json
 
 node-tools: $(NODE_STAMP)
 
-cdk-test: install node-tools layers
+cdk-test: install node-tools layers host-layers
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -q tests/cdk
 
 synth: install layers

@@ -13,6 +13,13 @@ Lambda's arm64 python3.12 runtime loads, built on any machine.
 
 The build is cached: layers/build/.stamp holds a hash of its inputs, and a build
 whose inputs have not changed is skipped (`--force` rebuilds).
+
+`--host` builds only the dependency layer again, from the same requirements, for
+the machine running the script instead of Lambda (manylinux2014_<machine>, this
+interpreter's Python version), into layers/build/deps-<machine> with a stamp of
+its own. Tests import the Lambda handlers from the synthesized assets with it in
+place of the arm64 layer, whose compiled modules (pydantic_core, av) cannot load
+here; `--platform`, `--python-version` and `--out` choose another target.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import platform
 import re
 import shutil
 import subprocess
@@ -61,9 +69,18 @@ def requirements() -> list[str]:
     return sorted({r for r in reqs if _name(r) not in PROVIDED})
 
 
-def _inputs_hash(reqs: list[str]) -> str:
-    digest = hashlib.sha256(json.dumps([reqs, PLATFORM, PYTHON_VERSION]).encode())
-    for path in sorted([*CORE_SRC.rglob("*.py"), ROOT / "pyproject.toml"]):
+def host_platform() -> tuple[str, str]:
+    """The pip platform tag and Python version of the machine and interpreter running this."""
+    return f"manylinux2014_{platform.machine()}", f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def host_deps_dir() -> Path:
+    return BUILD / f"deps-{platform.machine()}"
+
+
+def _inputs_hash(reqs: list[str], target: tuple[str, str] = (PLATFORM, PYTHON_VERSION), core: bool = True) -> str:
+    digest = hashlib.sha256(json.dumps([reqs, *target]).encode())
+    for path in sorted([*CORE_SRC.rglob("*.py"), ROOT / "pyproject.toml"] if core else []):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -88,18 +105,21 @@ def build_core(target: Path) -> None:
     shutil.rmtree(python / "bin", ignore_errors=True)
 
 
-def build_deps(target: Path, reqs: list[str]) -> None:
+def build_deps(
+    target: Path, reqs: list[str], platform_tag: str = PLATFORM, python_version: str = PYTHON_VERSION
+) -> None:
     shutil.rmtree(target, ignore_errors=True)
     wheelhouse = BUILD / "wheelhouse"
     wheelhouse.mkdir(parents=True, exist_ok=True)
     # A pure-Python package published only as an sdist (e.g. srt) has no wheel for any
     # platform: build it into a py3-none-any wheel here, then install as a wheel like the rest.
     for _ in range(10):
-        result = subprocess.run(_pip_install(target, reqs, wheelhouse), capture_output=True, text=True)
+        command = _pip_install(target, reqs, wheelhouse, platform_tag, python_version)
+        result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode == 0:
             break
         missing = re.search(r"No matching distribution found for (\S+)", result.stderr)
-        if not missing or not _build_pure_wheel(missing.group(1), wheelhouse):
+        if not missing or not _build_pure_wheel(missing.group(1), wheelhouse, platform_tag):
             sys.stderr.write(result.stderr)
             raise SystemExit(f"pip could not install the dependency layer (exit {result.returncode})")
     else:
@@ -114,16 +134,16 @@ def build_deps(target: Path, reqs: list[str]) -> None:
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
 
 
-def _pip_install(target: Path, reqs: list[str], wheelhouse: Path) -> list[str]:
+def _pip_install(target: Path, reqs: list[str], wheelhouse: Path, platform_tag: str, python_version: str) -> list[str]:
     return [
         sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
         "--quiet", "--target", str(target / "python"), "--find-links", str(wheelhouse),
-        "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        "--platform", platform_tag, "--implementation", "cp", "--python-version", python_version,
         "--only-binary=:all:", "--no-compile", "--upgrade", *reqs,
     ]  # fmt: skip
 
 
-def _build_pure_wheel(requirement: str, wheelhouse: Path) -> bool:
+def _build_pure_wheel(requirement: str, wheelhouse: Path, platform_tag: str = PLATFORM) -> bool:
     """Build `requirement` from source into wheelhouse; True only if the wheel is pure Python."""
     before = set(wheelhouse.glob("*.whl"))
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheelhouse), requirement]
@@ -134,7 +154,7 @@ def _build_pure_wheel(requirement: str, wheelhouse: Path) -> bool:
     for wheel in impure:  # compiled for this machine, not for Lambda: never use it
         wheel.unlink()
     if impure:
-        print(f"{requirement} has no {PLATFORM} wheel and is not pure Python", file=sys.stderr)
+        print(f"{requirement} has no {platform_tag} wheel and is not pure Python", file=sys.stderr)
         return False
     print(f"built pure-Python wheel for {requirement}: {', '.join(w.name for w in built)}")
     return bool(built)
@@ -144,11 +164,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--force", action="store_true", help="rebuild even if the inputs have not changed")
     parser.add_argument("--print-requirements", action="store_true", help="print the dependency layer's requirements")
+    parser.add_argument("--host", action="store_true", help="only the dependency layer, for this machine (tests)")
+    parser.add_argument("--platform", help="only the dependency layer, for this pip platform tag")
+    parser.add_argument("--python-version", help="with --platform: the Python version (default: this interpreter's)")
+    parser.add_argument("--out", type=Path, help="with --host/--platform: the layer's folder")
     args = parser.parse_args(argv)
     reqs = requirements()
     if args.print_requirements:
         print("\n".join(reqs))
         return 0
+    if args.host or args.platform:
+        host_tag, host_python = host_platform()
+        target = (args.platform or host_tag, args.python_version or host_python)
+        return _build_deps_only(reqs, target, args.out or BUILD / f"deps-{target[0].split('_', 1)[1]}", args.force)
+    if args.python_version or args.out:
+        parser.error("--python-version and --out go with --host or --platform")
     stamp = BUILD / ".stamp"
     wanted = _inputs_hash(reqs)
     if not args.force and stamp.exists() and stamp.read_text() == wanted:
@@ -159,6 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     build_deps(BUILD / "deps", reqs)
     stamp.write_text(wanted)
     print(f"layers built in {BUILD.relative_to(ROOT)}: core + deps ({', '.join(reqs)})")
+    return 0
+
+
+def _build_deps_only(reqs: list[str], target: tuple[str, str], out: Path, force: bool) -> int:
+    """The dependency layer alone, for another platform, cached by a stamp inside its folder."""
+    out = out.resolve()
+    stamp = out / ".stamp"
+    wanted = _inputs_hash(reqs, target, core=False)
+    if not force and stamp.exists() and stamp.read_text() == wanted:
+        print(f"dependency layer for {' cp'.join(target)} up to date in {out}")
+        return 0
+    build_deps(out, reqs, *target)
+    stamp.write_text(wanted)
+    print(f"dependency layer built in {out} for {target[0]}, Python {target[1]}")
     return 0
 
 
