@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     webhook_require_https: bool = True
     webhook_timeout_seconds: float = 10.0
 
+    # The local runtime only: Lambda sandboxes one function may run at once (its concurrency limit).
+    local_lambda_concurrency: int = Field(default=4, ge=1, le=64)
+
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use
     # Model a worker loads before taking work: "" means default_model, "none" nothing.

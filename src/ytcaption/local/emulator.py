@@ -23,7 +23,9 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     from ytcaption.local.post_policy import PostPolicyMiddleware
 
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir)
+    from ytcaption.settings import get_settings
+
+    executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir, get_settings().local_lambda_concurrency)
     install(executor)
     # moto's ThreadedMotoServer, with the form-upload check in front of its app.
     app = PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app), secret=_secret())

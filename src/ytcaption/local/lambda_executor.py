@@ -5,6 +5,11 @@ replaced. Each function's zip is unpacked once (cached by its SHA-256) and
 served by warm processes of this same interpreter, with the function's
 environment, AWS_ENDPOINT_URL pointing back at the emulator and its timeout
 enforced. Module state survives between invocations, as in a warm Lambda.
+
+Each function runs at most `concurrency` sandboxes at once, like Lambda's
+concurrency limit: a burst of invocations (60 uploads at once) waits for a
+free sandbox instead of starting 60 Python processes that starve each other
+until their start-up times out, which lost S3 notifications.
 """
 
 from __future__ import annotations
@@ -66,13 +71,22 @@ class _Sandbox:
 
 
 class LocalLambdaExecutor:
-    def __init__(self, endpoint: str, cache_dir: Path) -> None:
+    def __init__(self, endpoint: str, cache_dir: Path, concurrency: int = 4) -> None:
         self.endpoint = endpoint
         self.cache_dir = cache_dir
+        self.concurrency = concurrency
         self._idle: dict[str, list[_Sandbox]] = {}
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     def invoke(self, fn: LambdaFunction, event: Any) -> tuple[str, bool, str]:
+        with self._lock:
+            slots = self._slots.setdefault(fn.function_name, threading.BoundedSemaphore(self.concurrency))
+        # Waiting for a slot is not run time: the function's timeout starts once it runs.
+        with slots:
+            return self._invoke(fn, event)
+
+    def _invoke(self, fn: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         key = f"{fn.function_name}:{fn.code_sha_256}:{hash(json.dumps(fn.environment_vars, sort_keys=True))}"
         with self._lock:
             pool = self._idle.setdefault(key, [])

@@ -105,7 +105,7 @@ class LocalRuntime:
         emulator = self._spawn(
             [sys.executable, "-m", "ytcaption.local.emulator", "--host", self.config.host,
              "--port", str(self.config.port), "--cache-dir", str(self.config.state_dir / "lambda-code")],
-            "emulator.log", {},
+            "emulator.log", self.config.settings,
         )  # fmt: skip
         self.emulator_pid = emulator.pid
         self._wait_listening(emulator)
