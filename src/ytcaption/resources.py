@@ -14,6 +14,16 @@ TABLE_GSI_TENANT = "by-tenant"
 TABLE_TTL_ATTRIBUTE = "expires_at"
 QUEUE = f"{PREFIX}-transcribe"
 DLQ = f"{PREFIX}-transcribe-dlq"
+# S3 upload events reach the intake Lambda through this queue (batches, partial failures,
+# retries, then its dead-letter queue): an event is never dropped after a failed invocation.
+INTAKE_QUEUE = f"{PREFIX}-intake"
+INTAKE_DLQ = f"{PREFIX}-intake-dlq"
+INTAKE_BATCH_SIZE = 10
+# Lambda's advice: at least six times the function's timeout, so a batch is not redelivered mid-run.
+INTAKE_VISIBILITY_SECONDS = 180
+INTAKE_MAX_RECEIVES = 5
+# The reconciler starts uploads that landed but have no job, whatever happened to their event.
+RECONCILE_SCHEDULE = "rate(5 minutes)"
 STATE_MACHINE = f"{PREFIX}-transcription"
 EVENT_SOURCE = "ytcaption"
 
@@ -50,6 +60,7 @@ class LambdaSpec:
 
 LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("intake", "intake", timeout_seconds=30, memory_mb=256, in_state_machine=False),
+    LambdaSpec("reconcile-uploads", "reconcile_uploads", timeout_seconds=300, memory_mb=256, in_state_machine=False),
     LambdaSpec("fetch-audio", "fetch_audio", timeout_seconds=900, memory_mb=1024, ephemeral_storage_mb=4096),
     LambdaSpec("record-failure", "record_failure", timeout_seconds=30, memory_mb=256),
     LambdaSpec("notify", "notify", timeout_seconds=60, memory_mb=256),

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     tenant_max_upload_bytes: int = 2 * 1024**3
     upload_url_ttl_seconds: int = 3600
 
+    # The upload reconciler looks at uploads this old (their own event had its chance) up to this old.
+    reconcile_min_age_seconds: int = Field(default=120, ge=0)
+    reconcile_window_seconds: int = Field(default=3 * 3600, ge=60)
+
     # Webhooks: https only outside local mode; each attempt waits this long at most.
     webhook_require_https: bool = True
     webhook_timeout_seconds: float = 10.0

@@ -61,10 +61,30 @@ def test_bucket_is_private_encrypted_and_starts_jobs_from_uploads(runtime: objec
     block = s3.get_public_access_block(Bucket=resources.BUCKET)["PublicAccessBlockConfiguration"]
     assert all(block.values())
     assert s3.get_bucket_encryption(Bucket=resources.BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
-    (notification,) = s3.get_bucket_notification_configuration(Bucket=resources.BUCKET)["LambdaFunctionConfigurations"]
-    assert notification["LambdaFunctionArn"].endswith(f":function:{resources.lambda_spec('intake').function_name}")
+    (notification,) = s3.get_bucket_notification_configuration(Bucket=resources.BUCKET)["QueueConfigurations"]
+    assert notification["QueueArn"].endswith(f":{resources.INTAKE_QUEUE}")
     rules = notification["Filter"]["Key"]["FilterRules"]
     assert {"Name": "Prefix", "Value": resources.UPLOADS_PREFIX} in rules or {
         "Name": "prefix",
         "Value": resources.UPLOADS_PREFIX,
     } in rules
+
+
+def test_upload_events_reach_intake_through_a_queue_with_a_dead_letter_queue(runtime: object) -> None:
+    sqs, lam = aws.client("sqs"), aws.client("lambda")
+    attrs = sqs.get_queue_attributes(QueueUrl=aws.queue_url(resources.INTAKE_QUEUE), AttributeNames=["All"])
+    redrive = json.loads(attrs["Attributes"]["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(f":{resources.INTAKE_DLQ}")
+    assert int(redrive["maxReceiveCount"]) == resources.INTAKE_MAX_RECEIVES
+    (mapping,) = lam.list_event_source_mappings(EventSourceArn=attrs["Attributes"]["QueueArn"])["EventSourceMappings"]
+    assert mapping["FunctionArn"].endswith(f":function:{resources.lambda_spec('intake').function_name}")
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == resources.INTAKE_BATCH_SIZE
+
+
+def test_the_reconciler_runs_on_a_schedule(runtime: object) -> None:
+    events = aws.client("events")
+    (rule,) = [r for r in events.list_rules()["Rules"] if r.get("ScheduleExpression")]
+    assert rule["ScheduleExpression"] == resources.RECONCILE_SCHEDULE
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"].endswith(f":function:{resources.lambda_spec('reconcile-uploads').function_name}")

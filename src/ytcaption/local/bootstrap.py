@@ -77,26 +77,67 @@ def create_table() -> None:
     ddb.get_waiter("table_exists").wait(TableName=resources.TABLE)
 
 
-def create_queues() -> str:
+def _queue_with_dlq(name: str, dlq: str, visibility: int, max_receives: int) -> str:
     sqs = aws.client("sqs")
     dlq_url = sqs.create_queue(
-        QueueName=resources.DLQ,
-        Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600), "SqsManagedSseEnabled": "true"},
+        QueueName=dlq, Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600), "SqsManagedSseEnabled": "true"}
     )["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return str(
         sqs.create_queue(
-            QueueName=resources.QUEUE,
+            QueueName=name,
             Attributes={
-                "VisibilityTimeout": str(resources.QUEUE_VISIBILITY_SECONDS),
+                "VisibilityTimeout": str(visibility),
                 "MessageRetentionPeriod": str(resources.QUEUE_RETENTION_SECONDS),
                 "SqsManagedSseEnabled": "true",
-                "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(resources.QUEUE_MAX_RECEIVES)}
-                ),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receives)}),
             },
         )["QueueUrl"]
     )
+
+
+def create_queues() -> str:
+    return _queue_with_dlq(
+        resources.QUEUE, resources.DLQ, resources.QUEUE_VISIBILITY_SECONDS, resources.QUEUE_MAX_RECEIVES
+    )
+
+
+def create_intake_queue() -> str:
+    """Upload events wait here for the intake Lambda (and come back if it fails)."""
+    return _queue_with_dlq(
+        resources.INTAKE_QUEUE,
+        resources.INTAKE_DLQ,
+        resources.INTAKE_VISIBILITY_SECONDS,
+        resources.INTAKE_MAX_RECEIVES,
+    )
+
+
+def _queue_arn(url: str) -> str:
+    return str(
+        aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    )
+
+
+def connect_intake(queue_url: str) -> None:
+    """The intake Lambda polls the intake queue in batches and reports the items that failed."""
+    lam = aws.client("lambda")
+    arn = _queue_arn(queue_url)
+    function = resources.lambda_spec("intake").function_name
+    mappings = lam.list_event_source_mappings(FunctionName=function, EventSourceArn=arn)["EventSourceMappings"]
+    if not mappings:
+        lam.create_event_source_mapping(
+            EventSourceArn=arn,
+            FunctionName=function,
+            BatchSize=resources.INTAKE_BATCH_SIZE,
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
+
+
+def schedule_reconciler(function_arn: str) -> None:
+    events = aws.client("events")
+    rule = f"{resources.PREFIX}-reconcile-uploads"
+    events.put_rule(Name=rule, ScheduleExpression=resources.RECONCILE_SCHEDULE, State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-uploads", "Arn": function_arn}])
 
 
 def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
@@ -120,7 +161,7 @@ def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
     return str(lam.update_function_configuration(**config)["FunctionArn"])
 
 
-def create_bucket(intake_arn: str) -> None:
+def create_bucket(intake_queue_url: str) -> None:
     s3 = aws.client("s3")
     try:
         s3.create_bucket(Bucket=resources.BUCKET)
@@ -142,35 +183,19 @@ def create_bucket(intake_arn: str) -> None:
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
-    if not _has_permission(intake_arn):
-        aws.client("lambda").add_permission(
-            FunctionName=intake_arn,
-            StatementId=f"s3-{resources.BUCKET}",
-            Action="lambda:InvokeFunction",
-            Principal="s3.amazonaws.com",
-            SourceArn=f"arn:aws:s3:::{resources.BUCKET}",
-        )
     s3.put_bucket_notification_configuration(
         Bucket=resources.BUCKET,
         NotificationConfiguration={
-            "LambdaFunctionConfigurations": [
+            "QueueConfigurations": [
                 {
                     "Id": "uploads-start-jobs",
-                    "LambdaFunctionArn": intake_arn,
+                    "QueueArn": _queue_arn(intake_queue_url),
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": resources.UPLOADS_PREFIX}]}},
                 }
             ]
         },
     )
-
-
-def _has_permission(function_arn: str) -> bool:
-    try:
-        policy = aws.client("lambda").get_policy(FunctionName=function_arn)["Policy"]
-    except Exception:
-        return False
-    return f"s3-{resources.BUCKET}" in policy
 
 
 def create_state_machine(queue_url: str) -> str:
@@ -199,13 +224,17 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     environment = lambda_environment or {}
     create_table()
     queue_url = create_queues()
+    intake_queue_url = create_intake_queue()
     arns = {spec.name: create_lambda(spec, environment) for spec in resources.LAMBDAS}
-    create_bucket(arns["intake"])
+    connect_intake(intake_queue_url)
+    schedule_reconciler(arns["reconcile-uploads"])
+    create_bucket(intake_queue_url)
     machine = create_state_machine(queue_url)
     return {
         "bucket": resources.BUCKET,
         "table": resources.TABLE,
         "queue_url": queue_url,
+        "intake_queue_url": intake_queue_url,
         "state_machine": machine,
         **arns,
     }

@@ -1,6 +1,7 @@
-"""The embedded AWS emulator: moto server with Step Functions execution on,
-Lambda code run by the local executor, and S3 form uploads checked against
-their policy as S3 checks them. Run as `python -m ytcaption.local.emulator`."""
+"""The embedded AWS emulator: moto server with Step Functions execution on, Lambda
+code run by the local executor, Lambda's SQS pollers and scheduled rules emulated,
+and S3 form uploads checked against their policy as S3 checks them.
+Run as `python -m ytcaption.local.emulator`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    from ytcaption.local.event_sources import EventSources
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
     from ytcaption.local.post_policy import PostPolicyMiddleware
 
@@ -38,9 +40,12 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    pollers = EventSources()
     thread.start()
+    pollers.start()
     print(f"emulator listening on http://{host}:{port}", flush=True)
     stop.wait()
+    pollers.stop()
     executor.shutdown()
     server.shutdown()
     thread.join()

@@ -62,6 +62,20 @@ class JobStore:
         item = self.table.get_item(Key=keys.job(job_id), ConsistentRead=True).get("Item")
         return Job.model_validate(from_dynamo(item)) if item else None
 
+    def existing(self, job_ids: list[str]) -> set[str]:
+        """Which of these jobs exist (batched reads: 100 keys a call)."""
+        found: set[str] = set()
+        dynamodb = aws.resource("dynamodb")
+        for start in range(0, len(job_ids), 100):
+            request: dict[str, Any] = {
+                self.table.name: {"Keys": [keys.job(j) for j in job_ids[start : start + 100]], "ConsistentRead": True}
+            }
+            while request:
+                answer = dynamodb.batch_get_item(RequestItems=request)
+                found.update(str(item["job_id"]) for item in answer["Responses"].get(self.table.name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
     def history(self, job_id: str) -> list[dict[str, Any]]:
         response = self.table.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",

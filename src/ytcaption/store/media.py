@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,28 @@ def result_key(job_id: str, fmt: str) -> str:
     return f"{resources.RESULTS_PREFIX}{job_id}/transcript.{fmt}"
 
 
+@dataclass(frozen=True)
+class LandedObject:
+    key: str
+    etag: str
+    size: int
+    written_at: float
+
+
 class MediaStore:
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
         self.s3 = aws.client("s3")
+
+    def landed(self, prefix: str, since: float) -> list[LandedObject]:
+        """Objects under `prefix` last written at or after `since` (epoch seconds)."""
+        found = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                written = obj["LastModified"].timestamp()
+                if written >= since:
+                    found.append(LandedObject(str(obj["Key"]), str(obj["ETag"]), int(obj["Size"]), written))
+        return found
 
     def head(self, key: str) -> dict[str, Any] | None:
         try:
