@@ -369,6 +369,22 @@ def test_alarms_go_to_an_encrypted_sns_topic(gpu: Synth) -> None:
     assert {"ApproximateNumberOfMessagesVisible", "ExecutionsFailed", "ApproximateAgeOfOldestMessage"} <= names
 
 
+def test_cloudwatch_may_publish_to_the_tls_only_alarm_topic(gpu: Synth) -> None:
+    topic_id, _ = gpu.one("AWS::SNS::Topic")
+    _, policy = gpu.one("AWS::SNS::TopicPolicy")
+    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    tls_only = {"Bool": {"aws:SecureTransport": "false"}}
+    assert any(s["Effect"] == "Deny" and s["Condition"] == tls_only for s in statements)
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Resource"] == {"Ref": topic_id}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source_arn = json.dumps(allow["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert ":cloudwatch:" in source_arn and ":alarm:*" in source_arn and "AWS::Partition" in source_arn
+
+
 def test_dashboard_shows_jobs_queue_workers_speed_and_errors(gpu: Synth) -> None:
     _, dashboard = gpu.one("AWS::CloudWatch::Dashboard")
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
