@@ -154,6 +154,12 @@ class Workers(Construct):
         self._grant(task_definition.task_role, bucket, table, queue, state_machine)
 
         self.service = self._gpu_service() if gpu else self._fargate_service()
+        # The service names capacity providers that the cluster accepts only once CDK's
+        # AWS::ECS::ClusterCapacityProviderAssociations exists; without a dependency CloudFormation
+        # may create the service first, or delete the association while the service still uses it.
+        # CDK adds that resource under the cluster in an aspect (after this constructor), so the
+        # dependency is on the cluster construct: at synthesis it covers every resource beneath it.
+        self.service.node.add_dependency(self.cluster)
         self._scaling(queue)
         if task_definition.execution_role is not None:
             acknowledge(

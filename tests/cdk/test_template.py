@@ -318,6 +318,14 @@ def test_gpu_workers_scale_from_zero_on_the_queue_and_back_to_zero(gpu: Synth) -
     assert env["YTC_QUEUE_NAME"] and env["YTC_TABLE"] and env["YTC_BUCKET"] and env["YTC_STATE_MACHINE"]
 
 
+@pytest.mark.parametrize("variant", ["gpu", "fargate"])
+def test_service_waits_for_the_capacity_provider_association(variant: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    association, _ = synth.one("AWS::ECS::ClusterCapacityProviderAssociations")
+    _, service = synth.one("AWS::ECS::Service")
+    assert association in service.get("DependsOn", [])
+
+
 def test_fargate_option_runs_cpu_workers_spot_first_scaled_to_zero(fargate: Synth) -> None:
     _, service = fargate.one("AWS::ECS::Service")
     assert service["Properties"]["DesiredCount"] == 0
