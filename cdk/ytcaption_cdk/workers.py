@@ -298,11 +298,17 @@ class Workers(Construct):
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description="GPU container instances: join the cluster, nothing else",
         )
+        user_data = ec2.UserData.for_linux()
+        if config.gpuSpot:
+            # CDK writes this only for ASGs with a spotPrice, never for a mixed-instances policy:
+            # without it a reclaimed instance is not drained and its tasks get no SIGTERM in time.
+            # (The on-demand group shares the template; it never gets a Spot interruption notice.)
+            user_data.add_commands("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config")
         launch_template = ec2.LaunchTemplate(
             self,
             "GpuLaunchTemplate",
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
-            user_data=ec2.UserData.for_linux(),
+            user_data=user_data,
             role=instance_role,
             security_group=self.security_group,
             require_imdsv2=True,

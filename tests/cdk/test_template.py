@@ -318,6 +318,18 @@ def test_gpu_workers_scale_from_zero_on_the_queue_and_back_to_zero(gpu: Synth) -
     assert env["YTC_QUEUE_NAME"] and env["YTC_TABLE"] and env["YTC_BUCKET"] and env["YTC_STATE_MACHINE"]
 
 
+def _user_data(synth: Synth) -> str:
+    _, template = synth.one("AWS::EC2::LaunchTemplate")
+    return json.dumps(template["Properties"]["LaunchTemplateData"]["UserData"])
+
+
+def test_gpu_instances_drain_on_spot_interruption(gpu: Synth, alt: Synth) -> None:
+    user_data = _user_data(gpu)
+    assert "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config" in user_data
+    assert "ECS_CLUSTER=" in user_data
+    assert "SPOT_INSTANCE_DRAINING" not in _user_data(alt), "gpuSpot=false: on-demand only"
+
+
 @pytest.mark.parametrize("variant", ["gpu", "fargate"])
 def test_service_waits_for_the_capacity_provider_association(variant: str, request: pytest.FixtureRequest) -> None:
     synth: Synth = request.getfixturevalue(variant)
