@@ -311,7 +311,12 @@ class Workers(Construct):
             user_data=user_data,
             role=instance_role,
             security_group=self.security_group,
-            require_imdsv2=True,
+            # IMDSv2 only, and a hop limit of 1: a container on the docker bridge is one hop further
+            # away, so it cannot reach the instance role's credentials (the task uses its own role
+            # through the ECS agent's endpoint); the agent runs on the host network and still can.
+            http_endpoint=True,
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            http_put_response_hop_limit=1,
             associate_public_ip_address=None if config.natGateways else True,
             block_devices=[
                 ec2.BlockDevice(

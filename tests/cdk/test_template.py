@@ -330,6 +330,16 @@ def test_gpu_instances_drain_on_spot_interruption(gpu: Synth, alt: Synth) -> Non
     assert "SPOT_INSTANCE_DRAINING" not in _user_data(alt), "gpuSpot=false: on-demand only"
 
 
+def test_containers_cannot_reach_the_instance_role(gpu: Synth) -> None:
+    _, template = gpu.one("AWS::EC2::LaunchTemplate")
+    options = template["Properties"]["LaunchTemplateData"]["MetadataOptions"]
+    assert options["HttpTokens"] == "required"
+    assert options["HttpPutResponseHopLimit"] == 1
+    assert options.get("HttpEndpoint", "enabled") == "enabled"
+    _, task = gpu.one("AWS::ECS::TaskDefinition")
+    assert task["Properties"]["NetworkMode"] == "bridge", "the hop limit is what guards bridge-mode containers"
+
+
 @pytest.mark.parametrize("variant", ["gpu", "fargate"])
 def test_service_waits_for_the_capacity_provider_association(variant: str, request: pytest.FixtureRequest) -> None:
     synth: Synth = request.getfixturevalue(variant)
