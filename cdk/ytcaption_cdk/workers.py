@@ -154,6 +154,17 @@ class Workers(Construct):
         self._grant(task_definition.task_role, bucket, table, queue, state_machine)
 
         self.service = self._gpu_service() if gpu else self._fargate_service()
+        # No DesiredCount in the template: the autoscaler owns the count. With one, every deploy
+        # reset the service to it (0 stopped busy workers on each update). CloudFormation's rule:
+        # an update without DesiredCount leaves the running count alone; a *new* service without
+        # it starts at 1 (AWS::ECS::Service docs). So the very first deploy starts one worker
+        # (and, on GPU, one instance), which takes the first jobs or is scaled back to zero by
+        # the QueueIdle alarm after scaleToZeroAfterMinutes, as any idle fleet is. CDK would write
+        # DesiredCount 1 when desired_count is left out (without the removeDefaultDesiredCount
+        # feature flag), so the property is removed from the resource itself.
+        service_resource = self.service.node.default_child
+        assert isinstance(service_resource, ecs.CfnService)
+        service_resource.add_property_deletion_override("DesiredCount")
         # The service names capacity providers that the cluster accepts only once CDK's
         # AWS::ECS::ClusterCapacityProviderAssociations exists; without a dependency CloudFormation
         # may create the service first, or delete the association while the service still uses it.
@@ -400,7 +411,6 @@ class Workers(Construct):
             "GpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            desired_count=0,
             min_healthy_percent=0,
             max_healthy_percent=100,
             capacity_provider_strategies=strategies,
@@ -420,7 +430,6 @@ class Workers(Construct):
             "CpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            desired_count=0,
             min_healthy_percent=0,
             max_healthy_percent=100,
             capacity_provider_strategies=strategies,
