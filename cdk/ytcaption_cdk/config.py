@@ -55,6 +55,10 @@ class Config:
     apiRateLimit: int = 10
     apiBurstLimit: int = 20
     apiQuotaPerDay: int = 1000
+    # API Gateway's account-wide CloudWatch role (needed for the stage's logs): true creates it and
+    # points the region's API Gateway setting at it, both retained on stack deletion; false expects
+    # the account to have one already (managed elsewhere).
+    apiGatewayAccountRole: bool = True
     # NAT gateways: 0 puts workers in public subnets (nothing runs while idle, nothing is paid);
     # 1+ puts them in private subnets behind NAT.
     natGateways: int = 0

@@ -78,8 +78,8 @@ def fargate(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 # The non-default settings the checks need, in one more synthesis: a second stack's name prefix,
-# data not retained, GPU workers on on-demand only.
-ALT_CONTEXT = {"namePrefix": "ytc2", "retainData": "false", "gpuSpot": "false"}
+# data not retained, GPU workers on on-demand only, API Gateway's account role managed elsewhere.
+ALT_CONTEXT = {"namePrefix": "ytc2", "retainData": "false", "gpuSpot": "false", "apiGatewayAccountRole": "false"}
 
 
 @pytest.fixture(scope="session")

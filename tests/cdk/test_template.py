@@ -387,6 +387,22 @@ def test_api_gateway_proxies_to_the_api_lambda_with_keys_plans_and_access_logs(g
     gpu.assertions.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "5XXError"})
 
 
+def test_api_gateway_account_role_is_never_deleted_with_the_stack(gpu: Synth, alt: Synth) -> None:
+    # The account-wide setting is shared by every API in the region: created once and retained,
+    # never CDK's cloud_watch_role (deleted on teardown), or left to the account (alt).
+    (account_id, account), *others = gpu.resources("AWS::ApiGateway::Account").items()
+    assert not others
+    assert account["DeletionPolicy"] == account["UpdateReplacePolicy"] == "Retain"
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = gpu.template["Resources"][role_id]
+    assert role["DeletionPolicy"] == "Retain"
+    assert "apigateway.amazonaws.com" in json.dumps(role["Properties"]["AssumeRolePolicyDocument"])
+    _, stage = gpu.one("AWS::ApiGateway::Stage")
+    assert account_id in stage["DependsOn"], "logging needs the account role first"
+    assert not alt.resources("AWS::ApiGateway::Account")
+    alt.assertions.has_resource_properties("AWS::ApiGateway::Stage", {"AccessLogSetting": Match.any_value()})
+
+
 def test_alarms_go_to_an_encrypted_sns_topic(gpu: Synth) -> None:
     topic_id, topic = gpu.one("AWS::SNS::Topic")
     assert "KmsMasterKeyId" in topic["Properties"]
