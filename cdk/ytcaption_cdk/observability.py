@@ -30,6 +30,7 @@ class Observability(Construct):
         config: Config,
         queue: sqs.IQueue,
         dlq: sqs.IQueue,
+        intake_failures: sqs.IQueue,
         state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.Function],
         workers: Workers | None,
@@ -89,6 +90,13 @@ class Observability(Construct):
             dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
             1,
             "Messages reached the transcribe dead-letter queue: workers failed them repeatedly.",
+        )
+        alarm(
+            "IntakeFailures",
+            intake_failures.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
+            1,
+            "The intake Lambda failed on an upload after its retries: the S3 event waits in the "
+            "intake-failures queue (replay it to intake once the cause is fixed).",
         )
         alarm(
             "FailedExecutions",

@@ -10,6 +10,7 @@ from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -115,6 +116,7 @@ class Pipeline(Construct):
         for spec in resources.LAMBDAS:
             self.functions[spec.name] = self._function(spec)
 
+        self.intake_failures = self._intake_failures()
         self.state_machine = self._state_machine()
 
     # -- Lambdas ----------------------------------------------------------------
@@ -189,6 +191,31 @@ class Pipeline(Construct):
         grant = PERMISSIONS.get(spec.name, _grant_read_jobs)
         grant(self, spec, role)
         return function
+
+    def _intake_failures(self) -> sqs.Queue:
+        """S3 invokes `intake` asynchronously: once Lambda's retries are spent, the event (the
+        upload) would be dropped. It goes to this queue instead, alarmed (observability.py), kept
+        14 days: the message's requestPayload is the S3 event, to invoke `intake` with again."""
+        queue = sqs.Queue(
+            self,
+            "IntakeFailures",
+            queue_name=f"{resources.PREFIX}-intake-failures",
+            retention_period=DLQ_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            queue,
+            id="AwsSolutions-SQS3",
+            reason="This queue is itself the intake Lambda's on-failure destination (a dead-letter queue "
+            "for async invokes); nothing consumes it but operators.",
+        )
+        self.functions["intake"].configure_async_invoke(
+            on_failure=destinations.SqsDestination(queue),
+            retry_attempts=2,
+            max_event_age=Duration.hours(6),
+        )
+        return queue
 
     # -- state machine ------------------------------------------------------------
 

@@ -158,6 +158,36 @@ def test_queue_has_dead_letter_queue_with_redrive_and_alarm(gpu: Synth) -> None:
     )
 
 
+def test_a_failed_intake_keeps_the_upload_event_in_an_alarmed_queue(gpu: Synth) -> None:
+    intake = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("intake").function_name)
+    _, invoke_config = gpu.one("AWS::Lambda::EventInvokeConfig")
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": intake}
+    target = invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    queue_id = target["Fn::GetAtt"][0]
+    queue = gpu.template["Resources"][queue_id]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    policies = [p["Properties"] for p in gpu.resources("AWS::SQS::QueuePolicy").values()]
+    assert any(
+        {"Ref": queue_id} in p["Queues"]
+        and {"Bool": {"aws:SecureTransport": "false"}} in [s.get("Condition") for s in p["PolicyDocument"]["Statement"]]
+        for p in policies
+    ), "TLS only"
+    allowed = _allowed(gpu, _role_of_function(gpu, resources.lambda_spec("intake").function_name))
+    assert {"Fn::GetAtt": [queue_id, "Arn"]} in allowed["sqs:SendMessage"]
+    topic_id, _ = gpu.one("AWS::SNS::Topic")
+    gpu.assertions.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
+            "Threshold": 1,
+            "AlarmActions": [{"Ref": topic_id}],
+        },
+    )
+
+
 def test_state_machine_is_the_asl_file_with_every_placeholder_substituted(gpu: Synth) -> None:
     _, machine = gpu.one("AWS::StepFunctions::StateMachine")
     props = machine["Properties"]
