@@ -9,7 +9,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.pipeline import retention
@@ -29,7 +28,7 @@ class Api(Construct):
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
-            rest_api_name=f"{resources.PREFIX}-api",
+            rest_api_name=f"{config.names.prefix}-api",
             description="YTCaption: transcription jobs",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             api_key_source_type=apigw.ApiKeySourceType.HEADER,
@@ -75,12 +74,12 @@ class Api(Construct):
 
         self.usage_plan = self.rest_api.add_usage_plan(
             "DefaultPlan",
-            name=f"{resources.PREFIX}-default",
+            name=f"{config.names.prefix}-default",
             throttle=apigw.ThrottleSettings(rate_limit=config.apiRateLimit, burst_limit=config.apiBurstLimit),
             quota=apigw.QuotaSettings(limit=config.apiQuotaPerDay, period=apigw.Period.DAY),
             api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
         )
-        self.api_key = self.rest_api.add_api_key("DefaultKey", api_key_name=f"{resources.PREFIX}-default")
+        self.api_key = self.rest_api.add_api_key("DefaultKey", api_key_name=f"{config.names.prefix}-default")
         self.usage_plan.add_api_key(self.api_key)
 
         acknowledge(

@@ -7,17 +7,30 @@ and editable in one place (a test keeps the two equal).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from constructs import Node
 
+from ytcaption import resources
+
 # The Whisper model baked into the worker image when `whisperModel` is empty.
 DEFAULT_MODEL = {"gpu": "large-v3-turbo", "fargate": "base"}
 
 
+# namePrefix: lowercase, starts with a letter; short enough for the bucket name
+# (<prefix>-media-<account>-<region>, 63 characters at most).
+_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$")
+
+
 @dataclass(frozen=True)
 class Config:
+    # Every resource name starts with this (table, queues, functions, state machine, topic,
+    # dashboard, bucket...): a second stack in the same account and region needs its own prefix.
+    # The default stack keeps the CloudFormation stack name YTCaption; another prefix deploys
+    # as the stack YTCaption-<prefix>.
+    namePrefix: str = resources.PREFIX
     # Workers: "gpu" (ECS on EC2 GPU instances) or "fargate" (CPU, small models).
     workerCompute: str = "gpu"
     # false: no worker service (e.g. LocalStack without ECS; run `ytcaption worker` yourself).
@@ -91,8 +104,17 @@ class Config:
             raise ValueError("maxWorkers and messagesPerWorker must be at least 1")
         if not self.gpuInstanceTypes:
             raise ValueError("gpuInstanceTypes must name at least one instance type")
+        if not _NAME_PREFIX.match(self.namePrefix):
+            raise ValueError(
+                f"namePrefix must be 2-20 lowercase letters, digits or hyphens, starting with a letter "
+                f"and not ending with a hyphen, not {self.namePrefix!r}"
+            )
         if self.gpuSpot and self.spotWeight < 1:
             raise ValueError("spotWeight must be at least 1 when gpuSpot is on")
+
+    @property
+    def names(self) -> resources.Names:
+        return resources.names(self.namePrefix)
 
     @property
     def model(self) -> str:

@@ -14,7 +14,6 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.workers import METRICS_NAMESPACE, Workers
 
@@ -37,11 +36,12 @@ class Observability(Construct):
         api: object | None = None,
     ) -> None:
         super().__init__(scope, id)
+        self.prefix = config.names.prefix
         # CloudWatch alarms may publish to an encrypted topic only with a customer-managed key.
         key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="YTCaption alarm topic")
         key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
         self.topic = sns.Topic(
-            self, "AlarmTopic", topic_name=f"{resources.PREFIX}-alarms", master_key=key, enforce_ssl=True
+            self, "AlarmTopic", topic_name=f"{config.names.prefix}-alarms", master_key=key, enforce_ssl=True
         )
         # enforce_ssl writes a topic policy, which replaces SNS's default one: without an Allow of
         # its own the policy holds only the Deny-non-TLS statement and CloudWatch cannot publish.
@@ -145,13 +145,13 @@ class Observability(Construct):
         workers: Workers | None,
         rest_api: object | None,
     ) -> cloudwatch.Dashboard:
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{resources.PREFIX}-pipeline")
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{self.prefix}-pipeline")
 
         def custom(name: str, statistic: str = "Sum", service: bool = True) -> cloudwatch.Metric:
             return cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
                 metric_name=name,
-                dimensions_map={"service": resources.PREFIX} if service else None,
+                dimensions_map={"service": self.prefix} if service else None,
                 statistic=statistic,
                 period=FIVE_MINUTES,
             )

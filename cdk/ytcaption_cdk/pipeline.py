@@ -58,12 +58,13 @@ class Pipeline(Construct):
         self.config = config
         self.bucket = bucket
         self.table = table
+        self.names = config.names
         stack = Stack.of(self)
 
         self.dlq = sqs.Queue(
             self,
             "DeadLetterQueue",
-            queue_name=resources.DLQ,
+            queue_name=self.names.dlq,
             retention_period=DLQ_RETENTION,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -71,7 +72,7 @@ class Pipeline(Construct):
         self.queue = sqs.Queue(
             self,
             "TranscribeQueue",
-            queue_name=resources.QUEUE,
+            queue_name=self.names.queue,
             visibility_timeout=Duration.seconds(resources.QUEUE_VISIBILITY_SECONDS),
             retention_period=Duration.seconds(resources.QUEUE_RETENTION_SECONDS),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
@@ -102,13 +103,13 @@ class Pipeline(Construct):
         self.state_machine_arn = stack.format_arn(
             service="states",
             resource="stateMachine",
-            resource_name=resources.STATE_MACHINE,
+            resource_name=self.names.state_machine,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         self.execution_arns = stack.format_arn(
             service="states",
             resource="execution",
-            resource_name=f"{resources.STATE_MACHINE}:*",
+            resource_name=f"{self.names.state_machine}:*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
 
@@ -123,7 +124,7 @@ class Pipeline(Construct):
 
     def environment(self, spec: LambdaSpec) -> dict[str, str]:
         environment = {
-            **resources.lambda_environment(),
+            **resources.lambda_environment(self.names),
             **spec.environment,
             "YTC_BUCKET": self.bucket.bucket_name,
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
@@ -135,10 +136,11 @@ class Pipeline(Construct):
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
         name = pascal(spec.name)
+        function_name = self.names.function(spec.name)
         log_group = logs.LogGroup(
             self,
             f"{name}Logs",
-            log_group_name=f"/aws/lambda/{spec.function_name}",
+            log_group_name=f"/aws/lambda/{function_name}",
             retention=retention(self.config.logRetentionDays),
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -146,7 +148,7 @@ class Pipeline(Construct):
             self,
             f"{name}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{spec.function_name}: only what this function does",
+            description=f"{function_name}: only what this function does",
         )
         role.add_to_policy(
             iam.PolicyStatement(
@@ -157,7 +159,7 @@ class Pipeline(Construct):
         function = lambda_.Function(
             self,
             f"{name}Function",
-            function_name=spec.function_name,
+            function_name=function_name,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
@@ -199,7 +201,7 @@ class Pipeline(Construct):
         queue = sqs.Queue(
             self,
             "IntakeFailures",
-            queue_name=f"{resources.PREFIX}-intake-failures",
+            queue_name=f"{self.names.prefix}-intake-failures",
             retention_period=DLQ_RETENTION,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -224,6 +226,7 @@ class Pipeline(Construct):
         values = resources.asl_placeholders(
             region=Aws.REGION, account=Aws.ACCOUNT_ID, queue_url=self.queue.queue_url, table=self.table.table_name
         )
+        # The function ARNs become references to this stack's functions (whatever their prefix).
         by_arn_suffix = {f":function:{spec.function_name}": spec.name for spec in resources.LAMBDAS}
         for key, value in values.items():
             for suffix, name in by_arn_suffix.items():
@@ -235,14 +238,14 @@ class Pipeline(Construct):
         log_group = logs.LogGroup(
             self,
             "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{resources.STATE_MACHINE}",
+            log_group_name=f"/aws/vendedlogs/states/{self.names.state_machine}",
             retention=retention(self.config.logRetentionDays),
             removal_policy=RemovalPolicy.DESTROY,
         )
         machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=resources.STATE_MACHINE,
+            state_machine_name=self.names.state_machine,
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_string(ASL_PATH.read_text()),
             definition_substitutions=self.substitutions(),
@@ -392,7 +395,7 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX])
     acknowledge(
         role,
-        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{resources.STATE_MACHINE}:*]",
+        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{p.names.state_machine}:*]",
         reason="Executions are named after jobs: the API stops and describes any execution of this one state machine.",
     )
 

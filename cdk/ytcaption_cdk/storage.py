@@ -56,7 +56,7 @@ class Storage(Construct):
         self.bucket = s3.Bucket(
             self,
             "Media",
-            bucket_name=f"{resources.BUCKET}-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=f"{config.names.bucket}-{Aws.ACCOUNT_ID}-{Aws.REGION}",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -70,7 +70,7 @@ class Storage(Construct):
         self.table = dynamodb.Table(
             self,
             "Jobs",
-            table_name=resources.TABLE,
+            table_name=config.names.table,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,

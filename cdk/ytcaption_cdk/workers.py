@@ -121,7 +121,7 @@ class Workers(Construct):
         self.log_group = logs.LogGroup(
             self,
             "WorkerLogs",
-            log_group_name=f"/ytcaption/{resources.PREFIX}-worker",
+            log_group_name=f"/ytcaption/{config.names.prefix}-worker",
             retention=retention(config.logRetentionDays),
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -220,12 +220,15 @@ class Workers(Construct):
             "YTC_BUCKET": bucket.bucket_name,
             "YTC_TABLE": table.table_name,
             "YTC_QUEUE_NAME": queue.queue_name,
+            # The worker never touches the dead-letter queue; named anyway so that no name in a
+            # stack with another prefix falls back to a default.
+            "YTC_DLQ_NAME": self.config.names.dlq,
             "YTC_STATE_MACHINE": state_machine.state_machine_name,
             "YTC_DEFAULT_MODEL": self.config.model,
             "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
             "YTC_QUEUE_VISIBILITY_SECONDS": str(resources.QUEUE_VISIBILITY_SECONDS),
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
-            "POWERTOOLS_SERVICE_NAME": f"{resources.PREFIX}-worker",
+            "POWERTOOLS_SERVICE_NAME": f"{self.config.names.prefix}-worker",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "HF_HUB_OFFLINE": "1",
         }

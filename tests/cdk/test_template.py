@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match
 
 from tests import paths
 from tests.cdk.conftest import Synth
+from tests.cdk.resolve import resolve
 from ytcaption import resources
 from ytcaption.local import statemachine
 
@@ -389,6 +390,91 @@ def test_fargate_option_runs_cpu_workers_spot_first_scaled_to_zero(fargate: Synt
     )
     fargate.assertions.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 0})
     assert fargate.resources("AWS::EC2::NatGateway"), "natGateways=1 puts workers in private subnets"
+
+
+# -- names -------------------------------------------------------------------------------------
+
+
+def _name_settings() -> set[str]:
+    """The settings that hold a resource name (their defaults are the default prefix's names)."""
+    from ytcaption.settings import Settings
+
+    names = resources.names()
+    defaults = {names.bucket, names.table, names.queue, names.dlq, names.state_machine}
+    return {name for name, field in Settings.model_fields.items() if field.default in defaults}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def test_names_derive_from_the_prefix_and_default_to_the_local_ones() -> None:
+    default = resources.names()
+    assert (default.bucket, default.table, default.queue, default.dlq, default.state_machine) == (
+        resources.BUCKET, resources.TABLE, resources.QUEUE, resources.DLQ, resources.STATE_MACHINE
+    )  # fmt: skip
+    assert all(default.function(spec.name) == spec.function_name for spec in resources.LAMBDAS)
+    assert resources.lambda_environment() == resources.lambda_environment(default)
+    other = resources.names("ytc2")
+    assert other.table == "ytc2-jobs" and other.function("api") == "ytc2-api"
+    assert _name_settings() == {"bucket", "table", "queue_name", "dlq_name", "state_machine"}
+
+
+def test_another_name_prefix_is_another_stack_with_names_of_its_own(alt: Synth, gpu: Synth) -> None:
+    assert gpu.stack.stack_name == "YTCaption" and alt.stack.stack_name == "YTCaption-ytc2"
+    found = [s for s in _strings(alt.template["Resources"]) if f"{resources.PREFIX}-" in s]
+    assert not found, found
+    for type_, key in (
+        ("AWS::DynamoDB::Table", "TableName"),
+        ("AWS::SQS::Queue", "QueueName"),
+        ("AWS::Lambda::Function", "FunctionName"),
+        ("AWS::StepFunctions::StateMachine", "StateMachineName"),
+        ("AWS::SNS::Topic", "TopicName"),
+        ("AWS::CloudWatch::Dashboard", "DashboardName"),
+        ("AWS::ApiGateway::RestApi", "Name"),
+    ):
+        named = [r["Properties"][key] for r in alt.resources(type_).values() if key in r["Properties"]]
+        assert named and all(n.startswith("ytc2-") for n in named), (type_, named)
+    (bucket,) = [resolve(alt.template, {"Ref": k}) for k in alt.resources("AWS::S3::Bucket") if "Media" in k]
+    assert bucket.startswith("ytc2-media-")
+
+
+@pytest.mark.parametrize("variant", ["gpu", "alt"])
+def test_every_function_and_worker_gets_every_name_from_the_environment(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    template = synth.template
+    by_name = {q["Properties"]["QueueName"]: q["Properties"] for q in synth.resources("AWS::SQS::Queue").values()}
+    (queue,) = [n for n, q in by_name.items() if "RedrivePolicy" in q]
+    (dlq,) = [n for n, q in by_name.items() if n.endswith("-transcribe-dlq")]
+    (media,) = [k for k in synth.resources("AWS::S3::Bucket") if "Media" in k]
+    expected = {
+        "YTC_BUCKET": resolve(template, {"Ref": media}),
+        "YTC_TABLE": synth.one("AWS::DynamoDB::Table")[1]["Properties"]["TableName"],
+        "YTC_QUEUE_NAME": queue,
+        "YTC_DLQ_NAME": dlq,
+        "YTC_STATE_MACHINE": synth.one("AWS::StepFunctions::StateMachine")[1]["Properties"]["StateMachineName"],
+    }
+    assert set(expected) == {f"YTC_{name.upper()}" for name in _name_settings()}
+    environments = {
+        f["Properties"]["FunctionName"]: f["Properties"]["Environment"]["Variables"]
+        for f in synth.resources("AWS::Lambda::Function").values()
+        if "FunctionName" in f["Properties"]
+    }
+    assert len(environments) == len(resources.LAMBDAS)
+    _, task = synth.one("AWS::ECS::TaskDefinition")
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    environments["worker"] = {e["Name"]: e["Value"] for e in container["Environment"]}
+    for owner, variables in environments.items():
+        got = {key: resolve(template, variables.get(key)) for key in expected}
+        assert got == expected, owner
 
 
 # -- API, alarms, dashboard ---------------------------------------------------------------------
