@@ -59,6 +59,11 @@ class Config:
     audioExpireDays: int = 7
     resultsExpireDays: int = 365
     noncurrentVersionsExpireDays: int = 30
+    # true: the media bucket (and its access-log bucket) and the jobs table outlive the stack and
+    # the table is deletion-protected (a re-deploy under the same names must wait until they are
+    # deleted by hand). false: all three are deleted with the stack, objects included (test and
+    # throw-away stacks).
+    retainData: bool = True
     # Longest audio accepted (minutes).
     maxMediaMinutes: int = 240
     # Secrets Manager secret for yt-dlp, JSON {"cookies": "<cookies.txt>", "proxy": "http://..."}

@@ -54,6 +54,13 @@ IMAGE_CONTEXT_EXCLUDE = [
     "!containers",
     "**/__pycache__",
 ]
+# Capacity providers without managed termination protection: with it, CDK marks every new
+# instance protected from scale-in and ECS only lifts that from idle instances it chooses, so a
+# stack deletion waits on instances the ASG may not terminate (it can hang for hours or fail).
+# Busy workers are guarded instead by managed draining: before the ASG terminates an instance,
+# ECS drains it, and each worker gets SIGTERM and hands its message back to the queue. Scaling
+# goes only to zero (never shrinks a busy fleet), so an instance with work is rarely chosen.
+TEARDOWN_SAFE = {"enable_managed_termination_protection": False, "enable_managed_draining": True}
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)(?::(?P<tag>.+))?$"
 )
@@ -382,7 +389,11 @@ class Workers(Construct):
         strategies = []
         if config.gpuSpot:
             spot = ecs.AsgCapacityProvider(
-                self, "GpuSpotCapacity", auto_scaling_group=group("GpuSpotGroup", True), spot_instance_draining=True
+                self,
+                "GpuSpotCapacity",
+                auto_scaling_group=group("GpuSpotGroup", True),
+                spot_instance_draining=True,
+                **TEARDOWN_SAFE,
             )
             self.cluster.add_asg_capacity_provider(spot)
             strategies.append(
@@ -390,7 +401,7 @@ class Workers(Construct):
             )
         if not config.gpuSpot or config.onDemandWeight > 0:
             on_demand = ecs.AsgCapacityProvider(
-                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False)
+                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False), **TEARDOWN_SAFE
             )
             self.cluster.add_asg_capacity_provider(on_demand)
             strategies.append(

@@ -134,6 +134,39 @@ def test_jobs_table_on_demand_pitr_ttl_gsi_deletion_protection(gpu: Synth) -> No
     )
 
 
+def _data_stores(synth: Synth) -> list[dict[str, Any]]:
+    return [*synth.resources("AWS::S3::Bucket").values(), synth.one("AWS::DynamoDB::Table")[1]]
+
+
+def test_data_is_retained_and_protected_by_default(gpu: Synth) -> None:
+    stores = _data_stores(gpu)
+    assert len(stores) == 3, "media bucket, access-log bucket, jobs table"
+    assert all(r["DeletionPolicy"] == r["UpdateReplacePolicy"] == "Retain" for r in stores)
+    assert gpu.one("AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is True
+    assert not gpu.resources("Custom::S3AutoDeleteObjects")
+
+
+def test_retain_data_false_deletes_buckets_and_table_with_the_stack(alt: Synth) -> None:
+    stores = _data_stores(alt)
+    assert all(r["DeletionPolicy"] == "Delete" for r in stores)
+    assert alt.one("AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is False
+    emptied = {json.dumps(r["Properties"]["BucketName"]) for r in alt.resources("Custom::S3AutoDeleteObjects").values()}
+    assert emptied == {json.dumps({"Ref": k}) for k in alt.resources("AWS::S3::Bucket")}, "emptied before deletion"
+
+
+@pytest.mark.parametrize("variant", ["gpu", "alt"])
+def test_capacity_providers_never_hold_a_stack_deletion(variant: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    providers = synth.resources("AWS::ECS::CapacityProvider").values()
+    assert providers
+    for provider in providers:
+        settings = provider["Properties"]["AutoScalingGroupProvider"]
+        assert settings["ManagedTerminationProtection"] == "DISABLED"
+        assert settings["ManagedDraining"] == "ENABLED", "busy workers are drained (SIGTERM) before termination"
+    for group in synth.resources("AWS::AutoScaling::AutoScalingGroup").values():
+        assert not group["Properties"].get("NewInstancesProtectedFromScaleIn")
+
+
 # -- queue and state machine ----------------------------------------------------------
 
 
