@@ -114,6 +114,13 @@ class Config:
                 f"namePrefix must be 2-20 lowercase letters, digits or hyphens, starting with a letter "
                 f"and not ending with a hyphen, not {self.namePrefix!r}"
             )
+        if self.workerImage and not self.whisperModel:
+            # The workers run offline (HF_HUB_OFFLINE=1) with the model the image holds: guessing
+            # the default would start workers that fail every job looking for another model.
+            raise ValueError(
+                f"workerImage is set ({self.workerImage}), so whisperModel must name the model baked into "
+                "that image (its WHISPER_MODEL build argument), e.g. -c whisperModel=large-v3-turbo"
+            )
         if self.gpuSpot and self.spotWeight < 1:
             raise ValueError("spotWeight must be at least 1 when gpuSpot is on")
 
