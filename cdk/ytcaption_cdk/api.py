@@ -13,7 +13,11 @@ from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.pipeline import retention
 
-STAGE = "v1"
+# The stage is the first part of every public path: https://<api>/api/v1/transcriptions. Not "v1":
+# the app's routes carry their version themselves (/v1/...), and a "v1" stage made the public URLs
+# /v1/v1/... The api Lambda (functions/api/handler.py) gives the app this prefix as its root path,
+# so the links, Location headers and /docs it writes point back through the stage.
+STAGE = "api"
 
 
 class Api(Construct):
