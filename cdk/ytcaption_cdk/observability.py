@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Aws, Duration, Stack
+from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -38,7 +38,16 @@ class Observability(Construct):
         super().__init__(scope, id)
         self.prefix = config.names.prefix
         # CloudWatch alarms may publish to an encrypted topic only with a customer-managed key.
-        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="YTCaption alarm topic")
+        # The key protects alarm messages in transit only (SNS stores nothing): it goes with the
+        # stack (deletion scheduled after 7 days) instead of outliving it at $1 a month.
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="YTCaption alarm topic",
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
         key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
         self.topic = sns.Topic(
             self, "AlarmTopic", topic_name=f"{config.names.prefix}-alarms", master_key=key, enforce_ssl=True

@@ -147,6 +147,13 @@ def test_data_is_retained_and_protected_by_default(gpu: Synth) -> None:
     assert not gpu.resources("Custom::S3AutoDeleteObjects")
 
 
+def test_only_data_and_the_account_wide_api_gateway_setting_outlive_the_stack(gpu: Synth) -> None:
+    retained = {r["Type"] for r in gpu.template["Resources"].values() if r.get("DeletionPolicy") == "Retain"}
+    assert retained == {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::IAM::Role", "AWS::ApiGateway::Account"}
+    _, key = gpu.one("AWS::KMS::Key")
+    assert key["DeletionPolicy"] == "Delete" and key["Properties"]["PendingWindowInDays"] == 7
+
+
 def test_retain_data_false_deletes_buckets_and_table_with_the_stack(alt: Synth) -> None:
     stores = _data_stores(alt)
     assert all(r["DeletionPolicy"] == "Delete" for r in stores)
