@@ -17,6 +17,8 @@ import pytest
 from tests.cdk.conftest import ROOT, Synth
 
 pytest.importorskip("mangum", reason="the `api` extra is not installed")
+# Powertools' Metrics warns on every response without a metric (none of these requests adds one).
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
 
 @pytest.fixture(scope="module")
