@@ -166,7 +166,9 @@ class Workers(Construct):
         # an update without DesiredCount leaves the running count alone; a *new* service without
         # it starts at 1 (AWS::ECS::Service docs). So the very first deploy starts one worker
         # (and, on GPU, one instance), which takes the first jobs or is scaled back to zero by
-        # the QueueIdle alarm after scaleToZeroAfterMinutes, as any idle fleet is. CDK would write
+        # the QueueIdle alarm after scaleToZeroAfterMinutes, as any idle fleet is. CloudFormation
+        # waits for that first task to run: without GPU quota (0 on new accounts: README, "Before
+        # you deploy") the first deploy waits until ECS gives up on placing it. CDK would write
         # DesiredCount 1 when desired_count is left out (without the removeDefaultDesiredCount
         # feature flag), so the property is removed from the resource itself.
         service_resource = self.service.node.default_child
