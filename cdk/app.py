@@ -25,6 +25,8 @@ from cdk_nag import AwsSolutionsChecks  # noqa: E402
 from ytcaption_cdk.config import Config  # noqa: E402
 from ytcaption_cdk.stack import YtcaptionStack  # noqa: E402
 
+from ytcaption import resources  # noqa: E402
+
 STACK_NAME = "YTCaption"
 # CDK feature flags this app relies on (cdk.json context may override them).
 FEATURE_FLAGS: dict[str, Any] = {
@@ -39,7 +41,10 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None, 
     env = None
     if os.environ.get("CDK_DEFAULT_ACCOUNT") or os.environ.get("CDK_DEFAULT_REGION"):
         env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
-    YtcaptionStack(app, STACK_NAME, config=config, env=env)
+    # The construct id (and cdk.out's artifact) stays YTCaption; another name prefix is another
+    # CloudFormation stack, so two deployments coexist in one account and region.
+    stack_name = STACK_NAME if config.namePrefix == resources.PREFIX else f"{STACK_NAME}-{config.namePrefix}"
+    YtcaptionStack(app, STACK_NAME, config=config, env=env, stack_name=stack_name)
     if nag:
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.pipeline import retention
 
-STAGE = "v1"
+# The stage is the first part of every public path: https://<api>/api/v1/transcriptions. Not "v1":
+# the app's routes carry their version themselves (/v1/...), and a "v1" stage made the public URLs
+# /v1/v1/... The api Lambda (functions/api/handler.py) gives the app this prefix as its root path,
+# so the links, Location headers and /docs it writes point back through the stage.
+STAGE = "api"
 
 
 class Api(Construct):
@@ -28,12 +32,13 @@ class Api(Construct):
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
-            rest_api_name=f"{resources.PREFIX}-api",
+            rest_api_name=f"{config.names.prefix}-api",
             description="YTCaption: transcription jobs",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             api_key_source_type=apigw.ApiKeySourceType.HEADER,
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            # Not CDK's account role: with DESTROY it overwrote the region's API Gateway account
+            # setting and deleted the role on teardown, breaking every other API's logs (below).
+            cloud_watch_role=False,
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
@@ -53,6 +58,8 @@ class Api(Construct):
                 tracing_enabled=True,
             ),
         )
+        if config.apiGatewayAccountRole:
+            self._account_role()
         # Every request needs an API key (identifies the client and its plan) and the header is
         # checked by API Gateway before the Lambda runs.
         validator = self.rest_api.add_request_validator(
@@ -71,12 +78,12 @@ class Api(Construct):
 
         self.usage_plan = self.rest_api.add_usage_plan(
             "DefaultPlan",
-            name=f"{resources.PREFIX}-default",
+            name=f"{config.names.prefix}-default",
             throttle=apigw.ThrottleSettings(rate_limit=config.apiRateLimit, burst_limit=config.apiBurstLimit),
             quota=apigw.QuotaSettings(limit=config.apiQuotaPerDay, period=apigw.Period.DAY),
             api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
         )
-        self.api_key = self.rest_api.add_api_key("DefaultKey", api_key_name=f"{resources.PREFIX}-default")
+        self.api_key = self.rest_api.add_api_key("DefaultKey", api_key_name=f"{config.names.prefix}-default")
         self.usage_plan.add_api_key(self.api_key)
 
         acknowledge(
@@ -95,8 +102,31 @@ class Api(Construct):
             id="AwsSolutions-COG4",
             reason="No Cognito user pool: machine clients use API keys with usage plans.",
         )
+
+    def _account_role(self) -> None:
+        """The region-wide role API Gateway writes logs with (stage access and execution logs need it).
+
+        API Gateway has one such setting per account and region, shared by every API: the role and
+        the setting are retained when the stack goes, so tearing this stack down never breaks the
+        logging of other APIs (or of a second YTCaption stack). Where the account already has the
+        role and manages it elsewhere, `-c apiGatewayAccountRole=false` leaves it alone.
+        """
+        role = iam.Role(
+            self,
+            "CloudWatchRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway (account-wide): push access and execution logs to CloudWatch",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+            ],
+        )
+        role.apply_removal_policy(RemovalPolicy.RETAIN)
+        account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
+        account.apply_removal_policy(RemovalPolicy.RETAIN)
+        # The stage turns logging on, which API Gateway refuses until the account has the role.
+        self.rest_api.deployment_stage.node.add_dependency(account)
         acknowledge(
-            self.rest_api,
+            role,
             id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AmazonAPIGatewayPushToCloudWatchLogs]",
             reason="The account-level role API Gateway uses to write its logs; AWS's managed policy is the "

@@ -7,17 +7,30 @@ and editable in one place (a test keeps the two equal).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from constructs import Node
 
+from ytcaption import resources
+
 # The Whisper model baked into the worker image when `whisperModel` is empty.
 DEFAULT_MODEL = {"gpu": "large-v3-turbo", "fargate": "base"}
 
 
+# namePrefix: lowercase, starts with a letter; short enough for the bucket name
+# (<prefix>-media-<account>-<region>, 63 characters at most).
+_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$")
+
+
 @dataclass(frozen=True)
 class Config:
+    # Every resource name starts with this (table, queues, functions, state machine, topic,
+    # dashboard, bucket...): a second stack in the same account and region needs its own prefix.
+    # The default stack keeps the CloudFormation stack name YTCaption; another prefix deploys
+    # as the stack YTCaption-<prefix>.
+    namePrefix: str = resources.PREFIX
     # Workers: "gpu" (ECS on EC2 GPU instances) or "fargate" (CPU, small models).
     workerCompute: str = "gpu"
     # false: no worker service (e.g. LocalStack without ECS; run `ytcaption worker` yourself).
@@ -46,6 +59,11 @@ class Config:
     audioExpireDays: int = 7
     resultsExpireDays: int = 365
     noncurrentVersionsExpireDays: int = 30
+    # true: the media bucket (and its access-log bucket) and the jobs table outlive the stack and
+    # the table is deletion-protected (a re-deploy under the same names must wait until they are
+    # deleted by hand). false: all three are deleted with the stack, objects included (test and
+    # throw-away stacks).
+    retainData: bool = True
     # Longest audio accepted (minutes).
     maxMediaMinutes: int = 240
     # Secrets Manager secret for yt-dlp, JSON {"cookies": "<cookies.txt>", "proxy": "http://..."}
@@ -55,6 +73,10 @@ class Config:
     apiRateLimit: int = 10
     apiBurstLimit: int = 20
     apiQuotaPerDay: int = 1000
+    # API Gateway's account-wide CloudWatch role (needed for the stage's logs): true creates it and
+    # points the region's API Gateway setting at it, both retained on stack deletion; false expects
+    # the account to have one already (managed elsewhere).
+    apiGatewayAccountRole: bool = True
     # NAT gateways: 0 puts workers in public subnets (nothing runs while idle, nothing is paid);
     # 1+ puts them in private subnets behind NAT.
     natGateways: int = 0
@@ -87,8 +109,24 @@ class Config:
             raise ValueError("maxWorkers and messagesPerWorker must be at least 1")
         if not self.gpuInstanceTypes:
             raise ValueError("gpuInstanceTypes must name at least one instance type")
+        if not _NAME_PREFIX.match(self.namePrefix):
+            raise ValueError(
+                f"namePrefix must be 2-20 lowercase letters, digits or hyphens, starting with a letter "
+                f"and not ending with a hyphen, not {self.namePrefix!r}"
+            )
+        if self.workerImage and not self.whisperModel:
+            # The workers run offline (HF_HUB_OFFLINE=1) with the model the image holds: guessing
+            # the default would start workers that fail every job looking for another model.
+            raise ValueError(
+                f"workerImage is set ({self.workerImage}), so whisperModel must name the model baked into "
+                "that image (its WHISPER_MODEL build argument), e.g. -c whisperModel=large-v3-turbo"
+            )
         if self.gpuSpot and self.spotWeight < 1:
             raise ValueError("spotWeight must be at least 1 when gpuSpot is on")
+
+    @property
+    def names(self) -> resources.Names:
+        return resources.names(self.namePrefix)
 
     @property
     def model(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -14,7 +14,6 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.workers import METRICS_NAMESPACE, Workers
 
@@ -30,17 +29,50 @@ class Observability(Construct):
         config: Config,
         queue: sqs.IQueue,
         dlq: sqs.IQueue,
+        intake_failures: sqs.IQueue,
         state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.Function],
         workers: Workers | None,
         api: object | None = None,
     ) -> None:
         super().__init__(scope, id)
+        self.prefix = config.names.prefix
         # CloudWatch alarms may publish to an encrypted topic only with a customer-managed key.
-        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="YTCaption alarm topic")
+        # The key protects alarm messages in transit only (SNS stores nothing): it goes with the
+        # stack (deletion scheduled after 7 days) instead of outliving it at $1 a month.
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="YTCaption alarm topic",
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
         key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
         self.topic = sns.Topic(
-            self, "AlarmTopic", topic_name=f"{resources.PREFIX}-alarms", master_key=key, enforce_ssl=True
+            self, "AlarmTopic", topic_name=f"{config.names.prefix}-alarms", master_key=key, enforce_ssl=True
+        )
+        # enforce_ssl writes a topic policy, which replaces SNS's default one: without an Allow of
+        # its own the policy holds only the Deny-non-TLS statement and CloudWatch cannot publish.
+        # Only this account's alarms may publish (confused-deputy guard).
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": Stack.of(self).format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
         )
         if config.alarmEmail:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarmEmail))
@@ -67,6 +99,13 @@ class Observability(Construct):
             dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
             1,
             "Messages reached the transcribe dead-letter queue: workers failed them repeatedly.",
+        )
+        alarm(
+            "IntakeFailures",
+            intake_failures.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
+            1,
+            "The intake Lambda failed on an upload after its retries: the S3 event waits in the "
+            "intake-failures queue (replay it to intake once the cause is fixed).",
         )
         alarm(
             "FailedExecutions",
@@ -115,13 +154,13 @@ class Observability(Construct):
         workers: Workers | None,
         rest_api: object | None,
     ) -> cloudwatch.Dashboard:
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{resources.PREFIX}-pipeline")
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{self.prefix}-pipeline")
 
         def custom(name: str, statistic: str = "Sum", service: bool = True) -> cloudwatch.Metric:
             return cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
                 metric_name=name,
-                dimensions_map={"service": resources.PREFIX} if service else None,
+                dimensions_map={"service": self.prefix} if service else None,
                 statistic=statistic,
                 period=FIVE_MINUTES,
             )

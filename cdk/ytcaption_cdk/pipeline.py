@@ -10,6 +10,7 @@ from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -57,12 +58,13 @@ class Pipeline(Construct):
         self.config = config
         self.bucket = bucket
         self.table = table
+        self.names = config.names
         stack = Stack.of(self)
 
         self.dlq = sqs.Queue(
             self,
             "DeadLetterQueue",
-            queue_name=resources.DLQ,
+            queue_name=self.names.dlq,
             retention_period=DLQ_RETENTION,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -70,7 +72,7 @@ class Pipeline(Construct):
         self.queue = sqs.Queue(
             self,
             "TranscribeQueue",
-            queue_name=resources.QUEUE,
+            queue_name=self.names.queue,
             visibility_timeout=Duration.seconds(resources.QUEUE_VISIBILITY_SECONDS),
             retention_period=Duration.seconds(resources.QUEUE_RETENTION_SECONDS),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
@@ -101,13 +103,13 @@ class Pipeline(Construct):
         self.state_machine_arn = stack.format_arn(
             service="states",
             resource="stateMachine",
-            resource_name=resources.STATE_MACHINE,
+            resource_name=self.names.state_machine,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         self.execution_arns = stack.format_arn(
             service="states",
             resource="execution",
-            resource_name=f"{resources.STATE_MACHINE}:*",
+            resource_name=f"{self.names.state_machine}:*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
 
@@ -115,13 +117,14 @@ class Pipeline(Construct):
         for spec in resources.LAMBDAS:
             self.functions[spec.name] = self._function(spec)
 
+        self.intake_failures = self._intake_failures()
         self.state_machine = self._state_machine()
 
     # -- Lambdas ----------------------------------------------------------------
 
     def environment(self, spec: LambdaSpec) -> dict[str, str]:
         environment = {
-            **resources.lambda_environment(),
+            **resources.lambda_environment(self.names),
             **spec.environment,
             "YTC_BUCKET": self.bucket.bucket_name,
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
@@ -133,10 +136,11 @@ class Pipeline(Construct):
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
         name = pascal(spec.name)
+        function_name = self.names.function(spec.name)
         log_group = logs.LogGroup(
             self,
             f"{name}Logs",
-            log_group_name=f"/aws/lambda/{spec.function_name}",
+            log_group_name=f"/aws/lambda/{function_name}",
             retention=retention(self.config.logRetentionDays),
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -144,7 +148,7 @@ class Pipeline(Construct):
             self,
             f"{name}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{spec.function_name}: only what this function does",
+            description=f"{function_name}: only what this function does",
         )
         role.add_to_policy(
             iam.PolicyStatement(
@@ -155,7 +159,7 @@ class Pipeline(Construct):
         function = lambda_.Function(
             self,
             f"{name}Function",
-            function_name=spec.function_name,
+            function_name=function_name,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
@@ -190,6 +194,31 @@ class Pipeline(Construct):
         grant(self, spec, role)
         return function
 
+    def _intake_failures(self) -> sqs.Queue:
+        """S3 invokes `intake` asynchronously: once Lambda's retries are spent, the event (the
+        upload) would be dropped. It goes to this queue instead, alarmed (observability.py), kept
+        14 days: the message's requestPayload is the S3 event, to invoke `intake` with again."""
+        queue = sqs.Queue(
+            self,
+            "IntakeFailures",
+            queue_name=f"{self.names.prefix}-intake-failures",
+            retention_period=DLQ_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            queue,
+            id="AwsSolutions-SQS3",
+            reason="This queue is itself the intake Lambda's on-failure destination (a dead-letter queue "
+            "for async invokes); nothing consumes it but operators.",
+        )
+        self.functions["intake"].configure_async_invoke(
+            on_failure=destinations.SqsDestination(queue),
+            retry_attempts=2,
+            max_event_age=Duration.hours(6),
+        )
+        return queue
+
     # -- state machine ------------------------------------------------------------
 
     def substitutions(self) -> dict[str, str]:
@@ -197,6 +226,7 @@ class Pipeline(Construct):
         values = resources.asl_placeholders(
             region=Aws.REGION, account=Aws.ACCOUNT_ID, queue_url=self.queue.queue_url, table=self.table.table_name
         )
+        # The function ARNs become references to this stack's functions (whatever their prefix).
         by_arn_suffix = {f":function:{spec.function_name}": spec.name for spec in resources.LAMBDAS}
         for key, value in values.items():
             for suffix, name in by_arn_suffix.items():
@@ -208,14 +238,14 @@ class Pipeline(Construct):
         log_group = logs.LogGroup(
             self,
             "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{resources.STATE_MACHINE}",
+            log_group_name=f"/aws/vendedlogs/states/{self.names.state_machine}",
             retention=retention(self.config.logRetentionDays),
             removal_policy=RemovalPolicy.DESTROY,
         )
         machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=resources.STATE_MACHINE,
+            state_machine_name=self.names.state_machine,
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_string(ASL_PATH.read_text()),
             definition_substitutions=self.substitutions(),
@@ -365,7 +395,7 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX])
     acknowledge(
         role,
-        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{resources.STATE_MACHINE}:*]",
+        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{p.names.state_machine}:*]",
         reason="Executions are named after jobs: the API stops and describes any execution of this one state machine.",
     )
 

@@ -54,6 +54,7 @@ class YtcaptionStack(Stack):
             config=config,
             queue=self.pipeline.queue,
             dlq=self.pipeline.dlq,
+            intake_failures=self.pipeline.intake_failures,
             state_machine=self.pipeline.state_machine,
             functions=self.pipeline.functions,
             workers=self.workers,

@@ -15,6 +15,9 @@ from ytcaption_cdk.nag import acknowledge
 class Storage(Construct):
     def __init__(self, scope: Construct, id: str, *, config: Config) -> None:
         super().__init__(scope, id)
+        # retainData: keep the data when the stack goes (and protect the table), or delete it all.
+        retain = config.retainData
+        removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -22,7 +25,8 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(90))],
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=removal,
+            auto_delete_objects=not retain,
         )
         acknowledge(
             self.access_logs,
@@ -56,7 +60,7 @@ class Storage(Construct):
         self.bucket = s3.Bucket(
             self,
             "Media",
-            bucket_name=f"{resources.BUCKET}-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            bucket_name=f"{config.names.bucket}-{Aws.ACCOUNT_ID}-{Aws.REGION}",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -64,13 +68,15 @@ class Storage(Construct):
             lifecycle_rules=rules,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="media/",
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=removal,
+            # A bucket with objects (or versions) left cannot be deleted: CDK's helper empties it.
+            auto_delete_objects=not retain,
         )
 
         self.table = dynamodb.Table(
             self,
             "Jobs",
-            table_name=resources.TABLE,
+            table_name=config.names.table,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -79,8 +85,8 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=resources.TABLE_TTL_ATTRIBUTE,
-            deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            deletion_protection=retain,
+            removal_policy=removal,
         )
         self.table.add_global_secondary_index(
             index_name=resources.TABLE_GSI_TENANT,

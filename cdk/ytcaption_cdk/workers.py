@@ -54,6 +54,13 @@ IMAGE_CONTEXT_EXCLUDE = [
     "!containers",
     "**/__pycache__",
 ]
+# Capacity providers without managed termination protection: with it, CDK marks every new
+# instance protected from scale-in and ECS only lifts that from idle instances it chooses, so a
+# stack deletion waits on instances the ASG may not terminate (it can hang for hours or fail).
+# Busy workers are guarded instead by managed draining: before the ASG terminates an instance,
+# ECS drains it, and each worker gets SIGTERM and hands its message back to the queue. Scaling
+# goes only to zero (never shrinks a busy fleet), so an instance with work is rarely chosen.
+TEARDOWN_SAFE = {"enable_managed_termination_protection": False, "enable_managed_draining": True}
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)(?::(?P<tag>.+))?$"
 )
@@ -121,7 +128,7 @@ class Workers(Construct):
         self.log_group = logs.LogGroup(
             self,
             "WorkerLogs",
-            log_group_name=f"/ytcaption/{resources.PREFIX}-worker",
+            log_group_name=f"/ytcaption/{config.names.prefix}-worker",
             retention=retention(config.logRetentionDays),
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -154,6 +161,25 @@ class Workers(Construct):
         self._grant(task_definition.task_role, bucket, table, queue, state_machine)
 
         self.service = self._gpu_service() if gpu else self._fargate_service()
+        # No DesiredCount in the template: the autoscaler owns the count. With one, every deploy
+        # reset the service to it (0 stopped busy workers on each update). CloudFormation's rule:
+        # an update without DesiredCount leaves the running count alone; a *new* service without
+        # it starts at 1 (AWS::ECS::Service docs). So the very first deploy starts one worker
+        # (and, on GPU, one instance), which takes the first jobs or is scaled back to zero by
+        # the QueueIdle alarm after scaleToZeroAfterMinutes, as any idle fleet is. CloudFormation
+        # waits for that first task to run: without GPU quota (0 on new accounts: README, "Before
+        # you deploy") the first deploy waits until ECS gives up on placing it. CDK would write
+        # DesiredCount 1 when desired_count is left out (without the removeDefaultDesiredCount
+        # feature flag), so the property is removed from the resource itself.
+        service_resource = self.service.node.default_child
+        assert isinstance(service_resource, ecs.CfnService)
+        service_resource.add_property_deletion_override("DesiredCount")
+        # The service names capacity providers that the cluster accepts only once CDK's
+        # AWS::ECS::ClusterCapacityProviderAssociations exists; without a dependency CloudFormation
+        # may create the service first, or delete the association while the service still uses it.
+        # CDK adds that resource under the cluster in an aspect (after this constructor), so the
+        # dependency is on the cluster construct: at synthesis it covers every resource beneath it.
+        self.service.node.add_dependency(self.cluster)
         self._scaling(queue)
         if task_definition.execution_role is not None:
             acknowledge(
@@ -203,12 +229,15 @@ class Workers(Construct):
             "YTC_BUCKET": bucket.bucket_name,
             "YTC_TABLE": table.table_name,
             "YTC_QUEUE_NAME": queue.queue_name,
+            # The worker never touches the dead-letter queue; named anyway so that no name in a
+            # stack with another prefix falls back to a default.
+            "YTC_DLQ_NAME": self.config.names.dlq,
             "YTC_STATE_MACHINE": state_machine.state_machine_name,
             "YTC_DEFAULT_MODEL": self.config.model,
             "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
             "YTC_QUEUE_VISIBILITY_SECONDS": str(resources.QUEUE_VISIBILITY_SECONDS),
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
-            "POWERTOOLS_SERVICE_NAME": f"{resources.PREFIX}-worker",
+            "POWERTOOLS_SERVICE_NAME": f"{self.config.names.prefix}-worker",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "HF_HUB_OFFLINE": "1",
         }
@@ -292,14 +321,25 @@ class Workers(Construct):
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description="GPU container instances: join the cluster, nothing else",
         )
+        user_data = ec2.UserData.for_linux()
+        if config.gpuSpot:
+            # CDK writes this only for ASGs with a spotPrice, never for a mixed-instances policy:
+            # without it a reclaimed instance is not drained and its tasks get no SIGTERM in time.
+            # (The on-demand group shares the template; it never gets a Spot interruption notice.)
+            user_data.add_commands("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config")
         launch_template = ec2.LaunchTemplate(
             self,
             "GpuLaunchTemplate",
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
-            user_data=ec2.UserData.for_linux(),
+            user_data=user_data,
             role=instance_role,
             security_group=self.security_group,
-            require_imdsv2=True,
+            # IMDSv2 only, and a hop limit of 1: a container on the docker bridge is one hop further
+            # away, so it cannot reach the instance role's credentials (the task uses its own role
+            # through the ECS agent's endpoint); the agent runs on the host network and still can.
+            http_endpoint=True,
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            http_put_response_hop_limit=1,
             associate_public_ip_address=None if config.natGateways else True,
             block_devices=[
                 ec2.BlockDevice(
@@ -351,7 +391,11 @@ class Workers(Construct):
         strategies = []
         if config.gpuSpot:
             spot = ecs.AsgCapacityProvider(
-                self, "GpuSpotCapacity", auto_scaling_group=group("GpuSpotGroup", True), spot_instance_draining=True
+                self,
+                "GpuSpotCapacity",
+                auto_scaling_group=group("GpuSpotGroup", True),
+                spot_instance_draining=True,
+                **TEARDOWN_SAFE,
             )
             self.cluster.add_asg_capacity_provider(spot)
             strategies.append(
@@ -359,7 +403,7 @@ class Workers(Construct):
             )
         if not config.gpuSpot or config.onDemandWeight > 0:
             on_demand = ecs.AsgCapacityProvider(
-                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False)
+                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False), **TEARDOWN_SAFE
             )
             self.cluster.add_asg_capacity_provider(on_demand)
             strategies.append(
@@ -383,7 +427,6 @@ class Workers(Construct):
             "GpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            desired_count=0,
             min_healthy_percent=0,
             max_healthy_percent=100,
             capacity_provider_strategies=strategies,
@@ -403,7 +446,6 @@ class Workers(Construct):
             "CpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            desired_count=0,
             min_healthy_percent=0,
             max_healthy_percent=100,
             capacity_provider_strategies=strategies,

@@ -6,6 +6,7 @@ serves the very same app with uvicorn.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -30,8 +31,48 @@ def _job(job_id: str) -> None:
     logger.append_keys(correlation_id=job_id)
 
 
+def public_root(event: dict[str, Any]) -> str:
+    """The part of the public URL in front of the app's own paths: "/api" behind a stage.
+
+    A REST proxy event's `path` is the app's path (`/v1/transcriptions`); its
+    `requestContext.path` is what the client asked for: `/<stage>/v1/transcriptions` on the
+    execute-api URL, `/<base path>/v1/...` or just `/v1/...` behind a custom domain. Their
+    difference is the root. Without `requestContext.path`, the stage is the root.
+    """
+    context = event.get("requestContext") or {}
+    path = str(event.get("path") or "/").rstrip("/")
+    public = str(context.get("path") or "").split("?", 1)[0].rstrip("/")
+    if public and public.endswith(path):
+        return public[: len(public) - len(path)]
+    stage = str(context.get("stage") or "")
+    return f"/{stage}" if stage and stage != "$default" else ""
+
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+def behind_stage(inner: ASGIApp) -> ASGIApp:
+    """Give the app its public root as ASGI `root_path`, so the links, `Location` headers and
+    /docs (which loads <root>/openapi.json) it writes resolve through API Gateway.
+
+    Mangum leaves `root_path` empty (its `api_gateway_base_path` only strips a prefix from the
+    path). ASGI's `path` includes `root_path`; Starlette routes on the rest.
+    """
+
+    async def app(scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
+        event = scope.get("aws.event")
+        if scope["type"] == "http" and isinstance(event, dict):
+            root = public_root(event)
+            if root:
+                scope = {**scope, "root_path": root, "path": root + scope["path"]}
+        await inner(scope, receive, send)
+
+    return app
+
+
 app = create_app(hooks=Hooks(metric=_metric, job=_job))
-asgi = Mangum(app, lifespan="off")
+asgi = Mangum(behind_stage(app), lifespan="off")  # type: ignore[arg-type]
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)

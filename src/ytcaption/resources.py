@@ -40,6 +40,46 @@ QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
 
 
 @dataclass(frozen=True)
+class Names:
+    """Every resource name of one deployment, derived from its prefix.
+
+    The constants above are the names for the default prefix (the local runtime's); the CDK app
+    uses `names(prefix)` with its `namePrefix` setting, so two stacks can share an account and
+    region. Code that runs in AWS never reads these: it gets the names through YTC_* variables.
+    """
+
+    prefix: str = PREFIX
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.prefix}-media"
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}-jobs"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.prefix}-transcribe"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.prefix}-transcribe-dlq"
+
+    @property
+    def state_machine(self) -> str:
+        return f"{self.prefix}-transcription"
+
+    def function(self, name: str) -> str:
+        """The function name of a LAMBDAS entry (`LambdaSpec.name`)."""
+        return f"{self.prefix}-{name}"
+
+
+def names(prefix: str = PREFIX) -> Names:
+    return Names(prefix)
+
+
+@dataclass(frozen=True)
 class LambdaSpec:
     """One Lambda function: its code folder under the repository's functions/ and its runtime settings."""
 
@@ -73,12 +113,20 @@ def lambda_spec(name: str) -> LambdaSpec:
     return next(spec for spec in LAMBDAS if spec.name == name)
 
 
-def lambda_environment() -> dict[str, str]:
-    """Environment every function gets: where the resources are (never endpoints)."""
+def lambda_environment(names: Names | None = None) -> dict[str, str]:
+    """Environment every function gets: where the resources are (never endpoints).
+
+    One variable per resource-name setting (ytcaption.settings: YTC_ + the field's name), so
+    no function falls back to a default name in a stack with another prefix.
+    """
+    names = names or Names()
     return {
-        "YTC_BUCKET": BUCKET,
-        "YTC_TABLE": TABLE,
-        "POWERTOOLS_SERVICE_NAME": PREFIX,
+        "YTC_BUCKET": names.bucket,
+        "YTC_TABLE": names.table,
+        "YTC_QUEUE_NAME": names.queue,
+        "YTC_DLQ_NAME": names.dlq,
+        "YTC_STATE_MACHINE": names.state_machine,
+        "POWERTOOLS_SERVICE_NAME": names.prefix,
         "POWERTOOLS_METRICS_NAMESPACE": "YTCaption",
     }
 

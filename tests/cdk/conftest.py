@@ -75,3 +75,13 @@ def fargate(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         tmp_path_factory.mktemp("cdk-fargate"),
         {"workerCompute": "fargate", "natGateways": "1", "downloadSecretName": "ytcaption/download"},
     )
+
+
+# The non-default settings the checks need, in one more synthesis: a second stack's name prefix,
+# data not retained, GPU workers on on-demand only, API Gateway's account role managed elsewhere.
+ALT_CONTEXT = {"namePrefix": "ytc2", "retainData": "false", "gpuSpot": "false", "apiGatewayAccountRole": "false"}
+
+
+@pytest.fixture(scope="session")
+def alt(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory.mktemp("cdk-alt"), ALT_CONTEXT)

@@ -48,6 +48,10 @@ def resolve(template: dict[str, Any], value: Any) -> Any:
         resource = resources[logical]
         if resource["Type"] == "AWS::Lambda::Function" and attribute == "Arn":
             return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{resource['Properties']['FunctionName']}"
+        if resource["Type"] == "AWS::SQS::Queue" and attribute == "QueueName":
+            return resource["Properties"]["QueueName"]
+        if resource["Type"] == "AWS::StepFunctions::StateMachine" and attribute == "Name":
+            return resource["Properties"]["StateMachineName"]
         raise KeyError(f"cannot resolve GetAtt {logical}.{attribute}")
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]

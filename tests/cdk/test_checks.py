@@ -29,10 +29,10 @@ def _acknowledgments(synth: Synth) -> dict[str, str]:
     return found
 
 
-def test_cdk_nag_passes_and_every_acknowledged_finding_has_a_reason(gpu: Synth, fargate: Synth) -> None:
-    # Both synths ran with AwsSolutionsChecks as a validation plugin: reaching here means no
+def test_cdk_nag_passes_and_every_acknowledged_finding_has_a_reason(gpu: Synth, fargate: Synth, alt: Synth) -> None:
+    # All synths ran with AwsSolutionsChecks as a validation plugin: reaching here means no
     # unacknowledged finding. Each acknowledgment must say why.
-    for synth in (gpu, fargate):
+    for synth in (gpu, fargate, alt):
         acks = {k: v for k, v in _acknowledgments(synth).items() if "AwsSolutions" in k}
         assert acks, "the app acknowledges some AwsSolutions findings"
         short = {k: v for k, v in acks.items() if len(v.strip()) < 20}
@@ -52,7 +52,7 @@ def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> Non
         app.synth()
 
 
-@pytest.mark.parametrize("variant", ["gpu", "fargate"])
+@pytest.mark.parametrize("variant", ["gpu", "fargate", "alt"])
 def test_cfn_lint_passes(variant: str, request: pytest.FixtureRequest) -> None:
     synth: Synth = request.getfixturevalue(variant)
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -45,6 +46,15 @@ def test_context_from_the_command_line_is_coerced() -> None:
     assert Config(workerCompute="fargate").model == "base" and Config().model == "large-v3-turbo"
     with pytest.raises(ValueError, match="workerCompute"):
         Config.from_context(Node({"workerCompute": "tpu"}))  # type: ignore[arg-type]
+
+
+def test_a_prebuilt_worker_image_needs_the_model_it_holds(tmp_path: Path) -> None:
+    from tests.cdk.conftest import load_app_module
+
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/whisper:base"
+    with pytest.raises(ValueError, match=r"workerImage is set .* whisperModel must name the model"):
+        load_app_module().build_app(context={"placeholderLayers": True, "workerImage": image}, outdir=str(tmp_path))
+    assert Config(workerImage=image, whisperModel="base").model == "base"
 
 
 def test_dependency_layer_requirements_leave_out_what_lambda_provides() -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
 
 from tests import paths
-from tests.cdk.conftest import Synth
+from tests.cdk.conftest import ROOT, Synth
+from tests.cdk.resolve import resolve
 from ytcaption import resources
 from ytcaption.local import statemachine
 
@@ -133,6 +135,46 @@ def test_jobs_table_on_demand_pitr_ttl_gsi_deletion_protection(gpu: Synth) -> No
     )
 
 
+def _data_stores(synth: Synth) -> list[dict[str, Any]]:
+    return [*synth.resources("AWS::S3::Bucket").values(), synth.one("AWS::DynamoDB::Table")[1]]
+
+
+def test_data_is_retained_and_protected_by_default(gpu: Synth) -> None:
+    stores = _data_stores(gpu)
+    assert len(stores) == 3, "media bucket, access-log bucket, jobs table"
+    assert all(r["DeletionPolicy"] == r["UpdateReplacePolicy"] == "Retain" for r in stores)
+    assert gpu.one("AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is True
+    assert not gpu.resources("Custom::S3AutoDeleteObjects")
+
+
+def test_only_data_and_the_account_wide_api_gateway_setting_outlive_the_stack(gpu: Synth) -> None:
+    retained = {r["Type"] for r in gpu.template["Resources"].values() if r.get("DeletionPolicy") == "Retain"}
+    assert retained == {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::IAM::Role", "AWS::ApiGateway::Account"}
+    _, key = gpu.one("AWS::KMS::Key")
+    assert key["DeletionPolicy"] == "Delete" and key["Properties"]["PendingWindowInDays"] == 7
+
+
+def test_retain_data_false_deletes_buckets_and_table_with_the_stack(alt: Synth) -> None:
+    stores = _data_stores(alt)
+    assert all(r["DeletionPolicy"] == "Delete" for r in stores)
+    assert alt.one("AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is False
+    emptied = {json.dumps(r["Properties"]["BucketName"]) for r in alt.resources("Custom::S3AutoDeleteObjects").values()}
+    assert emptied == {json.dumps({"Ref": k}) for k in alt.resources("AWS::S3::Bucket")}, "emptied before deletion"
+
+
+@pytest.mark.parametrize("variant", ["gpu", "alt"])
+def test_capacity_providers_never_hold_a_stack_deletion(variant: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    providers = synth.resources("AWS::ECS::CapacityProvider").values()
+    assert providers
+    for provider in providers:
+        settings = provider["Properties"]["AutoScalingGroupProvider"]
+        assert settings["ManagedTerminationProtection"] == "DISABLED"
+        assert settings["ManagedDraining"] == "ENABLED", "busy workers are drained (SIGTERM) before termination"
+    for group in synth.resources("AWS::AutoScaling::AutoScalingGroup").values():
+        assert not group["Properties"].get("NewInstancesProtectedFromScaleIn")
+
+
 # -- queue and state machine ----------------------------------------------------------
 
 
@@ -154,6 +196,36 @@ def test_queue_has_dead_letter_queue_with_redrive_and_alarm(gpu: Synth) -> None:
             "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}],
             "Threshold": 1,
             "AlarmActions": [Match.any_value()],
+        },
+    )
+
+
+def test_a_failed_intake_keeps_the_upload_event_in_an_alarmed_queue(gpu: Synth) -> None:
+    intake = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("intake").function_name)
+    _, invoke_config = gpu.one("AWS::Lambda::EventInvokeConfig")
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": intake}
+    target = invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    queue_id = target["Fn::GetAtt"][0]
+    queue = gpu.template["Resources"][queue_id]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    policies = [p["Properties"] for p in gpu.resources("AWS::SQS::QueuePolicy").values()]
+    assert any(
+        {"Ref": queue_id} in p["Queues"]
+        and {"Bool": {"aws:SecureTransport": "false"}} in [s.get("Condition") for s in p["PolicyDocument"]["Statement"]]
+        for p in policies
+    ), "TLS only"
+    allowed = _allowed(gpu, _role_of_function(gpu, resources.lambda_spec("intake").function_name))
+    assert {"Fn::GetAtt": [queue_id, "Arn"]} in allowed["sqs:SendMessage"]
+    topic_id, _ = gpu.one("AWS::SNS::Topic")
+    gpu.assertions.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
+            "Threshold": 1,
+            "AlarmActions": [{"Ref": topic_id}],
         },
     )
 
@@ -280,7 +352,7 @@ def test_worker_may_only_answer_tasks_of_this_state_machine_and_touch_its_prefix
 
 def test_gpu_workers_scale_from_zero_on_the_queue_and_back_to_zero(gpu: Synth) -> None:
     _, service = gpu.one("AWS::ECS::Service")
-    assert service["Properties"]["DesiredCount"] == 0
+    assert "DesiredCount" not in service["Properties"], "a deploy must not reset the autoscaled count"
     strategy = service["Properties"]["CapacityProviderStrategy"]
     assert len(strategy) == 2 and strategy[0]["Weight"] > strategy[1]["Weight"], "Spot first"
     gpu.assertions.has_resource_properties(
@@ -318,9 +390,39 @@ def test_gpu_workers_scale_from_zero_on_the_queue_and_back_to_zero(gpu: Synth) -
     assert env["YTC_QUEUE_NAME"] and env["YTC_TABLE"] and env["YTC_BUCKET"] and env["YTC_STATE_MACHINE"]
 
 
+def _user_data(synth: Synth) -> str:
+    _, template = synth.one("AWS::EC2::LaunchTemplate")
+    return json.dumps(template["Properties"]["LaunchTemplateData"]["UserData"])
+
+
+def test_gpu_instances_drain_on_spot_interruption(gpu: Synth, alt: Synth) -> None:
+    user_data = _user_data(gpu)
+    assert "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config" in user_data
+    assert "ECS_CLUSTER=" in user_data
+    assert "SPOT_INSTANCE_DRAINING" not in _user_data(alt), "gpuSpot=false: on-demand only"
+
+
+def test_containers_cannot_reach_the_instance_role(gpu: Synth) -> None:
+    _, template = gpu.one("AWS::EC2::LaunchTemplate")
+    options = template["Properties"]["LaunchTemplateData"]["MetadataOptions"]
+    assert options["HttpTokens"] == "required"
+    assert options["HttpPutResponseHopLimit"] == 1
+    assert options.get("HttpEndpoint", "enabled") == "enabled"
+    _, task = gpu.one("AWS::ECS::TaskDefinition")
+    assert task["Properties"]["NetworkMode"] == "bridge", "the hop limit is what guards bridge-mode containers"
+
+
+@pytest.mark.parametrize("variant", ["gpu", "fargate"])
+def test_service_waits_for_the_capacity_provider_association(variant: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    association, _ = synth.one("AWS::ECS::ClusterCapacityProviderAssociations")
+    _, service = synth.one("AWS::ECS::Service")
+    assert association in service.get("DependsOn", [])
+
+
 def test_fargate_option_runs_cpu_workers_spot_first_scaled_to_zero(fargate: Synth) -> None:
     _, service = fargate.one("AWS::ECS::Service")
-    assert service["Properties"]["DesiredCount"] == 0
+    assert "DesiredCount" not in service["Properties"], "a deploy must not reset the autoscaled count"
     providers = [s["CapacityProvider"] for s in service["Properties"]["CapacityProviderStrategy"]]
     assert providers == ["FARGATE_SPOT", "FARGATE"]
     assert not fargate.resources("AWS::AutoScaling::AutoScalingGroup")
@@ -329,6 +431,116 @@ def test_fargate_option_runs_cpu_workers_spot_first_scaled_to_zero(fargate: Synt
     )
     fargate.assertions.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 0})
     assert fargate.resources("AWS::EC2::NatGateway"), "natGateways=1 puts workers in private subnets"
+
+
+# -- names -------------------------------------------------------------------------------------
+
+
+def _name_settings() -> set[str]:
+    """The settings that hold a resource name (their defaults are the default prefix's names)."""
+    from ytcaption.settings import Settings
+
+    names = resources.names()
+    defaults = {names.bucket, names.table, names.queue, names.dlq, names.state_machine}
+    return {name for name, field in Settings.model_fields.items() if field.default in defaults}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def test_names_derive_from_the_prefix_and_default_to_the_local_ones() -> None:
+    default = resources.names()
+    assert (default.bucket, default.table, default.queue, default.dlq, default.state_machine) == (
+        resources.BUCKET, resources.TABLE, resources.QUEUE, resources.DLQ, resources.STATE_MACHINE
+    )  # fmt: skip
+    assert all(default.function(spec.name) == spec.function_name for spec in resources.LAMBDAS)
+    assert resources.lambda_environment() == resources.lambda_environment(default)
+    other = resources.names("ytc2")
+    assert other.table == "ytc2-jobs" and other.function("api") == "ytc2-api"
+    assert _name_settings() == {"bucket", "table", "queue_name", "dlq_name", "state_machine"}
+
+
+def test_another_name_prefix_is_another_stack_with_names_of_its_own(alt: Synth, gpu: Synth) -> None:
+    assert gpu.stack.stack_name == "YTCaption" and alt.stack.stack_name == "YTCaption-ytc2"
+    found = [s for s in _strings(alt.template["Resources"]) if f"{resources.PREFIX}-" in s]
+    assert not found, found
+    for type_, key in (
+        ("AWS::DynamoDB::Table", "TableName"),
+        ("AWS::SQS::Queue", "QueueName"),
+        ("AWS::Lambda::Function", "FunctionName"),
+        ("AWS::StepFunctions::StateMachine", "StateMachineName"),
+        ("AWS::SNS::Topic", "TopicName"),
+        ("AWS::CloudWatch::Dashboard", "DashboardName"),
+        ("AWS::ApiGateway::RestApi", "Name"),
+    ):
+        named = [r["Properties"][key] for r in alt.resources(type_).values() if key in r["Properties"]]
+        assert named and all(n.startswith("ytc2-") for n in named), (type_, named)
+    (bucket,) = [resolve(alt.template, {"Ref": k}) for k in alt.resources("AWS::S3::Bucket") if "Media" in k]
+    assert bucket.startswith("ytc2-media-")
+
+
+@pytest.mark.parametrize("variant", ["gpu", "alt"])
+def test_every_function_and_worker_gets_every_name_from_the_environment(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    template = synth.template
+    by_name = {q["Properties"]["QueueName"]: q["Properties"] for q in synth.resources("AWS::SQS::Queue").values()}
+    (queue,) = [n for n, q in by_name.items() if "RedrivePolicy" in q]
+    (dlq,) = [n for n, q in by_name.items() if n.endswith("-transcribe-dlq")]
+    (media,) = [k for k in synth.resources("AWS::S3::Bucket") if "Media" in k]
+    expected = {
+        "YTC_BUCKET": resolve(template, {"Ref": media}),
+        "YTC_TABLE": synth.one("AWS::DynamoDB::Table")[1]["Properties"]["TableName"],
+        "YTC_QUEUE_NAME": queue,
+        "YTC_DLQ_NAME": dlq,
+        "YTC_STATE_MACHINE": synth.one("AWS::StepFunctions::StateMachine")[1]["Properties"]["StateMachineName"],
+    }
+    assert set(expected) == {f"YTC_{name.upper()}" for name in _name_settings()}
+    environments = {
+        f["Properties"]["FunctionName"]: f["Properties"]["Environment"]["Variables"]
+        for f in synth.resources("AWS::Lambda::Function").values()
+        if "FunctionName" in f["Properties"]
+    }
+    assert len(environments) == len(resources.LAMBDAS)
+    _, task = synth.one("AWS::ECS::TaskDefinition")
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    environments["worker"] = {e["Name"]: e["Value"] for e in container["Environment"]}
+    for owner, variables in environments.items():
+        got = {key: resolve(template, variables.get(key)) for key in expected}
+        assert got == expected, owner
+
+
+# -- partition -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["gpu", "fargate", "alt"])
+def test_no_arn_assumes_the_aws_partition(variant: str, request: pytest.FixtureRequest) -> None:
+    """ARNs are built with AWS::Partition (GovCloud, China). The one exception is the ASL file's
+    own service-integration ARNs (arn:aws:states:::lambda:invoke ...), which the CDK app loads
+    unchanged; the ASL's owners would need a partition placeholder for those."""
+    synth: Synth = request.getfixturevalue(variant)
+    resources_ = dict(synth.template["Resources"])
+    machine_id, machine = synth.one("AWS::StepFunctions::StateMachine")
+    properties = {k: v for k, v in machine["Properties"].items() if k != "DefinitionString"}
+    resources_[machine_id] = {**machine, "Properties": properties}
+    found = [s for s in _strings(resources_) + _strings(synth.template.get("Outputs", {})) if "arn:aws:" in s]
+    assert not found, found
+    asl = machine["Properties"]["DefinitionString"]
+    assert set(re.findall(r"arn:aws:[a-z0-9-]*:[^\"]*", asl)) <= {
+        "arn:aws:states:::lambda:invoke", "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "arn:aws:states:::dynamodb:updateItem", "arn:aws:states:::dynamodb:putItem",
+        "arn:aws:states:::dynamodb:getItem", "arn:aws:states:::events:putEvents",
+    }  # fmt: skip
+    sources = [p for p in (ROOT / "cdk").rglob("*.py") if "node_modules" not in p.parts]
+    assert sources and not [p for p in sources if "arn:aws:" in p.read_text()]
 
 
 # -- API, alarms, dashboard ---------------------------------------------------------------------
@@ -357,6 +569,22 @@ def test_api_gateway_proxies_to_the_api_lambda_with_keys_plans_and_access_logs(g
     gpu.assertions.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "5XXError"})
 
 
+def test_api_gateway_account_role_is_never_deleted_with_the_stack(gpu: Synth, alt: Synth) -> None:
+    # The account-wide setting is shared by every API in the region: created once and retained,
+    # never CDK's cloud_watch_role (deleted on teardown), or left to the account (alt).
+    (account_id, account), *others = gpu.resources("AWS::ApiGateway::Account").items()
+    assert not others
+    assert account["DeletionPolicy"] == account["UpdateReplacePolicy"] == "Retain"
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = gpu.template["Resources"][role_id]
+    assert role["DeletionPolicy"] == "Retain"
+    assert "apigateway.amazonaws.com" in json.dumps(role["Properties"]["AssumeRolePolicyDocument"])
+    _, stage = gpu.one("AWS::ApiGateway::Stage")
+    assert account_id in stage["DependsOn"], "logging needs the account role first"
+    assert not alt.resources("AWS::ApiGateway::Account")
+    alt.assertions.has_resource_properties("AWS::ApiGateway::Stage", {"AccessLogSetting": Match.any_value()})
+
+
 def test_alarms_go_to_an_encrypted_sns_topic(gpu: Synth) -> None:
     topic_id, topic = gpu.one("AWS::SNS::Topic")
     assert "KmsMasterKeyId" in topic["Properties"]
@@ -367,6 +595,22 @@ def test_alarms_go_to_an_encrypted_sns_topic(gpu: Synth) -> None:
     ]
     names = {a["Properties"].get("MetricName") for a in notifying}
     assert {"ApproximateNumberOfMessagesVisible", "ExecutionsFailed", "ApproximateAgeOfOldestMessage"} <= names
+
+
+def test_cloudwatch_may_publish_to_the_tls_only_alarm_topic(gpu: Synth) -> None:
+    topic_id, _ = gpu.one("AWS::SNS::Topic")
+    _, policy = gpu.one("AWS::SNS::TopicPolicy")
+    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    tls_only = {"Bool": {"aws:SecureTransport": "false"}}
+    assert any(s["Effect"] == "Deny" and s["Condition"] == tls_only for s in statements)
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Resource"] == {"Ref": topic_id}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source_arn = json.dumps(allow["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert ":cloudwatch:" in source_arn and ":alarm:*" in source_arn and "AWS::Partition" in source_arn
 
 
 def test_dashboard_shows_jobs_queue_workers_speed_and_errors(gpu: Synth) -> None:

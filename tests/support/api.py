@@ -9,7 +9,6 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
@@ -68,8 +67,16 @@ def proxy_event(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     body: Any = None,
+    stage: str = "prod",
+    public_root: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST API (v1) proxy-integration event, as the `api` Lambda receives it."""
+    """An API Gateway REST API (v1) proxy-integration event, as the `api` Lambda receives it.
+
+    `public_root` is what the client's URL has in front of the app's path: `/<stage>` on the
+    execute-api URL (the default), "" behind a custom domain without a base path. The Lambda
+    writes its links under it (functions/api/handler.py).
+    """
+    root = f"/{stage}" if public_root is None else public_root
     headers = {"Host": "abc123.execute-api.us-east-1.amazonaws.com", **(headers or {})}
     raw = None if body is None else body if isinstance(body, str) else json.dumps(body)
     if raw is not None:
@@ -87,8 +94,8 @@ def proxy_event(
         "requestContext": {
             "resourcePath": "/{proxy+}",
             "httpMethod": method,
-            "path": f"/prod{path}" + (f"?{urlencode(query)}" if query else ""),
-            "stage": "prod",
+            "path": f"{root}{path}",
+            "stage": stage,
             "requestId": str(uuid.uuid4()),
             "identity": {"sourceIp": "203.0.113.7", "userAgent": "tests"},
             "accountId": "123456789012",
