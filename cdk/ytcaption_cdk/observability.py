@@ -29,7 +29,7 @@ class Observability(Construct):
         config: Config,
         queue: sqs.IQueue,
         dlq: sqs.IQueue,
-        intake_failures: sqs.IQueue,
+        intake_dlq: sqs.IQueue,
         state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.Function],
         workers: Workers | None,
@@ -102,10 +102,10 @@ class Observability(Construct):
         )
         alarm(
             "IntakeFailures",
-            intake_failures.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
+            intake_dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
             1,
-            "The intake Lambda failed on an upload after its retries: the S3 event waits in the "
-            "intake-failures queue (replay it to intake once the cause is fixed).",
+            "The intake Lambda failed on an upload event repeatedly: the S3 event waits in the intake "
+            "dead-letter queue (the reconciler starts the upload's job if the cause was passing).",
         )
         alarm(
             "FailedExecutions",

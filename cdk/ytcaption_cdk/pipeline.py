@@ -8,9 +8,11 @@ from pathlib import Path
 
 from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -117,7 +119,8 @@ class Pipeline(Construct):
         for spec in resources.LAMBDAS:
             self.functions[spec.name] = self._function(spec)
 
-        self.intake_failures = self._intake_failures()
+        self.intake_queue, self.intake_dlq = self._intake_queue()
+        self._schedule_reconciler()
         self.state_machine = self._state_machine()
 
     # -- Lambdas ----------------------------------------------------------------
@@ -194,30 +197,42 @@ class Pipeline(Construct):
         grant(self, spec, role)
         return function
 
-    def _intake_failures(self) -> sqs.Queue:
-        """S3 invokes `intake` asynchronously: once Lambda's retries are spent, the event (the
-        upload) would be dropped. It goes to this queue instead, alarmed (observability.py), kept
-        14 days: the message's requestPayload is the S3 event, to invoke `intake` with again."""
-        queue = sqs.Queue(
+    def _intake_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
+        """Upload events wait in a queue for `intake` (as locally): a batch item that fails comes
+        back after the visibility timeout, and after INTAKE_MAX_RECEIVES goes to the dead-letter
+        queue (alarmed in observability.py) instead of being dropped as an async invoke's would."""
+        dlq = sqs.Queue(
             self,
-            "IntakeFailures",
-            queue_name=f"{self.names.prefix}-intake-failures",
+            "IntakeDeadLetterQueue",
+            queue_name=self.names.intake_dlq,
             retention_period=DLQ_RETENTION,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
-        acknowledge(
-            queue,
-            id="AwsSolutions-SQS3",
-            reason="This queue is itself the intake Lambda's on-failure destination (a dead-letter queue "
-            "for async invokes); nothing consumes it but operators.",
+        queue = sqs.Queue(
+            self,
+            "IntakeQueue",
+            queue_name=self.names.intake_queue,
+            visibility_timeout=Duration.seconds(resources.INTAKE_VISIBILITY_SECONDS),
+            retention_period=Duration.seconds(resources.QUEUE_RETENTION_SECONDS),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=resources.INTAKE_MAX_RECEIVES),
         )
-        self.functions["intake"].configure_async_invoke(
-            on_failure=destinations.SqsDestination(queue),
-            retry_attempts=2,
-            max_event_age=Duration.hours(6),
+        self.functions["intake"].add_event_source(
+            event_sources.SqsEventSource(queue, batch_size=resources.INTAKE_BATCH_SIZE, report_batch_item_failures=True)
         )
-        return queue
+        return queue, dlq
+
+    def _schedule_reconciler(self) -> None:
+        """Every few minutes: start any upload that has no job, whatever became of its event."""
+        events.Rule(
+            self,
+            "ReconcileUploadsSchedule",
+            rule_name=f"{self.names.prefix}-reconcile-uploads",
+            schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
+            targets=[targets.LambdaFunction(self.functions["reconcile-uploads"], retry_attempts=2)],
+        )
 
     # -- state machine ------------------------------------------------------------
 
@@ -319,6 +334,24 @@ def _grant_intake(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
 
 
+def _grant_reconcile_uploads(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    # Lists recent uploads, looks their jobs up in batches, starts the missing ones as intake does.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[p.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{resources.UPLOADS_PREFIX}*"]}},
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            resources=[p.table.table_arn],
+        )
+    )
+    role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+
+
 def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     _grant_job_writes(p, role)
     role.add_to_policy(
@@ -413,6 +446,7 @@ def _ack_prefixes(p: Pipeline, role: iam.Role, prefixes: list[str]) -> None:
 # with no entry may only read jobs (a test asserts each known one has an entry).
 PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "intake": _grant_intake,
+    "reconcile-uploads": _grant_reconcile_uploads,
     "fetch-audio": _grant_fetch_audio,
     "record-failure": _grant_record_failure,
     "notify": _grant_notify,

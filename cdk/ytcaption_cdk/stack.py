@@ -26,10 +26,10 @@ class YtcaptionStack(Stack):
         self.storage = Storage(self, "Storage", config=config)
         self.pipeline = Pipeline(self, "Pipeline", config=config, bucket=self.storage.bucket, table=self.storage.table)
 
-        # Uploads start jobs, exactly as in the local runtime: S3 -> intake Lambda directly.
+        # Uploads start jobs, exactly as in the local runtime: S3 -> intake queue -> intake Lambda.
         self.storage.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
-            s3n.LambdaDestination(self.pipeline.functions["intake"]),
+            s3n.SqsDestination(self.pipeline.intake_queue),
             s3.NotificationKeyFilter(prefix=resources.UPLOADS_PREFIX),
         )
 
@@ -54,7 +54,7 @@ class YtcaptionStack(Stack):
             config=config,
             queue=self.pipeline.queue,
             dlq=self.pipeline.dlq,
-            intake_failures=self.pipeline.intake_failures,
+            intake_dlq=self.pipeline.intake_dlq,
             state_machine=self.pipeline.state_machine,
             functions=self.pipeline.functions,
             workers=self.workers,

@@ -67,6 +67,14 @@ class Names:
         return f"{self.prefix}-transcribe-dlq"
 
     @property
+    def intake_queue(self) -> str:
+        return f"{self.prefix}-intake"
+
+    @property
+    def intake_dlq(self) -> str:
+        return f"{self.prefix}-intake-dlq"
+
+    @property
     def state_machine(self) -> str:
         return f"{self.prefix}-transcription"
 

@@ -50,6 +50,8 @@ def resolve(template: dict[str, Any], value: Any) -> Any:
             return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{resource['Properties']['FunctionName']}"
         if resource["Type"] == "AWS::SQS::Queue" and attribute == "QueueName":
             return resource["Properties"]["QueueName"]
+        if resource["Type"] == "AWS::SQS::Queue" and attribute == "Arn":
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{resource['Properties']['QueueName']}"
         if resource["Type"] == "AWS::StepFunctions::StateMachine" and attribute == "Name":
             return resource["Properties"]["StateMachineName"]
         raise KeyError(f"cannot resolve GetAtt {logical}.{attribute}")

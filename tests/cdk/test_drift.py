@@ -131,13 +131,11 @@ def test_lambda_handlers_settings_and_environment(gpu: Synth, local: dict[str, A
 
 
 def test_uploads_notification(gpu: Synth, local: dict[str, Any]) -> None:
-    (here,) = local["notification"]["LambdaFunctionConfigurations"]
+    (here,) = local["notification"]["QueueConfigurations"]
     (notification,) = [r for r in gpu.resources("Custom::S3BucketNotifications").values()]
-    (cdk,) = resolve(
-        gpu.template, notification["Properties"]["NotificationConfiguration"]["LambdaFunctionConfigurations"]
-    )
+    (cdk,) = resolve(gpu.template, notification["Properties"]["NotificationConfiguration"]["QueueConfigurations"])
     assert cdk["Events"] == here["Events"]
     assert cdk["Filter"]["Key"]["FilterRules"] == [
         {"Name": r["Name"].lower(), "Value": r["Value"]} for r in here["Filter"]["Key"]["FilterRules"]
     ]
-    assert cdk["LambdaFunctionArn"].split(":")[-1] == here["LambdaFunctionArn"].split(":")[-1]
+    assert cdk["QueueArn"].split(":")[-1] == here["QueueArn"].split(":")[-1]

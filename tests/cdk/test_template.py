@@ -102,13 +102,23 @@ def test_media_bucket_is_encrypted_private_tls_only_versioned_with_lifecycle(gpu
     )
 
 
-def test_uploads_start_jobs_through_the_intake_lambda_like_the_local_runtime(gpu: Synth) -> None:
+def test_uploads_start_jobs_through_the_intake_queue_like_the_local_runtime(gpu: Synth) -> None:
     _, notification = gpu.one("Custom::S3BucketNotifications")
-    (config,) = notification["Properties"]["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    (config,) = notification["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
     assert config["Events"] == ["s3:ObjectCreated:*"]
     assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": resources.UPLOADS_PREFIX}]}}
+    queue = _logical_id(gpu, "AWS::SQS::Queue", QueueName=resources.INTAKE_QUEUE)
+    assert config["QueueArn"] == {"Fn::GetAtt": [queue, "Arn"]}
     intake = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("intake").function_name)
-    assert config["LambdaFunctionArn"] == {"Fn::GetAtt": [intake, "Arn"]}
+    gpu.assertions.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": intake},
+            "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
+            "BatchSize": resources.INTAKE_BATCH_SIZE,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
 
 
 def test_jobs_table_on_demand_pitr_ttl_gsi_deletion_protection(gpu: Synth) -> None:
@@ -201,13 +211,13 @@ def test_queue_has_dead_letter_queue_with_redrive_and_alarm(gpu: Synth) -> None:
 
 
 def test_a_failed_intake_keeps_the_upload_event_in_an_alarmed_queue(gpu: Synth) -> None:
-    intake = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("intake").function_name)
-    _, invoke_config = gpu.one("AWS::Lambda::EventInvokeConfig")
-    assert invoke_config["Properties"]["FunctionName"] == {"Ref": intake}
-    target = invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
-    queue_id = target["Fn::GetAtt"][0]
+    intake_queue = gpu.template["Resources"][_logical_id(gpu, "AWS::SQS::Queue", QueueName=resources.INTAKE_QUEUE)]
+    redrive = intake_queue["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == resources.INTAKE_MAX_RECEIVES
+    assert intake_queue["Properties"]["VisibilityTimeout"] == resources.INTAKE_VISIBILITY_SECONDS
+    queue_id = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
     queue = gpu.template["Resources"][queue_id]
-    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["QueueName"] == resources.INTAKE_DLQ
     assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
     policies = [p["Properties"] for p in gpu.resources("AWS::SQS::QueuePolicy").values()]
@@ -216,8 +226,6 @@ def test_a_failed_intake_keeps_the_upload_event_in_an_alarmed_queue(gpu: Synth) 
         and {"Bool": {"aws:SecureTransport": "false"}} in [s.get("Condition") for s in p["PolicyDocument"]["Statement"]]
         for p in policies
     ), "TLS only"
-    allowed = _allowed(gpu, _role_of_function(gpu, resources.lambda_spec("intake").function_name))
-    assert {"Fn::GetAtt": [queue_id, "Arn"]} in allowed["sqs:SendMessage"]
     topic_id, _ = gpu.one("AWS::SNS::Topic")
     gpu.assertions.has_resource_properties(
         "AWS::CloudWatch::Alarm",
@@ -493,7 +501,7 @@ def test_every_function_and_worker_gets_every_name_from_the_environment(
     synth: Synth = request.getfixturevalue(variant)
     template = synth.template
     by_name = {q["Properties"]["QueueName"]: q["Properties"] for q in synth.resources("AWS::SQS::Queue").values()}
-    (queue,) = [n for n, q in by_name.items() if "RedrivePolicy" in q]
+    (queue,) = [n for n in by_name if n.endswith("-transcribe")]
     (dlq,) = [n for n, q in by_name.items() if n.endswith("-transcribe-dlq")]
     (media,) = [k for k in synth.resources("AWS::S3::Bucket") if "Media" in k]
     expected = {
@@ -660,3 +668,30 @@ def test_download_secret_is_readable_by_fetch_audio_only_when_configured(gpu: Sy
             assert "secretsmanager:GetSecretValue" not in _allowed(
                 fargate, _role_of_function(fargate, spec.function_name)
             )
+
+
+def test_the_reconciler_runs_on_a_schedule_and_may_only_list_uploads(gpu: Synth) -> None:
+    function = _logical_id(
+        gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("reconcile-uploads").function_name
+    )
+    gpu.assertions.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": resources.RECONCILE_SCHEDULE,
+            "Targets": Match.array_with([Match.object_like({"Arn": {"Fn::GetAtt": [function, "Arn"]}})]),
+        },
+    )
+    role = _role_of_function(gpu, resources.lambda_spec("reconcile-uploads").function_name)
+    allowed = _allowed(gpu, role)
+    assert {a for a in allowed if not a.startswith(("logs:", "xray:"))} == {
+        "s3:ListBucket", "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "states:StartExecution",
+    }  # fmt: skip
+    statements = [
+        s
+        for policy in gpu.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{resources.UPLOADS_PREFIX}*"]}}
