@@ -23,7 +23,7 @@ from ytcaption.api.service import (
     to_transcription,
 )
 from ytcaption.domain.ids import idempotent_job_id
-from ytcaption.domain.job import JobOptions
+from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.store.apikeys import ApiKey, key_hash, new_key, valid_tenant
 

@@ -29,9 +29,7 @@ from ytcaption.api.schemas import (
     JobEvents,
     Problem,
     Redrive,
-    ResultFormat,
     Stats,
-    Status,
     Transcription,
     TranscriptionPage,
     TranscriptionRequest,
@@ -40,6 +38,7 @@ from ytcaption.api.schemas import (
     UploadTicket,
 )
 from ytcaption.api.service import ApiService, Hooks, to_admin_transcription, to_transcription
+from ytcaption.domain.vocabulary import ResultFormat, Status
 from ytcaption.settings import Settings, get_settings
 from ytcaption.store.apikeys import ApiKey
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ytcaption.domain.job import JobOptions, JobStatus
+from ytcaption.domain.job import JobStatus
+from ytcaption.domain.options import JobOptions
 from ytcaption.domain.steps import ExecutionInput, FetchResult, StepLimits
 from ytcaption.settings import Settings
 from ytcaption.store import aws

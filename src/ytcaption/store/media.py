@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from ytcaption import resources
+from ytcaption.domain.vocabulary import ResultFormat
 from ytcaption.store import aws
 
-RESULT_FORMATS: tuple[str, ...] = ("json", "txt", "srt", "vtt")
+RESULT_FORMATS: tuple[str, ...] = get_args(ResultFormat)
 
 CONTENT_TYPES = {
     "json": "application/json",
