@@ -23,6 +23,7 @@ from ytcaption.api.service import (
     to_transcription,
 )
 from ytcaption.domain.ids import idempotent_job_id
+from ytcaption.domain.job import Job
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.store.apikeys import ApiKey, key_hash, new_key, valid_tenant
@@ -100,7 +101,7 @@ def test_presentation_of_an_upload_job() -> None:
         "media": {"duration": 12.5, "codec": "aac"},
         "language": "en",
     }
-    out = to_transcription(item, "/prod")
+    out = to_transcription(Job.model_validate(item), "/prod")
     assert out.source.type == "upload" and out.source.upload_id == "0123" and out.source.filename == "talk.mp4"
     assert out.media is not None and out.media.duration == 12.5 and out.media.extra == {"codec": "aac"}
     assert out.links.self == "/prod/v1/transcriptions/job-1"
@@ -114,7 +115,7 @@ class _Keys:
             raise ApiProblem(401, "unauthorized", "no")
         return ApiKey(key_id="k", tenant="acme")
 
-    def visible_job(self, caller: ApiKey, job_id: str) -> dict[str, Any]:
+    def visible_job(self, caller: ApiKey, job_id: str) -> Job:
         raise RuntimeError("boom: secret detail")
 
 

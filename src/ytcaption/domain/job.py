@@ -102,3 +102,7 @@ class Job(BaseModel):
     language: str | None = None
     cache_hit: bool = False
     cached_from: str | None = None
+    # Set by the public API: the digest of the request (an idempotent replay must match it)
+    # and the identity of its transcript in the result cache.
+    request_hash: str | None = None
+    cache_key: str | None = None
