@@ -13,15 +13,12 @@ from hypothesis import strategies as st
 
 from tests import paths
 from ytcaption.api.app import create_app
+from ytcaption.api.cursors import decode_cursor, encode_cursor
+from ytcaption.api.deps import get_service
+from ytcaption.api.presenters import to_transcription
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.schemas import TranscriptionRequest
-from ytcaption.api.service import (
-    cache_key,
-    decode_cursor,
-    encode_cursor,
-    fingerprint,
-    to_transcription,
-)
+from ytcaption.api.service import cache_key, fingerprint
 from ytcaption.domain.ids import idempotent_job_id
 from ytcaption.domain.job import Job
 from ytcaption.domain.options import JobOptions
@@ -122,7 +119,7 @@ class _Keys:
 @pytest.fixture
 def app_client() -> TestClient:
     app = create_app()
-    app.state.service = lambda: _Keys()
+    app.dependency_overrides[get_service] = _Keys
     return TestClient(app, raise_server_exceptions=False)
 
 

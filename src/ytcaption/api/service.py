@@ -1,11 +1,11 @@
 """What the public API does, without HTTP: authenticate, create, read, list, cancel
-jobs, hand out upload tickets. The FastAPI app (ytcaption.api.app) only maps
-routes to these methods; every refusal is an ApiProblem with a stable code."""
+jobs, hand out upload tickets, serve operators. The routes (ytcaption.api.routes) map
+HTTP to these methods and present what they return (ytcaption.api.presenters); the
+stores (ytcaption.store) do the reading and writing. Every refusal is an ApiProblem
+with a stable code."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -18,23 +18,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from ytcaption import operations
+from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.schemas import (
-    AdminTranscription,
-    ErrorOut,
-    JobEvent,
-    Links,
-    MediaOut,
     OptionsIn,
-    OptionsOut,
-    ResultLinks,
-    SourceOut,
-    Transcription,
     TranscriptionRequest,
     UploadRequest,
     UploadStatus,
     UploadTicket,
-    WebhookDelivery,
 )
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
@@ -45,12 +36,11 @@ from ytcaption.intake.launch import create_from_result, launch_job, start_execut
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url, webhook_policy
 from ytcaption.operations import cancel_job
 from ytcaption.settings import Settings
-from ytcaption.store import keys
 from ytcaption.store.apikeys import ApiKey, ApiKeyStore
 from ytcaption.store.cache import ResultCache
 from ytcaption.store.health import readiness
-from ytcaption.store.jobs import TENANT_INDEX_KEY, JobStore
-from ytcaption.store.media import CONTENT_TYPES, RESULT_FORMATS, MediaStore, upload_id_of_key, upload_key
+from ytcaption.store.jobs import JobStore
+from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
 
 log = logging.getLogger(__name__)
 
@@ -76,44 +66,6 @@ def fingerprint(request: TranscriptionRequest) -> str:
 def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
     payload = {"tenant": tenant, "source": identity, "options": options.model_dump(exclude=_CACHE_NEUTRAL)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _invalid_cursor() -> ApiProblem:
-    return ApiProblem(
-        422,
-        "validation-error",
-        "The cursor is not one this API handed out.",
-        errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
-    )
-
-
-def _cursor_key(cursor: str) -> Any:
-    try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise _invalid_cursor() from exc
-
-
-def decode_cursor(cursor: str, tenant: str) -> dict[str, Any]:
-    invalid = _invalid_cursor()
-    key = _cursor_key(cursor)
-    if not isinstance(key, dict) or set(key) != set(TENANT_INDEX_KEY) or key["gsi1pk"] != keys.tenant_pk(tenant):
-        raise invalid
-    if not all(isinstance(v, str) for v in key.values()):
-        raise invalid
-    return key
-
-
-def decode_scan_cursor(cursor: str) -> dict[str, Any]:
-    """The operators' list cursor: a table scan's LastEvaluatedKey (pk and sk)."""
-    key = _cursor_key(cursor)
-    if not isinstance(key, dict) or set(key) != {"pk", "sk"} or not all(isinstance(v, str) for v in key.values()):
-        raise _invalid_cursor()
-    return key
 
 
 def not_found(what: str) -> ApiProblem:
@@ -157,9 +109,10 @@ class ApiService:
         self.hooks.job(job_id)
         return job
 
-    def events(self, caller: ApiKey, job_id: str) -> list[JobEvent]:
+    def events(self, caller: ApiKey, job_id: str) -> list[dict[str, Any]]:
+        """The job's history items, in order."""
         self.visible_job(caller, job_id)
-        return [_event(item) for item in self.store.history(job_id)]
+        return self.store.history(job_id)
 
     def list_jobs(
         self, caller: ApiKey, status: str | None, limit: int, cursor: str | None
@@ -466,65 +419,4 @@ class ApiService:
         return readiness(s.table, s.bucket, s.queue_name, partial(state_machine_arn, s))
 
 
-# -- presentation -----------------------------------------------------------------
-
-
-def _event(item: dict[str, Any]) -> JobEvent:
-    """One history item: a status reached, a webhook attempt, or a redrive."""
-    kind = item.get("kind", "status")
-    if kind == "webhook":
-        delivery = WebhookDelivery.model_validate(item)
-        return JobEvent(kind="webhook", event_type=f"webhook.{delivery.outcome}", status=item["status"],
-                        at=item["at"], webhook=delivery)  # fmt: skip
-    return JobEvent(
-        kind=kind, event_type=f"transcription.{item['status'].lower()}", status=item["status"], at=item["at"]
-    )
-
-
-def to_transcription(job: Job, base: str = "") -> Transcription:
-    source = job.source
-    if source.get("type") == "url":
-        source_out = SourceOut(type="url", url=source.get("url"))
-    else:
-        key = str(source.get("key", ""))
-        source_out = SourceOut(type="upload", upload_id=upload_id_of_key(key), filename=key.rsplit("/", 1)[-1] or None)
-    media = None
-    if job.media or job.source_meta:
-        facts = {**(job.source_meta or {}), **(job.media or {})}
-        duration = facts.pop("duration", None)
-        title = (job.source_meta or {}).get("title") or facts.get("title")
-        facts.pop("title", None)
-        media = MediaOut(title=title, duration=float(duration) if duration is not None else None, extra=facts)
-    opts = job.options
-    self_link = f"{base}/v1/transcriptions/{job.job_id}"
-    results = None
-    if job.status == JobStatus.COMPLETED:
-        results = ResultLinks(**{fmt: f"{self_link}/result?format={fmt}" for fmt in RESULT_FORMATS})
-    return Transcription(
-        id=job.job_id,
-        status=job.status.value,
-        progress=max(0, min(100, int(job.progress))),
-        created_at=job.created_at,
-        updated_at=job.updated_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        eta_seconds=job.eta_seconds if not job.status.terminal else None,
-        source=source_out,
-        media=media,
-        options=OptionsOut(
-            **{**opts.model_dump(include=set(OptionsOut.model_fields)), "language": opts.language or "auto"}
-        ),
-        language=job.language,
-        error=ErrorOut(code=job.error_code, reason=job.error_reason or "") if job.error_code else None,
-        cache_hit=job.cache_hit,
-        cached_from=job.cached_from,
-        links=Links(self=self_link, events=f"{self_link}/events", result=results),
-    )
-
-
-def to_admin_transcription(job: Job, base: str = "") -> AdminTranscription:
-    """The transcription plus what operators need: its tenant and redrive count."""
-    return AdminTranscription(**dict(to_transcription(job, base)), tenant=job.tenant, redrives=job.redrives)
-
-
-__all__ = ["ApiService", "Hooks", "to_admin_transcription", "to_transcription"]
+__all__ = ["ApiService", "Hooks"]
