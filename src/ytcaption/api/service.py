@@ -379,7 +379,7 @@ class ApiService:
         if request.webhook_url:
             self._check_url(request.webhook_url, self.webhook_policy, "body.webhook_url")
         upload_id = new_upload_id()
-        self.store.put_upload(upload_id, caller.tenant, options)
+        self.store.put_upload(upload_id, caller.tenant, options, max_bytes=max_bytes)
         key = upload_key(caller.tenant, upload_id, request.filename)
         ttl = self.settings.upload_url_ttl_seconds
         url, fields = self.media.presigned_post(key, max_bytes, request.content_type, expires_in=ttl)

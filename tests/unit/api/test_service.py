@@ -1,16 +1,20 @@
-"""What the API service relies on without AWS: a source's identity, the result
-cache's key, request fingerprints, idempotent ids and API key hashing."""
+"""The API service without AWS: a source's identity, the result cache's key, request
+fingerprints, idempotent ids, API key hashing, and upload registrations (over fakes)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from ytcaption.api.schemas import TranscriptionRequest
-from ytcaption.api.service import cache_key, fingerprint
+from ytcaption.api.schemas import TranscriptionRequest, UploadRequest
+from ytcaption.api.service import ApiService, cache_key, fingerprint
 from ytcaption.domain.ids import idempotent_job_id
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
-from ytcaption.store.apikeys import key_hash, new_key, valid_tenant
+from ytcaption.intake.urlpolicy import webhook_policy
+from ytcaption.settings import Settings
+from ytcaption.store.apikeys import ApiKey, key_hash, new_key, valid_tenant
 
 
 @pytest.mark.parametrize(
@@ -50,3 +54,32 @@ def test_idempotency_and_fingerprints() -> None:
     explicit = TranscriptionRequest.model_validate({"source": {"url": "https://youtu.be/x"}, "vad": True})
     other = TranscriptionRequest.model_validate({"source": {"url": "https://youtu.be/x"}, "vad": False})
     assert fingerprint(one) == fingerprint(explicit) != fingerprint(other)
+
+
+class _UploadStore:
+    def __init__(self) -> None:
+        self.uploads: list[dict[str, Any]] = []
+
+    def put_upload(self, upload_id: str, tenant: str, options: JobOptions, **extra: Any) -> None:
+        self.uploads.append({"upload_id": upload_id, "tenant": tenant, "options": options, **extra})
+
+
+class _Media:
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str | None, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        return "https://s3.example.com/b", {"key": key, "max": str(max_bytes)}
+
+
+def test_an_upload_remembers_the_size_its_key_may_upload() -> None:
+    """Intake checks an arrived file against the registration's max_bytes: it must be the key's limit."""
+    service = ApiService.__new__(ApiService)
+    service.settings = Settings(tenant_max_upload_bytes=1000, default_model="base")
+    service.store = _UploadStore()  # type: ignore[assignment]
+    service.media = _Media()  # type: ignore[assignment]
+    service.webhook_policy = webhook_policy(False)
+    caller = ApiKey(key_id="k", tenant="acme", limits={"max_upload_bytes": 5000})
+    ticket = service.create_upload(caller, UploadRequest(filename="talk.mp4", size_bytes=3000), "")
+    assert ticket.max_bytes == 5000 and ticket.fields["max"] == "5000"
+    [upload] = service.store.uploads  # type: ignore[attr-defined]
+    assert upload["tenant"] == "acme" and upload["max_bytes"] == 5000 and upload["options"].model == "base"
