@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tests.support.audio import STORY, espeak  # noqa: E402
-from ytcaption.domain.job import JobOptions  # noqa: E402
+from ytcaption.domain.options import JobOptions  # noqa: E402
 from ytcaption.intake.submit import follow, submit_file  # noqa: E402
 from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port  # noqa: E402
 from ytcaption.settings import get_settings  # noqa: E402

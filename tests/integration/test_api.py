@@ -334,6 +334,17 @@ def test_upload_not_yet_received_and_other_tenants_uploads(acme: httpx.Client, g
     _problem(globex.get(f"/v1/uploads/{ticket['upload_id']}"), 404, "not-found")
 
 
+def test_an_upload_is_registered_with_its_keys_size_limit(base_url: str) -> None:
+    """Intake checks the arrived file against the registration: a key's own limit must be there."""
+    from ytcaption.store.jobs import JobStore
+
+    with client(base_url, new_key("roomy", max_upload_bytes=12_345)) as api:
+        ticket = api.post("/v1/uploads", json={"filename": "big.wav"}).json()
+    assert ticket["max_bytes"] == 12_345
+    registration = JobStore(resources.TABLE).get_upload(ticket["upload_id"])
+    assert registration is not None and registration["tenant"] == "roomy" and registration["max_bytes"] == 12_345
+
+
 def test_url_job_then_an_identical_request_is_a_cache_hit(
     acme: httpx.Client, worker: object, server: MediaServer
 ) -> None:

@@ -12,7 +12,8 @@ from tests.support.audio import MEETING, encode, word_error_rate
 from tests.support.media_server import MediaServer, Route, media_server
 from tests.support.pipeline import history_statuses, read_result, wait_execution, wait_job
 from ytcaption import resources
-from ytcaption.domain.job import JobOptions, JobStatus, UrlSource
+from ytcaption.domain.job import JobStatus, UrlSource
+from ytcaption.domain.options import JobOptions
 from ytcaption.intake.launch import launch_job
 from ytcaption.intake.submit import submit_url
 from ytcaption.settings import get_settings

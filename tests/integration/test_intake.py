@@ -153,7 +153,7 @@ def test_upload_job_runs_to_the_end_without_a_worker_when_the_file_is_bad(runtim
 def test_intake_checks_the_size_again_whatever_the_storage_let_through(runtime: object) -> None:
     """An object larger than its upload may hold (e.g. put straight into the bucket, around the
     presigned form's size range) becomes a FAILED job with the reason, not a transcription."""
-    from ytcaption.domain.job import JobOptions
+    from ytcaption.domain.options import JobOptions
 
     upload_id = uuid.uuid4().hex
     JobStore(resources.TABLE).put_upload(upload_id, "tests", JobOptions(), max_bytes=100)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ytcaption.domain.job import JobOptions
+from ytcaption.domain.options import JobOptions
 from ytcaption.worker.models import resolve
 from ytcaption.worker.transcribe import ModelCache, transcribe
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ytcaption import resources
-from ytcaption.domain.job import Job, JobOptions
+from ytcaption.domain.job import Job
+from ytcaption.domain.options import JobOptions
 from ytcaption.intake import launch
 from ytcaption.intake.submit import follow, submit_file
 from ytcaption.settings import get_settings

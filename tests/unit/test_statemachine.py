@@ -302,7 +302,8 @@ def test_timeout_path_is_filled_by_fetch_audio(states: dict[str, dict[str, Any]]
 
 
 def test_heartbeat_path_is_filled_by_the_execution_input(states: dict[str, dict[str, Any]]) -> None:
-    from ytcaption.domain.job import JobOptions, S3Source
+    from ytcaption.domain.job import S3Source
+    from ytcaption.domain.options import JobOptions
     from ytcaption.intake.launch import execution_input
     from ytcaption.settings import Settings
 

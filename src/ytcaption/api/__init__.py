@@ -1,4 +1,7 @@
-"""The public HTTP API: schemas (models), the use cases (service) and the FastAPI app (app).
+"""The public HTTP API.
 
-Only `app` imports FastAPI; `models` and `service` need nothing beyond the core.
+schemas (request/response models), service (the use cases, over the stores),
+presenters (a Job as clients see it), cursors (paging), deps (what routes depend
+on), routes/ (one APIRouter per resource) and app (the FastAPI app). Only deps,
+routes and app import FastAPI.
 """

@@ -77,3 +77,27 @@ def problem_body(status: int, code: str, detail: str, instance: str | None = Non
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing or invalid API key",
+    403: "The API key is not an admin key",
+    404: "Not found (or another tenant's)",
+    409: "Conflict with the resource's state",
+    413: "Too large",
+    422: "Invalid request, with field paths",
+    429: "A per-tenant limit was reached",
+    503: "A dependency is unavailable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route for the problems it may answer."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS.get(status, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

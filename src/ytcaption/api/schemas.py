@@ -6,20 +6,13 @@ OpenAPI document describes exactly what clients receive.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ytcaption.domain.vocabulary import is_valid_model_reference
-from ytcaption.store.media import RESULT_FORMATS
+from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, model_name
 
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 _URL = r"^https?://\S+$"
-
-Status = Literal["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED", "FAILED", "CANCELLED"]
-ResultFormat = Literal["json", "txt", "srt", "vtt"]
-assert set(RESULT_FORMATS) == {"json", "txt", "srt", "vtt"}
 
 
 class _Strict(BaseModel):
@@ -49,17 +42,19 @@ class SourceIn(_Strict):
 class OptionsIn(_Strict):
     """How to transcribe; every field is optional."""
 
-    model: str | None = Field(
+    # ModelName's rule, after the length check (a max_length on the optional field would come after the rule).
+    model: Annotated[str, Field(max_length=200), AfterValidator(model_name)] | None = Field(
         default=None,
-        max_length=200,
         description="Whisper model: tiny, tiny.en, base, small, medium, large-v3, turbo... (default: the server's)",
         examples=["base"],
     )
-    language: str = Field(default="auto", max_length=16, description="'auto' or a language code such as 'en'")
-    task: Literal["transcribe", "translate"] = "transcribe"
+    language: LanguageOrAuto = Field(
+        default="auto", max_length=16, description="'auto' or a language code such as 'en'"
+    )
+    task: Task = "transcribe"
     word_timestamps: bool = False
     vad: bool = Field(default=True, description="skip silence (voice activity detection)")
-    priority: Literal["low", "normal", "high"] = "normal"
+    priority: Priority = "normal"
     webhook_url: str | None = Field(
         default=None, max_length=2048, pattern=_URL, description="called with the job's terminal event"
     )
@@ -67,21 +62,6 @@ class OptionsIn(_Strict):
     notify_progress: bool = Field(
         default=False, description="also send progress events to webhook_url, at most one per 10 %"
     )
-
-    @field_validator("model")
-    @classmethod
-    def _model(cls, value: str | None) -> str | None:
-        if value is not None and not is_valid_model_reference(value):
-            raise ValueError("model must be a Whisper model name (tiny, base, small, medium, large-v3, turbo, ...)")
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        value = value.strip()
-        if value.lower() != "auto" and not _LANGUAGE.fullmatch(value):
-            raise ValueError("language must be 'auto' or a language code such as 'en'")
-        return value.lower()
 
 
 class TranscriptionRequest(OptionsIn):
@@ -148,12 +128,12 @@ class MediaOut(BaseModel):
 
 
 class OptionsOut(BaseModel):
-    model: str
-    language: str
-    task: Literal["transcribe", "translate"]
+    model: ModelName
+    language: LanguageOrAuto
+    task: Task
     word_timestamps: bool
     vad: bool
-    priority: Literal["low", "normal", "high"]
+    priority: Priority
     webhook_url: str | None = None
     prefer_captions: bool
     notify_progress: bool = False

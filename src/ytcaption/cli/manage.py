@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ytcaption.cli.errors import EXIT_USAGE, CliError
 from ytcaption.cli.target import require_target
@@ -30,7 +31,8 @@ def keys_create(args: argparse.Namespace) -> int:
         key, record = ApiKeyStore(settings.table, settings.api_key_pepper).create(args.tenant, args.name, limits)
     except ValueError as exc:
         raise CliError(f"error: {exc}", EXIT_USAGE) from exc
-    print(f"API key {record.key_id} for tenant {record.tenant} (shown once; only its hash is stored):", flush=True)
+    # The note on stderr, the key alone on stdout: KEY=$(ytcaption keys create --tenant acme) works.
+    print(f"API key {record.key_id} for tenant {record.tenant} (shown once; only its hash is stored):", file=sys.stderr)
     print(key)
     return 0
 

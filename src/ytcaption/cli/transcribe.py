@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
 from ytcaption.cli.local import add_settings_arguments, settings_for
 from ytcaption.cli.target import use_running_runtime
-from ytcaption.domain.job import Job, JobOptions, JobStatus
+from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.options import JobOptions
 from ytcaption.store.media import RESULT_FORMATS
 
 

@@ -1,15 +1,16 @@
-"""The job: its statuses, the transitions between them, and its options."""
+"""The job: its statuses, the transitions between them, and the job as stored."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from ytcaption.domain.vocabulary import is_valid_model_reference
+# JobOptions lives in domain.options; re-exported here for the modules that still import it
+# from domain.job (the worker's, moved in a later commit to keep concurrent edits mergeable).
+from ytcaption.domain.options import JobOptions as JobOptions
 
 
 class JobStatus(StrEnum):
@@ -46,10 +47,6 @@ ALLOWED_FROM: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 
-# ISO 639 code with an optional region/script subtag ("en", "pt-BR", "yue").
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
-
-
 def can_transition(current: JobStatus, target: JobStatus) -> bool:
     return current in ALLOWED_FROM[target]
 
@@ -60,47 +57,6 @@ def utcnow() -> datetime:
 
 def iso(ts: datetime) -> str:
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class JobOptions(BaseModel):
-    """What the client asked for; validated at the edge, carried to the worker."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str = "tiny.en"
-    language: str | None = Field(default=None, description="ISO code; None detects it")
-    task: Literal["transcribe", "translate"] = "transcribe"
-    word_timestamps: bool = False
-    vad: bool = True
-    beam_size: int = Field(default=5, ge=1, le=10)
-    prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
-    priority: Literal["low", "normal", "high"] = "normal"
-    webhook_url: str | None = Field(default=None, description="called with the job's terminal event")
-    notify_progress: bool = Field(default=False, description="also send progress events to the webhook (each 10 %)")
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _auto_is_none(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().lower() in {"", "auto"}:
-            return None
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _language_code(cls, value: str | None) -> str | None:
-        if value is not None and not _LANGUAGE.fullmatch(value):
-            raise ValueError("language must be 'auto' or a language code such as 'en'")
-        return value.lower() if value else None
-
-    @field_validator("model")
-    @classmethod
-    def _model(cls, value: str) -> str:
-        if not is_valid_model_reference(value):
-            raise ValueError(
-                "model must be a Whisper model name (tiny, base, small, medium, "
-                "large-v3, turbo, ... with optional .en) or a local directory path"
-            )
-        return value
 
 
 class S3Source(BaseModel):
@@ -146,3 +102,7 @@ class Job(BaseModel):
     language: str | None = None
     cache_hit: bool = False
     cached_from: str | None = None
+    # Set by the public API: the digest of the request (an idempotent replay must match it)
+    # and the identity of its transcript in the result cache.
+    request_hash: str | None = None
+    cache_key: str | None = None

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ytcaption.domain.job import JobOptions, S3Source, UrlSource
+from ytcaption.domain.job import S3Source, UrlSource
+from ytcaption.domain.options import JobOptions
 
 Source = Annotated[S3Source | UrlSource, Field(discriminator="type")]
 

@@ -1,7 +1,13 @@
-"""Whisper model names, kept apart from the loader so Lambdas can validate
-options without importing faster-whisper."""
+"""The words of a job's options: Whisper model names (kept apart from the loader so
+Lambdas can validate options without importing faster-whisper), language codes,
+tasks, priorities, result formats and statuses, each a reusable validated type."""
 
 from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
 
 # The sizes faster-whisper can fetch by name from the Hugging Face hub.
 KNOWN_MODELS: frozenset[str] = frozenset(
@@ -24,3 +30,48 @@ def is_valid_model_reference(value: str) -> bool:
         return True
     parts = value.split("/")
     return len(parts) == 2 and all(p and p.replace("-", "").replace(".", "").replace("_", "").isalnum() for p in parts)
+
+
+# -- validated option types: the rules of a job's options, written once ---------------
+# JobOptions (domain.options), the API's OptionsIn and OptionsOut all use these.
+
+MODEL_ERROR = (
+    "model must be a Whisper model name (tiny, base, small, medium, "
+    "large-v3, turbo, ... with optional .en) or a local directory path"
+)
+LANGUAGE_ERROR = "language must be 'auto' or a language code such as 'en'"
+
+# ISO 639 code with an optional region/script subtag ("en", "pt-BR", "yue").
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+
+
+def model_name(value: str) -> str:
+    if not is_valid_model_reference(value):
+        raise ValueError(MODEL_ERROR)
+    return value
+
+
+def language_code(value: str) -> str:
+    """A language code, lower-cased; anything else is a ValueError."""
+    if not _LANGUAGE.fullmatch(value):
+        raise ValueError(LANGUAGE_ERROR)
+    return value.lower()
+
+
+def language_or_auto(value: str) -> str:
+    """'auto' (any case, surrounding spaces ignored) or a language code, lower-cased."""
+    value = value.strip()
+    return "auto" if value.lower() == "auto" else language_code(value)
+
+
+# A Whisper model: a known name, a Hugging Face repo id (org/name) or a local path.
+ModelName = Annotated[str, AfterValidator(model_name)]
+# An ISO 639 language code ("en", "pt-br"); how 'auto' is spelled is up to its user.
+LanguageCode = Annotated[str, AfterValidator(language_code)]
+# What a client writes: 'auto' (detect it) or a language code.
+LanguageOrAuto = Annotated[str, AfterValidator(language_or_auto)]
+Task = Literal["transcribe", "translate"]
+Priority = Literal["low", "normal", "high"]
+ResultFormat = Literal["json", "txt", "srt", "vtt"]
+# A job's status as clients see it: the values of domain.job.JobStatus (a unit test keeps them equal).
+Status = Literal["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED", "FAILED", "CANCELLED"]

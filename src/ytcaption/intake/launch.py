@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ytcaption.domain.job import JobOptions, JobStatus
+from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.options import JobOptions
 from ytcaption.domain.steps import ExecutionInput, FetchResult, StepLimits
 from ytcaption.settings import Settings
 from ytcaption.store import aws
@@ -91,7 +92,7 @@ def create_from_result(
     tenant: str,
     source: dict[str, Any],
     options: JobOptions,
-    original: dict[str, Any],
+    original: Job,
     **extra: Any,
 ) -> bool:
     """A job that is COMPLETED at once with the result of an identical earlier job
@@ -102,10 +103,10 @@ def create_from_result(
         source=source,
         options=options,
         status=JobStatus.COMPLETED,
-        media=original.get("media"),
-        result=original.get("result"),
-        language=original.get("language"),
+        media=original.media,
+        result=original.result,
+        language=original.language,
         cache_hit=True,
-        cached_from=original["job_id"],
+        cached_from=original.job_id,
         **extra,
     )

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ytcaption.domain.ids import new_job_id, new_upload_id, upload_job_id
-from ytcaption.domain.job import Job, JobOptions, UrlSource
+from ytcaption.domain.job import Job, UrlSource
+from ytcaption.domain.options import JobOptions
 from ytcaption.intake.launch import launch_job
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url
 from ytcaption.settings import Settings

@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from ytcaption.domain.errors import ErrorCode
 from ytcaption.domain.ids import upload_job_id
-from ytcaption.domain.job import JobOptions, S3Source
+from ytcaption.domain.job import S3Source
+from ytcaption.domain.options import JobOptions
 from ytcaption.intake.launch import launch_job
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from ytcaption import resources
+from ytcaption.domain.vocabulary import ResultFormat
 from ytcaption.store import aws
 
-RESULT_FORMATS: tuple[str, ...] = ("json", "txt", "srt", "vtt")
+RESULT_FORMATS: tuple[str, ...] = get_args(ResultFormat)
 
 CONTENT_TYPES = {
     "json": "application/json",
@@ -100,3 +101,39 @@ class MediaStore:
             keys[fmt] = result_key(job_id, fmt)
             self.put_text(keys[fmt], text, CONTENT_TYPES[fmt])
         return keys
+
+    # -- the public API: upload tickets and result downloads ---------------------------
+
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str | None, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        """A browser-style POST for one object of 1..max_bytes bytes: (url, form fields)."""
+        fields: dict[str, str] = {}
+        conditions: list[Any] = [["content-length-range", 1, max_bytes]]
+        if content_type:
+            fields["Content-Type"] = content_type
+            conditions.append({"Content-Type": content_type})
+        post = self.s3.generate_presigned_post(
+            Bucket=self.bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+        )
+        return str(post["url"]), {k: str(v) for k, v in post["fields"].items()}
+
+    def find_upload(self, tenant: str, upload_id: str) -> tuple[str, str] | None:
+        """The file that arrived for this upload id: (key, ETag), or None while none has."""
+        prefix = upload_key(tenant, upload_id, "x")[:-1]
+        listing = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
+        contents = listing.get("Contents") or []
+        if not contents:
+            return None
+        return str(contents[0]["Key"]), str(contents[0]["ETag"])
+
+    def read_or_link(self, key: str, max_bytes: int, expires_in: int = 900) -> tuple[bytes | None, str | None]:
+        """The object's bytes, or, when it is larger than max_bytes, a presigned download URL instead."""
+        obj = self.s3.get_object(Bucket=self.bucket, Key=key)
+        if int(obj.get("ContentLength", 0)) > max_bytes:
+            obj["Body"].close()
+            url = self.s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+            )
+            return None, str(url)
+        return bytes(obj["Body"].read()), None

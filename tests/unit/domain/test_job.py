@@ -13,12 +13,12 @@ from ytcaption.domain.job import (
     ALLOWED_FROM,
     TERMINAL,
     Job,
-    JobOptions,
     JobStatus,
     S3Source,
     can_transition,
     iso,
 )
+from ytcaption.domain.options import JobOptions
 
 S = JobStatus
 NON_TERMINAL = [s for s in S if s not in TERMINAL]

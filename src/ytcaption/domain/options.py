@@ -1,0 +1,33 @@
+"""A job's options: what the client asked for; validated at the edge, carried to the worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ytcaption.domain.vocabulary import LanguageCode, ModelName, Priority, Task
+
+
+class JobOptions(BaseModel):
+    """What the client asked for; validated at the edge, carried to the worker."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: ModelName = "tiny.en"
+    language: LanguageCode | None = Field(default=None, description="ISO code; None detects it")
+    task: Task = "transcribe"
+    word_timestamps: bool = False
+    vad: bool = True
+    beam_size: int = Field(default=5, ge=1, le=10)
+    prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
+    priority: Priority = "normal"
+    webhook_url: str | None = Field(default=None, description="called with the job's terminal event")
+    notify_progress: bool = Field(default=False, description="also send progress events to the webhook (each 10 %)")
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _auto_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in {"", "auto"}:
+            return None
+        return value

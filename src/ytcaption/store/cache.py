@@ -1,0 +1,20 @@
+"""The result cache: per tenant, the identity of a transcript (its source and the
+options that shape it) points at the job that made it. The pointer is only a hint:
+whoever reads it checks that the job still has a result to share."""
+
+from __future__ import annotations
+
+from ytcaption.store import aws, keys
+
+
+class ResultCache:
+    def __init__(self, table_name: str) -> None:
+        self.table = aws.resource("dynamodb").Table(table_name)
+
+    def get(self, tenant: str, digest: str) -> str | None:
+        """The id of the job that made this transcript, if one is remembered."""
+        pointer = self.table.get_item(Key=keys.cache(tenant, digest)).get("Item")
+        return str(pointer["job_id"]) if pointer else None
+
+    def put(self, tenant: str, digest: str, job_id: str) -> None:
+        self.table.put_item(Item={**keys.cache(tenant, digest), "job_id": job_id})
