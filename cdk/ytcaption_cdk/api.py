@@ -1,8 +1,18 @@
-"""API Gateway (REST) in front of the `api` Lambda: proxy, API keys, usage plan, access logs."""
+"""API Gateway (REST) in front of the `api` Lambda: tenant keys checked by a Lambda authorizer,
+stage throttling, access logs. /health/*, /docs and /openapi.json need no key.
+
+Clients send the key `ytcaption keys create` printed, in `x-api-key`: the same key works locally and
+in AWS. A REQUEST authorizer checks it against its hash in the jobs table and names the tenant;
+API Gateway caches that answer per key for AUTHORIZER_CACHE (so a revoked key works for at most
+that long). Throttling: the stage's rate and burst protect the API as a whole, and the app enforces
+each tenant's own limits (jobs in flight, audio per day, upload size), which it keeps per tenant in
+DynamoDB. API Gateway usage plans were not kept: they identify callers only by API Gateway's own
+keys, which would have to be created for every tenant and stored in clear next to our hashed ones.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -18,10 +28,28 @@ from ytcaption_cdk.pipeline import retention
 # /v1/v1/... The api Lambda (functions/api/handler.py) gives the app this prefix as its root path,
 # so the links, Location headers and /docs it writes point back through the stage.
 STAGE = "api"
+AUTHORIZER_CACHE = Duration.minutes(5)
+KEY_HEADER = "x-api-key"
+# Routes anyone may call: liveness and readiness probes, the API's documentation.
+OPEN_ROUTES = ("health/{proxy+}", "docs", "openapi.json")
+# API Gateway's own refusals, shaped like the app's problem details (RFC 9457).
+_PROBLEMS = {
+    apigw.ResponseType.UNAUTHORIZED: (401, "unauthorized", "Send a valid API key in the X-Api-Key header."),
+    apigw.ResponseType.ACCESS_DENIED: (403, "forbidden", "This API key may not do that."),
+    apigw.ResponseType.THROTTLED: (429, "throttled", "Too many requests; slow down and retry."),
+}
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, id: str, *, config: Config, function: lambda_.IFunction) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        function: lambda_.IFunction,
+        authorizer_function: lambda_.IFunction,
+    ) -> None:
         super().__init__(scope, id)
         access_logs = logs.LogGroup(
             self,
@@ -35,12 +63,13 @@ class Api(Construct):
             rest_api_name=f"{config.names.prefix}-api",
             description="YTCaption: transcription jobs",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            api_key_source_type=apigw.ApiKeySourceType.HEADER,
             # Not CDK's account role: with DESTROY it overwrote the region's API Gateway account
             # setting and deleted the role on teardown, breaking every other API's logs (below).
             cloud_watch_role=False,
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE,
+                throttling_rate_limit=config.apiRateLimit,
+                throttling_burst_limit=config.apiBurstLimit,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
                     caller=True,
@@ -58,49 +87,62 @@ class Api(Construct):
                 tracing_enabled=True,
             ),
         )
-        if config.apiGatewayAccountRole:
-            self._account_role()
-        # Every request needs an API key (identifies the client and its plan) and the header is
-        # checked by API Gateway before the Lambda runs.
-        validator = self.rest_api.add_request_validator(
-            "RequireKeyHeader", validate_request_parameters=True, validate_request_body=True
-        )
-        options = apigw.MethodOptions(
-            api_key_required=True,
-            request_validator=validator,
-            request_parameters={"method.request.header.x-api-key": True},
+        self.authorizer = apigw.RequestAuthorizer(
+            self,
+            "TenantKeys",
+            handler=authorizer_function,
+            identity_sources=[apigw.IdentitySource.header(KEY_HEADER)],
+            results_cache_ttl=AUTHORIZER_CACHE,
         )
         integration = apigw.LambdaIntegration(function, proxy=True)
-        self.rest_api.root.add_method("ANY", integration, **_kwargs(options))
-        # ANY on {proxy+} added by hand: default_method_options loses the request validator.
-        proxy = self.rest_api.root.add_proxy(any_method=False)
-        proxy.add_method("ANY", integration, **_kwargs(options))
+        keyed = {"authorizer": self.authorizer, "authorization_type": apigw.AuthorizationType.CUSTOM}
+        self.rest_api.root.add_method("ANY", integration, **keyed)
+        self.rest_api.root.add_resource("{proxy+}").add_method("ANY", integration, **keyed)
+        # More specific resources win over {proxy+}: these routes skip the authorizer.
+        for route in OPEN_ROUTES:
+            resource = self.rest_api.root
+            for part in route.split("/"):
+                resource = resource.get_resource(part) or resource.add_resource(part)
+            resource.add_method("GET", integration, authorization_type=apigw.AuthorizationType.NONE)
+        for response_type, (status, code, detail) in _PROBLEMS.items():
+            self.rest_api.add_gateway_response(
+                f"Problem{status}",
+                type=response_type,
+                status_code=str(status),
+                response_headers={"Content-Type": "'application/problem+json'"},
+                templates={
+                    "application/json": (
+                        f'{{"type": "/problems/{code}", "title": "$context.error.message", "status": {status}, '
+                        f'"detail": "{detail}", "code": "{code}", "instance": "$context.path"}}'
+                    )
+                },
+            )
 
-        self.usage_plan = self.rest_api.add_usage_plan(
-            "DefaultPlan",
-            name=f"{config.names.prefix}-default",
-            throttle=apigw.ThrottleSettings(rate_limit=config.apiRateLimit, burst_limit=config.apiBurstLimit),
-            quota=apigw.QuotaSettings(limit=config.apiQuotaPerDay, period=apigw.Period.DAY),
-            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
-        )
-        self.api_key = self.rest_api.add_api_key("DefaultKey", api_key_name=f"{config.names.prefix}-default")
-        self.usage_plan.add_api_key(self.api_key)
+        if config.apiGatewayAccountRole:
+            self._account_role()
 
         acknowledge(
             self.rest_api,
+            id="AwsSolutions-APIG2",
+            reason="A proxy integration: the app validates every request itself (pydantic models, problem+json "
+            "422 with field paths); API Gateway would need a copy of those models to do the same.",
+        )
+        acknowledge(
+            self.rest_api,
             id="AwsSolutions-APIG3",
-            reason="Per-client throttling and quotas come from usage plans; add a WAF web ACL for IP-level "
-            "rules where needed (it has a standing monthly cost).",
+            reason="Throttling is the stage's (rate and burst) and each tenant's own limits are the app's; add a "
+            "WAF web ACL for IP-level rules where needed (it has a standing monthly cost).",
         )
         acknowledge(
             self.rest_api,
             id="AwsSolutions-APIG4",
-            reason="Clients authenticate with API keys tied to usage plans; the key identifies the tenant.",
+            reason="Every route is behind the tenant-key authorizer except the liveness/readiness probes and the "
+            "API's own documentation, which are public on purpose.",
         )
         acknowledge(
             self.rest_api,
             id="AwsSolutions-COG4",
-            reason="No Cognito user pool: machine clients use API keys with usage plans.",
+            reason="No Cognito user pool: machine clients use tenant API keys, checked by a Lambda authorizer.",
         )
 
     def _account_role(self) -> None:
@@ -132,11 +174,3 @@ class Api(Construct):
             reason="The account-level role API Gateway uses to write its logs; AWS's managed policy is the "
             "documented one.",
         )
-
-
-def _kwargs(options: apigw.MethodOptions) -> dict[str, object]:
-    return {
-        "api_key_required": options.api_key_required,
-        "request_validator": options.request_validator,
-        "request_parameters": options.request_parameters,
-    }

@@ -69,10 +69,9 @@ class Config:
     # Secrets Manager secret for yt-dlp, JSON {"cookies": "<cookies.txt>", "proxy": "http://..."}
     # (YouTube blocks many cloud IP ranges); "" for none.
     downloadSecretName: str = ""
-    # API Gateway usage plan: per-key throttling and quota.
+    # API Gateway stage throttling (all clients together); each tenant's own limits are the app's.
     apiRateLimit: int = 10
     apiBurstLimit: int = 20
-    apiQuotaPerDay: int = 1000
     # API Gateway's account-wide CloudWatch role (needed for the stage's logs): true creates it and
     # points the region's API Gateway setting at it, both retained on stack deletion; false expects
     # the account to have one already (managed elsewhere).

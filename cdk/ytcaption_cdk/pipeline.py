@@ -451,4 +451,5 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "record-failure": _grant_record_failure,
     "notify": _grant_notify,
     "api": _grant_api,
+    "authorizer": _grant_read_jobs,  # API key items live in the jobs table
 }

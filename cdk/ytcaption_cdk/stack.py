@@ -46,7 +46,17 @@ class YtcaptionStack(Stack):
             )
 
         api_function = self.pipeline.functions.get("api")
-        self.api = Api(self, "Api", config=config, function=api_function) if api_function is not None else None
+        self.api = (
+            Api(
+                self,
+                "Api",
+                config=config,
+                function=api_function,
+                authorizer_function=self.pipeline.functions["authorizer"],
+            )
+            if api_function is not None
+            else None
+        )
 
         self.observability = Observability(
             self,
@@ -71,7 +81,6 @@ class YtcaptionStack(Stack):
         CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
         if self.api is not None:
             CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
-            CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id)
 
     def _acknowledge_cdk_internals(self) -> None:
         """Findings on resources CDK creates itself (bucket-notification and log-retention helpers)."""

@@ -114,6 +114,8 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("notify", "notify", timeout_seconds=60, memory_mb=256),
     # The public HTTP API (FastAPI via Mangum) behind API Gateway: 29 s is API Gateway's own limit.
     LambdaSpec("api", "api", timeout_seconds=29, memory_mb=512, in_state_machine=False),
+    # API Gateway's REQUEST authorizer: checks a tenant key against its hash (answers cached per key).
+    LambdaSpec("authorizer", "authorizer", timeout_seconds=10, memory_mb=256, in_state_machine=False),
 )
 
 

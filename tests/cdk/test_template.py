@@ -555,25 +555,45 @@ def test_no_arn_assumes_the_aws_partition(variant: str, request: pytest.FixtureR
 
 
 @pytest.mark.skipif(not any(s.name == "api" for s in resources.LAMBDAS), reason="no `api` Lambda yet")
-def test_api_gateway_proxies_to_the_api_lambda_with_keys_plans_and_access_logs(gpu: Synth) -> None:
+def test_api_gateway_takes_tenant_keys_and_leaves_health_and_docs_open(gpu: Synth) -> None:
+    """Clients send the key `ytcaption keys create` printed; no API Gateway key is needed from them."""
     api_fn = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("api").function_name)
-    methods = gpu.resources("AWS::ApiGateway::Method").values()
-    assert methods
-    for method in methods:
-        props = method["Properties"]
-        assert props["ApiKeyRequired"] is True
-        assert props["Integration"]["Type"] == "AWS_PROXY"
-        assert api_fn in json.dumps(props["Integration"]["Uri"])
-        assert "RequestValidatorId" in props
-    gpu.assertions.has_resource_properties(
-        "AWS::ApiGateway::UsagePlan",
-        {"Throttle": {"RateLimit": 10, "BurstLimit": 20}, "Quota": {"Limit": 1000, "Period": "DAY"}},
+    authorizer_fn = _logical_id(
+        gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("authorizer").function_name
     )
-    gpu.assertions.resource_count_is("AWS::ApiGateway::ApiKey", 1)
+    (authorizer_id, authorizer) = gpu.one("AWS::ApiGateway::Authorizer")
+    assert authorizer["Properties"]["Type"] == "REQUEST"
+    assert authorizer["Properties"]["IdentitySource"] == "method.request.header.x-api-key"
+    assert authorizer["Properties"]["AuthorizerResultTtlInSeconds"] == 300
+    assert authorizer_fn in json.dumps(authorizer["Properties"]["AuthorizerUri"])
+    paths = _api_paths(gpu)
+    methods = gpu.resources("AWS::ApiGateway::Method").values()
+    by_path = {paths[m["Properties"]["ResourceId"].get("Ref", "/")]: m["Properties"] for m in methods}
+    assert set(by_path) == {"/", "/{proxy+}", "/health/{proxy+}", "/docs", "/openapi.json"}
+    for path, props in by_path.items():
+        assert props.get("ApiKeyRequired") in (None, False), path
+        assert props["Integration"]["Type"] == "AWS_PROXY" and api_fn in json.dumps(props["Integration"]["Uri"])
+        if path in {"/", "/{proxy+}"}:
+            assert props["AuthorizationType"] == "CUSTOM" and props["AuthorizerId"] == {"Ref": authorizer_id}, path
+        else:
+            assert props["AuthorizationType"] == "NONE" and props["HttpMethod"] == "GET", path
+    gpu.assertions.resource_count_is("AWS::ApiGateway::UsagePlan", 0)
+    gpu.assertions.resource_count_is("AWS::ApiGateway::ApiKey", 0)
     gpu.assertions.has_resource_properties(
         "AWS::ApiGateway::Stage",
-        {"AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}), "TracingEnabled": True},
+        {
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "TracingEnabled": True,
+            "MethodSettings": Match.array_with(
+                [Match.object_like({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20})]
+            ),
+        },
     )
+    gpu.assertions.has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {"ResponseType": "UNAUTHORIZED", "StatusCode": "401",
+         "ResponseParameters": {"gatewayresponse.header.Content-Type": "'application/problem+json'"}},
+    )  # fmt: skip
     gpu.assertions.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "5XXError"})
 
 
@@ -695,3 +715,21 @@ def test_the_reconciler_runs_on_a_schedule_and_may_only_list_uploads(gpu: Synth)
     ]
     (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{resources.UPLOADS_PREFIX}*"]}}
+
+
+def _api_paths(synth: Synth) -> dict[str, str]:
+    """Each API Gateway resource's full path, by logical id ("/" for the root)."""
+    items = synth.resources("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical: str) -> str:
+        if logical not in paths:
+            props = items[logical]["Properties"]
+            parent = props["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical] = f"{prefix}/{props['PathPart']}"
+        return paths[logical]
+
+    for logical in items:
+        path_of(logical)
+    return {**paths, "/": "/"}
