@@ -131,6 +131,10 @@ class Pipeline(Construct):
             **spec.environment,
             "YTC_BUCKET": self.bucket.bucket_name,
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
+            # The model is a deployment fact: the one baked into the workers' image is the default and
+            # the only one served, so a job naming another is refused at intake, not queued for nobody.
+            "YTC_DEFAULT_MODEL": self.config.model,
+            "YTC_SERVED_MODELS": self.config.model,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         if spec.name == "fetch-audio" and self.config.downloadSecretName:

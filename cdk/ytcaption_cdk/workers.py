@@ -234,6 +234,7 @@ class Workers(Construct):
             "YTC_DLQ_NAME": self.config.names.dlq,
             "YTC_STATE_MACHINE": state_machine.state_machine_name,
             "YTC_DEFAULT_MODEL": self.config.model,
+            "YTC_SERVED_MODELS": self.config.model,
             "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
             "YTC_QUEUE_VISIBILITY_SECONDS": str(resources.QUEUE_VISIBILITY_SECONDS),
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ytcaption import resources
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     state_machine: str = resources.STATE_MACHINE
 
     default_model: str = "base"
+    # The models this deployment's workers serve (comma-separated), e.g. the one baked into the GPU
+    # image; a job asking for another is refused at intake. "" accepts any model a worker can load.
+    served_models: str = ""
     heartbeat_seconds: int = resources.HEARTBEAT_SECONDS
     queue_visibility_seconds: int = resources.QUEUE_VISIBILITY_SECONDS
     # How long a worker waits on an empty queue before looking again.
@@ -86,6 +89,24 @@ class Settings(BaseSettings):
     worker_threads: int = 0  # 0: as many as the cores this process may use
     # Model a worker loads before taking work: "" means default_model, "none" nothing.
     worker_preload: str = ""
+
+    @model_validator(mode="after")
+    def _default_is_served(self) -> Settings:
+        served = self.served()
+        if served is not None and self.default_model not in served:
+            raise ValueError(f"default_model {self.default_model!r} is not among served_models {self.served_models!r}")
+        return self
+
+    def served(self) -> list[str] | None:
+        """The models workers serve, default first; None when any loadable model is accepted."""
+        models = [m.strip() for m in self.served_models.split(",") if m.strip()]
+        if not models:
+            return None
+        return sorted(set(models), key=lambda m: (m != self.default_model, models.index(m)))
+
+    def serves(self, model: str) -> bool:
+        served = self.served()
+        return served is None or model in served
 
     def transcription_timeout(self, duration_seconds: float | None) -> int:
         if not duration_seconds:

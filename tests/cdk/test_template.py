@@ -733,3 +733,20 @@ def _api_paths(synth: Synth) -> dict[str, str]:
     for logical in items:
         path_of(logical)
     return {**paths, "/": "/"}
+
+
+@pytest.mark.parametrize(("variant", "model"), [("gpu", "large-v3-turbo"), ("fargate", "base")])
+def test_every_component_agrees_on_the_model_the_workers_serve(
+    variant: str, model: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    functions = synth.resources("AWS::Lambda::Function").values()
+    ours = [f["Properties"] for f in functions if f["Properties"].get("FunctionName", "").startswith("ytcaption-")]
+    environments = [f["Environment"]["Variables"] for f in ours]
+    for task in synth.resources("AWS::ECS::TaskDefinition").values():
+        for container in task["Properties"]["ContainerDefinitions"]:
+            environments.append({e["Name"]: e["Value"] for e in container.get("Environment", [])})
+    assert len(environments) == len(resources.LAMBDAS) + 1
+    for variables in environments:
+        assert variables["YTC_DEFAULT_MODEL"] == model
+        assert variables["YTC_SERVED_MODELS"] == model

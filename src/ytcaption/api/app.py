@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ytcaption.api.deps import ServiceProvider
 from ytcaption.api.problems import PROBLEM_MEDIA_TYPE, TITLES, ApiProblem, field_path, problem_body
-from ytcaption.api.routes import admin, health, transcriptions, uploads
+from ytcaption.api.routes import admin, health, models, transcriptions, uploads
 from ytcaption.api.schemas import FieldError, Problem
 from ytcaption.api.service import Hooks
 from ytcaption.settings import Settings
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
 
     app.add_middleware(_CatchAll)
 
-    for router in (transcriptions.router, uploads.router, admin.router, health.router):
+    for router in (transcriptions.router, uploads.router, models.router, admin.router, health.router):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

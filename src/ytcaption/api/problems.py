@@ -18,6 +18,7 @@ TITLES: dict[str, str] = {
     "method-not-allowed": "Method not allowed",
     "validation-error": "The request is not valid",
     "url-not-allowed": "The URL cannot be fetched",
+    "model-not-served": "No worker of this deployment serves that model",
     "idempotency-key-mismatch": "Idempotency key reused with a different request",
     "job-not-completed": "The transcription has not completed",
     "job-already-ended": "The transcription has already ended",

@@ -268,6 +268,14 @@ class Problem(BaseModel):
     job_status: Status | None = None
 
 
+class Models(BaseModel):
+    default: str = Field(description="the model a request that names none gets", examples=["large-v3-turbo"])
+    served: list[str] | None = Field(
+        description="the models this deployment's workers serve, default first; null: any model a worker can load",
+        examples=[["large-v3-turbo"]],
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)

@@ -21,6 +21,7 @@ from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.schemas import (
+    Models,
     OptionsIn,
     TranscriptionRequest,
     UploadRequest,
@@ -126,9 +127,21 @@ class ApiService:
     def job_options(self, request: OptionsIn) -> JobOptions:
         try:
             fields = request.model_dump(include=set(OptionsIn.model_fields))
-            return JobOptions(**{**fields, "model": request.model or self.settings.default_model})
+            options = JobOptions(**{**fields, "model": request.model or self.settings.default_model})
         except ValidationError as exc:  # the request model checks the same rules: a safety net
             raise ApiProblem(422, "validation-error", str(exc)) from exc
+        if not self.settings.serves(options.model):
+            served = ", ".join(self.settings.served() or [])
+            raise ApiProblem(
+                422,
+                "model-not-served",
+                f"This deployment's workers serve {served}; model '{options.model}' is not one of them.",
+                errors=[{"field": "body.model", "message": f"one of: {served}", "type": "model_not_served"}],
+            )
+        return options
+
+    def models(self) -> Models:
+        return Models(default=self.settings.default_model, served=self.settings.served())
 
     def create(self, caller: ApiKey, request: TranscriptionRequest, idempotency_key: str | None) -> tuple[Job, bool]:
         """The job for this request, and whether it is a replay of an earlier one."""

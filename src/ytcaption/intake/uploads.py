@@ -35,6 +35,8 @@ def start_upload_job(
     job_id = upload_job_id(bucket, key, etag)
     source = S3Source(bucket=bucket, key=key)
     options, problem, max_bytes = _registration(key, tenant, settings, store)
+    if problem is None and not settings.serves(options.model):
+        problem = (ErrorCode.MODEL_UNAVAILABLE, f"This deployment's workers do not serve model '{options.model}'.")
     if problem is None and size is not None and size > max_bytes:
         problem = (ErrorCode.MEDIA_TOO_LARGE, f"The file is {size} bytes; at most {max_bytes} bytes may be uploaded.")
     if problem:
