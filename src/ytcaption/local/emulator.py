@@ -20,7 +20,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from ytcaption.local.event_sources import EventSources
+    from ytcaption.local.event_sources import EventSources, install_schedule_rules_fix
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
     from ytcaption.local.post_policy import PostPolicyMiddleware
 
@@ -40,6 +40,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    install_schedule_rules_fix()
     pollers = EventSources()
     thread.start()
     pollers.start()

@@ -10,7 +10,8 @@ a message is sent, and forgets a batch that failed. EventBridge rules with a
 
 `EventSources` does what Lambda and EventBridge do: it takes over every SQS
 mapping (moto's inline call is detached) and polls it, and it invokes the
-Lambda targets of scheduled rules at their rate. It reads moto's backends
+Lambda targets of scheduled rules at their rate (which, unlike in moto, no
+published event reaches: `install_schedule_rules_fix`). It reads moto's backends
 in-process; tests/unit/local/test_event_sources.py fails if those change.
 """
 
@@ -27,6 +28,24 @@ log = logging.getLogger(__name__)
 
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def install_schedule_rules_fix() -> None:
+    """A rule with only a schedule fires on its schedule, never on events. moto treats its missing
+    pattern as "match everything" and hands every PutEvents to it (which then fails the call)."""
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+    if getattr(original, "_schedule_only_fix", False):
+        return
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.scheduled_expression and not self.event_pattern.get_pattern():
+            return
+        original(self, original_event, transform_input)
+
+    send_to_targets._schedule_only_fix = True  # type: ignore[attr-defined]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
 def rate_seconds(expression: str) -> float | None:
@@ -113,7 +132,7 @@ class EventSources(threading.Thread):
 
     def _run_schedules(self, lambdas: Any, events: Any) -> None:
         now = time.monotonic()
-        for rule in list(events.rules.values()):
+        for rule in [r for bus in list(events.event_buses.values()) for r in list(bus.rules.values())]:
             every = rate_seconds(rule.scheduled_expression or "")
             if every is None or rule.state != "ENABLED":
                 continue
