@@ -10,7 +10,6 @@ captions become the transcript and Whisper is skipped.
 from __future__ import annotations
 
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,9 +48,8 @@ def _ready(job_id: str, bucket: str, key: str, info: MediaInfo, settings: Settin
         )
     timeout = settings.transcription_timeout(info.duration)
     audio = {"bucket": bucket, "key": key}
-    store.transition(
-        job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio, deadline_at=round(time.time() + timeout, 3)
-    )
+    # The time limit starts when a worker takes the job (it sets deadline_at): waiting in the queue is free.
+    store.transition(job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio)
     return {
         "captions": False,
         "audio": audio,
