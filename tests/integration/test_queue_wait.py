@@ -71,3 +71,30 @@ def test_more_queued_jobs_than_workers_all_complete(runtime: Any, speech_mp3: Pa
             _assert_completed_by_one_worker(job_id, worker.pid)
     finally:
         runtime.stop_worker(worker)
+
+
+def test_a_job_cancelled_while_queued_ends_its_execution_when_a_worker_comes(runtime: Any, speech_mp3: Path) -> None:
+    """No heartbeat ends the waiting task any more: the worker that receives the cancelled
+    job's message answers it with the Cancelled error (the emulator's StopExecution does not
+    abort a callback wait; in AWS the answer is refused and ignored)."""
+    from ytcaption.operations import cancel_job
+    from ytcaption.settings import get_settings
+
+    job_id = submit(speech_mp3)
+    wait_status(job_id, lambda j: j.status == JobStatus.QUEUED, timeout=60)
+    store = JobStore(resources.TABLE)
+    cancel_job(store, get_settings(), job_id, "Cancelled by the test.")
+
+    worker = runtime.start_worker()
+    try:
+        execution = wait_execution(job_id, timeout=60)
+    finally:
+        runtime.stop_worker(worker)
+    assert execution["status"] in {"ABORTED", "FAILED"}
+    log = runtime.log_paths[worker.pid].read_text()
+    assert any("the job has ended; dropping its task" in line and job_id in line for line in log.splitlines())
+    job = store.get(job_id)
+    assert job is not None and job.status == JobStatus.CANCELLED
+    assert store.claims(job_id) == [], "nobody transcribed a cancelled job"
+    listed = aws.client("s3").list_objects_v2(Bucket=resources.BUCKET, Prefix=f"results/{job_id}/")
+    assert listed["KeyCount"] == 0
