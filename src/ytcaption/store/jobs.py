@@ -161,30 +161,35 @@ class JobStore:
             ),
         )
         for how, expression, condition, values in attempts:
+            # The claim and its record in one transaction: a worker killed right after
+            # claiming still shows in the job's claims.
+            record = {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
+                      "worker": worker_id, "how": how}  # fmt: skip
             try:
-                response = self.table.update_item(
-                    Key=keys.job(job_id),
-                    UpdateExpression=expression,
-                    ConditionExpression=f"attribute_exists(pk) AND ({condition})",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=to_dynamo(values),
-                    ReturnValues="ALL_NEW",
+                self.table.meta.client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self.table.name,
+                                "Key": keys.job(job_id),
+                                "UpdateExpression": expression,
+                                "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": to_dynamo(values),
+                            }
+                        },
+                        {"Put": {"TableName": self.table.name, "Item": to_dynamo(record)}},
+                    ]
                 )
             except Exception as exc:
-                if aws.error_code(exc) != "ConditionalCheckFailedException":
+                # The condition did not hold (or another claim raced this one): try the next way.
+                if aws.error_code(exc) != "TransactionCanceledException":
                     raise
                 continue
-            updated = from_dynamo(response["Attributes"])
-            redrives = int(updated.get("redrives", 0))
-            self._record(job_id, JobStatus.TRANSCRIBING, at, redrives)
-            self.table.put_item(
-                Item=to_dynamo(
-                    {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
-                     "worker": worker_id, "how": how, "lost_workers": int(updated.get("lost_workers", 0)),
-                     "attempt": redrives}
-                )
-            )  # fmt: skip
-            return Job.model_validate(updated)
+            job = self.get(job_id)
+            assert job is not None
+            self._record(job_id, JobStatus.TRANSCRIBING, at, job.redrives)
+            return job
         current = self.get(job_id)
         state = current.status.value if current else "missing"
         owner = f" held by {current.lease_owner}" if current and current.lease_owner else ""
