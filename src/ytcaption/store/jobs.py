@@ -187,7 +187,8 @@ class JobStore:
                     raise
                 continue
             job = self.get(job_id)
-            assert job is not None
+            if job is None:  # deleted right after the claim: nothing to work on
+                raise InvalidTransition(f"job {job_id} is missing; it cannot be claimed")
             self._record(job_id, JobStatus.TRANSCRIBING, at, job.redrives)
             return job
         current = self.get(job_id)
