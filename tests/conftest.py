@@ -15,6 +15,8 @@ from tests.support.audio import MEETING, STORY, encode, espeak
 TEST_SETTINGS = {
     "YTC_POLL_WAIT_SECONDS": "1",
     "YTC_HEARTBEAT_SECONDS": "6",
+    # A lost worker's message reappears this long after its lease lapsed.
+    "YTC_LEASE_MARGIN_SECONDS": "2",
     "YTC_DEFAULT_MODEL": "tiny.en",
     # The media server of the download tests lives on 127.0.0.1.
     "YTC_ALLOW_LOOPBACK_URLS": "true",

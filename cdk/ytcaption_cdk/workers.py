@@ -236,7 +236,6 @@ class Workers(Construct):
             "YTC_DEFAULT_MODEL": self.config.model,
             "YTC_SERVED_MODELS": self.config.model,
             "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
-            "YTC_QUEUE_VISIBILITY_SECONDS": str(resources.QUEUE_VISIBILITY_SECONDS),
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
             "POWERTOOLS_SERVICE_NAME": f"{self.config.names.prefix}-worker",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,

@@ -31,11 +31,20 @@ UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
 RESULTS_PREFIX = "results/"
 
-# A worker heartbeats every HEARTBEAT_SECONDS / 3; the queue hides a message
-# being worked on for longer than a heartbeat so nobody else takes it meanwhile.
+# Worker liveness. A worker holds a job through a lease in DynamoDB that lasts
+# HEARTBEAT_SECONDS and is renewed every HEARTBEAT_SECONDS / 3; while it works,
+# its message stays hidden until LEASE_MARGIN_SECONDS after the lease's end. A
+# worker that dies therefore lets its lease lapse first, and its message
+# reappears LEASE_MARGIN_SECONDS later for another worker to take the job over.
+# The state machine has no heartbeat of its own on the queue task: a message
+# may wait in the queue for any time (scale from zero, more jobs than workers).
 HEARTBEAT_SECONDS = 60
-QUEUE_VISIBILITY_SECONDS = 120
-QUEUE_MAX_RECEIVES = 5
+LEASE_MARGIN_SECONDS = 5
+QUEUE_VISIBILITY_SECONDS = HEARTBEAT_SECONDS + LEASE_MARGIN_SECONDS
+# Each take-over of a lost worker, each deferral and each hand-back on shutdown
+# is one more receive: room for the lost-worker budget (settings.lost_worker_retries)
+# and then some before a message is dead-lettered.
+QUEUE_MAX_RECEIVES = 10
 QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
 
 

@@ -6,6 +6,7 @@ itself, so the same code talks to AWS, LocalStack or the embedded emulator.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 
@@ -32,8 +33,16 @@ class Settings(BaseSettings):
     # The models this deployment's workers serve (comma-separated), e.g. the one baked into the GPU
     # image; a job asking for another is refused at intake. "" accepts any model a worker can load.
     served_models: str = ""
+    # A worker's lease on a job lasts this long; it renews it every third of it.
     heartbeat_seconds: int = resources.HEARTBEAT_SECONDS
-    queue_visibility_seconds: int = resources.QUEUE_VISIBILITY_SECONDS
+    # A dead worker's message reappears this long after its lease lapsed.
+    lease_margin_seconds: float = resources.LEASE_MARGIN_SECONDS
+    # How often a job is taken over after its worker was lost, before it fails WORKER_TIMEOUT;
+    # the k-th take-over (k >= 2) waits heartbeat_seconds * 2^(k-2) longer (at most lost_worker_backoff_max_seconds).
+    lost_worker_retries: int = Field(default=3, ge=0)
+    lost_worker_backoff_max_seconds: float = 900
+    # How long a queued job may wait for a worker (the state machine's backstop is this plus the job's limit).
+    queue_wait_limit_seconds: int = 24 * 3600
     # How long a worker waits on an empty queue before looking again.
     poll_wait_seconds: int = Field(default=20, ge=0, le=20)
 
@@ -107,6 +116,17 @@ class Settings(BaseSettings):
     def serves(self, model: str) -> bool:
         served = self.served()
         return served is None or model in served
+
+    @property
+    def visibility_seconds(self) -> int:
+        """How long a worker keeps its message hidden from one renewal: past its lease, plus the margin."""
+        return math.ceil(self.heartbeat_seconds + self.lease_margin_seconds)
+
+    def lost_worker_backoff(self, takeover: int) -> float:
+        """Extra wait before the `takeover`-th take-over of a job whose worker was lost (the first: none)."""
+        if takeover <= 1:
+            return 0.0
+        return float(min(self.lost_worker_backoff_max_seconds, self.heartbeat_seconds * 2 ** (takeover - 2)))
 
     def transcription_timeout(self, duration_seconds: float | None) -> int:
         if not duration_seconds:

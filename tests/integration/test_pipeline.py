@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import srt
@@ -71,27 +73,63 @@ def test_worker_failure_ends_failed_with_reason(runtime: object, worker: object,
     assert history_statuses(job_id)[-1] == "FAILED"
 
 
-def test_worker_that_stops_heartbeating_is_retried_then_timed_out(runtime: object, speech_mp3: Path) -> None:
-    """No real worker runs: the test takes each task and then goes silent, like a crashed worker."""
+def _lease_pid(owner: str) -> str:
+    return owner.rsplit("-", 2)[1]
+
+
+def test_job_of_a_worker_that_stops_renewing_its_lease_is_taken_over(runtime: Any, speech_mp3: Path) -> None:
+    """The test takes a task and goes silent, like a crashed worker: a real worker defers
+    the message until that lease lapses, takes the job over under the same token, and
+    the silent worker's late answer is refused."""
     job_id = submit(speech_mp3)
-    first = receive_task(job_id)
-    JobStore(resources.TABLE).claim(job_id, "stalled-worker", lease_seconds=6)
+    stalled = receive_task(job_id)
+    store = JobStore(resources.TABLE)
+    claimed = store.claim(job_id, "stalled-worker", lease_seconds=6)
+    assert claimed.lease_owner == "stalled-worker" and claimed.lease_until
+    # The message shows up again while the lease still holds (as a duplicate would).
+    sqs = aws.client("sqs")
+    sqs.change_message_visibility(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=stalled["receipt"],
+                                  VisibilityTimeout=0)  # fmt: skip
+    worker = runtime.start_worker()
+    try:
+        job = wait_job(job_id, timeout=90)
+    finally:
+        runtime.stop_worker(worker)
+    assert job.status == JobStatus.COMPLETED, job.error_reason
+    assert wait_execution(job_id)["status"] == "SUCCEEDED"
+    assert job.lost_workers == 1
+    claims = store.claims(job_id)
+    assert claims[0]["worker"] == "stalled-worker"
+    assert claims[-1]["how"] == "taken over" and _lease_pid(claims[-1]["worker"]) == str(worker.pid)
+    # Never taken while the lease held (the worker's start-up time is in the upper bound).
+    taken = datetime.fromisoformat(claims[-1]["at"].replace("Z", "+00:00")).timestamp()
+    assert claimed.lease_until <= taken <= claimed.lease_until + 30
+    with pytest.raises(Exception) as refused:
+        aws.client("stepfunctions").send_task_success(taskToken=stalled["task_token"], output="{}")
+    assert aws.error_code(refused.value) in {"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"}
 
-    # The heartbeat timeout (6 s) is retried once: the task is queued again.
-    second = receive_task(job_id, timeout=30)
 
-    job = wait_job(job_id, timeout=60)
+def test_a_job_that_loses_too_many_workers_ends_worker_timeout(runtime: Any, speech_mp3: Path) -> None:
+    """Take-overs have a budget (YTC_LOST_WORKER_RETRIES, 3 by default): one more lost worker fails the job."""
+    job_id = submit(speech_mp3)
+    task = receive_task(job_id)
+    store = JobStore(resources.TABLE)
+    for n in range(4):  # the first worker and three take-overs, each lost
+        store.claim(job_id, f"lost-worker-{n}", lease_seconds=0.05)
+        time.sleep(0.1)
+    assert store.get(job_id).lost_workers == 3  # type: ignore[union-attr]
+    sqs = aws.client("sqs")
+    sqs.change_message_visibility(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"],
+                                  VisibilityTimeout=0)  # fmt: skip
+    worker = runtime.start_worker()
+    try:
+        job = wait_job(job_id, timeout=60)
+    finally:
+        runtime.stop_worker(worker)
     assert job.status == JobStatus.FAILED
     assert job.error_code == "WORKER_TIMEOUT"
+    assert "stopped responding 4 times" in (job.error_reason or "")
     assert wait_execution(job_id)["status"] == "FAILED"
-    # The stalled worker's late answer is refused, and changes nothing.
-    with pytest.raises(Exception) as refused:
-        aws.client("stepfunctions").send_task_success(taskToken=second["task_token"], output="{}")
-    assert aws.error_code(refused.value) in {"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"}
-    assert JobStore(resources.TABLE).get(job_id).status == JobStatus.FAILED  # type: ignore[union-attr]
-    sqs = aws.client("sqs")
-    for task in (first, second):
-        sqs.delete_message(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"])
 
 
 def test_duplicate_delivery_does_no_harm(runtime: object, speech_mp3: Path) -> None:

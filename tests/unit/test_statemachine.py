@@ -276,20 +276,33 @@ def test_every_retry_is_well_formed(states: dict[str, dict[str, Any]]) -> None:
 def test_transcribe_is_a_wait_for_task_token_sqs_send(states: dict[str, dict[str, Any]]) -> None:
     state = states["Transcribe"]
     assert state["Resource"] == "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
-    assert state["HeartbeatSecondsPath"] == "$.limits.heartbeat_seconds"
-    assert state["TimeoutSecondsPath"] == "$.fetched.timeout_seconds"
-    assert "HeartbeatSeconds" not in state
+    # No heartbeat clock on the queue task: it would start when the message is queued and time out
+    # a job that waits for a worker. Only the backstop: queue wait allowance + the job's own limit.
+    assert "HeartbeatSecondsPath" not in state and "HeartbeatSeconds" not in state
+    assert state["TimeoutSecondsPath"] == "$.transcribe_timeout.seconds"
     assert "TimeoutSeconds" not in state
     body = state["Parameters"]["MessageBody"]
     assert body["task_token.$"] == "$$.Task.Token"
     assert body["job_id.$"] == "$.job_id"
+    # The worker starts the job's own time limit when it takes the job.
+    assert body["time_limit_seconds.$"] == "$.fetched.timeout_seconds"
 
 
-def test_transcribe_retries_a_lost_worker_once(states: dict[str, dict[str, Any]]) -> None:
-    timeouts = [r for r in states["Transcribe"]["Retry"] if "States.HeartbeatTimeout" in r["ErrorEquals"]]
-    assert len(timeouts) == 1
-    assert set(timeouts[0]["ErrorEquals"]) == {"States.HeartbeatTimeout", "States.Timeout"}
-    assert timeouts[0]["MaxAttempts"] == 1
+def test_queue_wait_allowance_comes_before_transcribe(states: dict[str, dict[str, Any]]) -> None:
+    allow = states["AllowForQueueWait"]
+    assert states["UseCaptions"]["Default"] == "AllowForQueueWait"
+    assert allow["Type"] == "Pass" and allow["Next"] == "Transcribe"
+    assert allow["ResultPath"] == "$.transcribe_timeout"
+    assert allow["Parameters"]["seconds.$"] == (
+        "States.MathAdd($.fetched.timeout_seconds, $.limits.queue_wait_seconds)"
+    )
+
+
+def test_a_lost_worker_is_not_a_state_machine_retry(states: dict[str, dict[str, Any]]) -> None:
+    # Workers take over the job of a lost worker under the same token (lease + SQS visibility);
+    # a States.Timeout now means the whole allowance ran out: not worth retrying.
+    for retry in states["Transcribe"]["Retry"]:
+        assert not {"States.HeartbeatTimeout", "States.Timeout", "States.ALL"} & set(retry["ErrorEquals"])
 
 
 def test_timeout_path_is_filled_by_fetch_audio(states: dict[str, dict[str, Any]]) -> None:
@@ -301,19 +314,18 @@ def test_timeout_path_is_filled_by_fetch_audio(states: dict[str, dict[str, Any]]
     assert "media.$" in fetch["ResultSelector"]
 
 
-def test_heartbeat_path_is_filled_by_the_execution_input(states: dict[str, dict[str, Any]]) -> None:
+def test_queue_wait_allowance_is_filled_by_the_execution_input(states: dict[str, dict[str, Any]]) -> None:
     from ytcaption.domain.job import S3Source
     from ytcaption.domain.options import JobOptions
     from ytcaption.intake.launch import execution_input
     from ytcaption.settings import Settings
 
-    execution = execution_input("job-1", S3Source(bucket="b", key="k"), JobOptions(), Settings(heartbeat_seconds=42))
+    execution = execution_input(
+        "job-1", S3Source(bucket="b", key="k"), JobOptions(), Settings(queue_wait_limit_seconds=42)
+    )
     data = json.loads(execution.as_json())
-    path = states["Transcribe"]["HeartbeatSecondsPath"].removeprefix("$.").split(".")
-    value: Any = data
-    for part in path:
-        value = value[part]
-    assert value == 42
+    assert data["limits"]["queue_wait_seconds"] == 42
+    assert "$.limits.queue_wait_seconds" in states["AllowForQueueWait"]["Parameters"]["seconds.$"]
     fetch_payload = states["FetchAudio"]["Parameters"]["Payload"]
     for key in ("job_id", "source"):
         assert fetch_payload[f"{key}.$"] == f"$.{key}"

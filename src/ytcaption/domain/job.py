@@ -95,7 +95,11 @@ class Job(BaseModel):
     error_code: str | None = None
     error_reason: str | None = None
     eta_seconds: float | None = None
-    deadline_at: float | None = None
+    deadline_at: float | None = None  # epoch seconds; set when a worker first takes the job
+    # The worker holding the job and until when (epoch seconds, millisecond precision).
+    lease_owner: str | None = None
+    lease_until: float | None = None
+    lost_workers: int = 0  # workers that stopped renewing their lease on this job
     audio: dict[str, str] | None = None  # where FetchAudio left the audio for the worker
     redrives: int = 0
     execution_name: str | None = None

@@ -25,7 +25,8 @@ class AudioRef(BaseModel):
 
 
 class StepLimits(BaseModel):
-    heartbeat_seconds: int
+    # How long a job may wait in the queue for a worker before the state machine gives up on it.
+    queue_wait_seconds: int
 
 
 class FetchResult(BaseModel):

@@ -10,7 +10,6 @@ captions become the transcript and Whisper is skipped.
 from __future__ import annotations
 
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,13 +48,8 @@ def _ready(job_id: str, audio: AudioRef, info: MediaInfo, settings: Settings, st
             f"the limit is {settings.max_media_seconds / 60:.0f} minutes.",
         )
     timeout = settings.transcription_timeout(info.duration)
-    store.transition(
-        job_id,
-        JobStatus.QUEUED,
-        media=info.as_dict(),
-        audio=audio.model_dump(),
-        deadline_at=round(time.time() + timeout, 3),
-    )
+    # The time limit starts when a worker takes the job (it sets deadline_at): waiting in the queue is free.
+    store.transition(job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio.model_dump())
     return FetchResult(captions=False, audio=audio, media=info.as_dict(), timeout_seconds=timeout)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ytcaption.domain.errors import ErrorCode
+from ytcaption.domain.job import JobStatus
 from ytcaption.domain.steps import StepError
 from ytcaption.store.jobs import JobStore
 
@@ -23,7 +24,8 @@ def describe(error: StepError) -> tuple[ErrorCode, str]:
     if name in _TIMEOUTS:
         return (
             ErrorCode.WORKER_TIMEOUT,
-            "No Whisper worker finished the job in time: the worker stopped responding and a retry did not help.",
+            "No Whisper worker finished the job in time: none took it within the queue wait limit, "
+            "or its workers stopped responding.",
         )
     message = _lambda_message(cause)
     if message:
@@ -61,7 +63,9 @@ def record(store: JobStore, job_id: str, error: StepError, now: float) -> tuple[
     """
     code, reason = describe(error)
     current = store.get(job_id)
-    code, reason = past_deadline(code, reason, current.deadline_at if current else None, now)
+    # The time limit runs only once a worker has taken the job.
+    started = current is not None and current.status == JobStatus.TRANSCRIBING
+    code, reason = past_deadline(code, reason, current.deadline_at if started and current else None, now)
     if store.fail(job_id, code, reason):
         return str(code), reason, True
     job = store.get(job_id)

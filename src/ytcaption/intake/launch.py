@@ -33,7 +33,8 @@ def execution_input(
             "job_id": job_id,
             "source": source.model_dump() if isinstance(source, BaseModel) else dict(source),
             "options": options,
-            "limits": StepLimits(heartbeat_seconds=settings.heartbeat_seconds),
+            # The Transcribe task's backstop: this long in the queue, plus the job's own time limit.
+            "limits": StepLimits(queue_wait_seconds=settings.queue_wait_limit_seconds),
             "fetched": fetched,
         }
     )

@@ -149,33 +149,78 @@ class JobStore:
             return False
         return True
 
-    def claim(self, job_id: str, worker_id: str, lease_seconds: int) -> Job:
-        """Take the job for transcription: a QUEUED job, or one whose worker
-        gave it back or stopped renewing its lease."""
-        now = iso(utcnow())
-        epoch = int(time.time())
-        values = {
-            ":to": JobStatus.TRANSCRIBING.value,
-            ":queued": JobStatus.QUEUED.value,
-            ":now": now,
-            ":epoch": epoch,
-            ":me": worker_id,
-            ":until": epoch + lease_seconds,
-        }
-        expression = (
-            "SET #status = :to, updated_at = :now, started_at = if_not_exists(started_at, :now), "
-            "lease_owner = :me, lease_until = :until"
+    def claim(self, job_id: str, worker_id: str, lease_seconds: float, time_limit_seconds: float | None = None) -> Job:
+        """Take the job for transcription under a lease of `lease_seconds`: a QUEUED job
+        (its time limit, if given, starts now), one a worker handed back, or one whose
+        worker stopped renewing its lease (taken over: `lost_workers` counts them).
+        InvalidTransition if none of these holds. Lease times are epoch seconds with
+        millisecond precision, compared against this host's clock."""
+        now = time.time()
+        at = iso(utcnow())
+        until = round(now + lease_seconds, 3)
+        lease = {":to": JobStatus.TRANSCRIBING.value, ":now": at, ":me": worker_id, ":until": until}
+        held = "#status = :to, updated_at = :now, lease_owner = :me, lease_until = :until"
+        queued = {**lease, ":queued": JobStatus.QUEUED.value}
+        first = f"SET {held}, started_at = if_not_exists(started_at, :now)"
+        if time_limit_seconds is not None:
+            first += ", deadline_at = :deadline"
+            queued[":deadline"] = round(now + time_limit_seconds, 3)
+        attempts = (
+            ("queued", first, "#status = :queued", queued),
+            ("handed back", f"SET {held}", "#status = :to AND attribute_not_exists(lease_owner)", lease),
+            (
+                "taken over",
+                f"SET {held} ADD lost_workers :one",
+                "#status = :to AND lease_until < :epoch",
+                {**lease, ":epoch": round(now, 3), ":one": 1},
+            ),
         )
-        condition = (
-            "#status = :queued OR (#status = :to AND (attribute_not_exists(lease_until) OR lease_until < :epoch))"
-        )
-        updated = self._conditional_update(
-            job_id, expression, condition, {"#status": "status"}, values, JobStatus.TRANSCRIBING
-        )
-        self._record(job_id, JobStatus.TRANSCRIBING, now, int(updated.get("redrives", 0)))
-        return Job.model_validate(updated)
+        for how, expression, condition, values in attempts:
+            # The claim and its record in one transaction: a worker killed right after
+            # claiming still shows in the job's claims.
+            record = {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
+                      "worker": worker_id, "how": how}  # fmt: skip
+            try:
+                self.table.meta.client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self.table.name,
+                                "Key": keys.job(job_id),
+                                "UpdateExpression": expression,
+                                "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": to_dynamo(values),
+                            }
+                        },
+                        {"Put": {"TableName": self.table.name, "Item": to_dynamo(record)}},
+                    ]
+                )
+            except Exception as exc:
+                # The condition did not hold (or another claim raced this one): try the next way.
+                if aws.error_code(exc) != "TransactionCanceledException":
+                    raise
+                continue
+            job = self.get(job_id)
+            if job is None:  # deleted right after the claim: nothing to work on
+                raise InvalidTransition(f"job {job_id} is missing; it cannot be claimed")
+            self._record(job_id, JobStatus.TRANSCRIBING, at, job.redrives)
+            return job
+        current = self.get(job_id)
+        state = current.status.value if current else "missing"
+        owner = f" held by {current.lease_owner}" if current and current.lease_owner else ""
+        raise InvalidTransition(f"job {job_id} is {state}{owner}; it cannot be claimed")
 
-    def renew_lease(self, job_id: str, worker_id: str, lease_seconds: int) -> bool:
+    def claims(self, job_id: str) -> list[dict[str, Any]]:
+        """Every time a worker took the job (first, after a hand-back, or over a lost worker), in order."""
+        response = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :claim)",
+            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":claim": keys.CLAIM_PREFIX},
+            ConsistentRead=True,
+        )
+        return sorted((from_dynamo(item) for item in response["Items"]), key=lambda item: _instant(str(item["at"])))
+
+    def renew_lease(self, job_id: str, worker_id: str, lease_seconds: float) -> bool:
         """Extend this worker's hold; False once the job is no longer its to work on."""
         return aws.conditionally(
             lambda: self.table.update_item(
@@ -184,7 +229,7 @@ class JobStore:
                 ConditionExpression="#status = :tr AND lease_owner = :me",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
-                    ":until": int(time.time()) + lease_seconds,
+                    ":until": Decimal(repr(round(time.time() + lease_seconds, 3))),
                     ":tr": JobStatus.TRANSCRIBING.value,
                     ":me": worker_id,
                 },
@@ -226,7 +271,7 @@ class JobStore:
                 Key=keys.job(job.job_id),
                 UpdateExpression="SET #status = :resume, updated_at = :now, redrives = :n, execution_name = :name, "
                 "deadline_at = :deadline, progress = :zero REMOVE error_code, error_reason, finished_at, lease_until, "
-                "lease_owner, eta_seconds",
+                "lease_owner, lost_workers, eta_seconds",
                 ConditionExpression="#status = :failed AND (attribute_not_exists(redrives) OR redrives = :previous)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_dynamo(values),

@@ -3,6 +3,7 @@
 Items by kind (pk / sk):
   job               JOB#<job_id>        / JOB
   its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE]
+  its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it)
   upload record     UPLOAD#<upload_id>  / UPLOAD
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
@@ -20,6 +21,7 @@ Key = dict[str, str]
 
 JOB_SK = "JOB"
 EVENT_PREFIX = "EVENT#"
+CLAIM_PREFIX = "CLAIM#"
 
 
 def job_pk(job_id: str) -> str:
@@ -33,6 +35,10 @@ def job(job_id: str) -> Key:
 def event_sk(status: JobStatus, attempt: int = 0) -> str:
     """History item key; a redriven job's later attempts get their own items (#r1, #r2...)."""
     return f"{EVENT_PREFIX}{status.rank:02d}#{status.value}" + (f"#r{attempt}" if attempt else "")
+
+
+def claim_sk(at: str, worker_id: str) -> str:
+    return f"{CLAIM_PREFIX}{at}#{worker_id}"
 
 
 def tenant_pk(tenant: str) -> str:

@@ -1,15 +1,21 @@
 """The Whisper worker: takes transcription tasks from SQS and answers the state machine.
 
-Each message carries a Step Functions task token. While it works, the worker
-heartbeats the token, keeps the message hidden and renews its lease on the job.
-It never loses a message: on SIGTERM it hands an unfinished one straight back
-to the queue, and a duplicate delivery finds the job already taken or done.
+Each message carries a Step Functions task token. The queue task has no
+heartbeat of its own (a message may wait for a worker as long as it must);
+liveness is the worker's lease on the job in DynamoDB. While it works, the
+worker renews the lease every third of its length and keeps the message hidden
+until a margin past the lease's end. A worker that dies lets its lease lapse;
+its message reappears just after, and the next worker to receive it takes the
+job over under the same task token (a budget of take-overs, with backoff, before
+the job fails WORKER_TIMEOUT). On SIGTERM a worker hands an unfinished message
+straight back; a duplicate delivery finds the job held, done or ended.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import signal
@@ -27,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
-from ytcaption.domain.job import JobOptions, JobStatus
+from ytcaption.domain.job import Job, JobOptions, JobStatus
 from ytcaption.finish.events import progress_envelope
 from ytcaption.finish.webhooks import deliver
 from ytcaption.intake.urlpolicy import webhook_policy
@@ -56,24 +62,36 @@ class TranscribeTask(BaseModel):
     audio: AudioRef
     options: JobOptions
     duration: float | None = None
+    # The job's own time limit, counted from when a worker first takes it.
+    time_limit_seconds: float | None = None
+
+
+TIME_LIMIT_REASON = "The job ran past its time limit and was stopped."
 
 
 class _Heartbeat(threading.Thread):
-    """Keeps the task, the message and the job lease alive while we work."""
+    """Keeps the job's lease and the message alive while we work, and watches the job's time limit."""
 
-    def __init__(self, worker: Worker, task: TranscribeTask, receipt: str) -> None:
+    def __init__(self, worker: Worker, task: TranscribeTask, receipt: str, deadline_at: float | None) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{task.job_id}")
-        self.worker, self.task, self.receipt = worker, task, receipt
+        self.worker, self.task, self.receipt, self.deadline_at = worker, task, receipt, deadline_at
         self.finished = threading.Event()
         self.lost = threading.Event()  # the work is no longer ours to finish
+        self.expired = threading.Event()  # ...because the job's time limit passed
 
     def abandon(self, why: str) -> None:
         if not self.lost.is_set():
             logger.warning(f"{why}; abandoning the job", extra={"job_id": self.task.job_id})
         self.lost.set()
 
+    def past_deadline(self) -> bool:
+        if self.deadline_at is not None and time.time() >= self.deadline_at:
+            self.expired.set()
+            self.abandon("the job ran past its time limit")
+        return self.expired.is_set()
+
     def run(self) -> None:
-        interval = max(1.0, self.worker.settings.heartbeat_seconds / 3)
+        interval = self.worker.settings.heartbeat_seconds / 3
         while not self.finished.wait(interval):
             try:
                 self.beat()
@@ -82,18 +100,13 @@ class _Heartbeat(threading.Thread):
 
     def beat(self) -> None:
         w = self.worker
-        try:
-            w.sfn.send_task_heartbeat(taskToken=self.task.task_token)
-        except Exception as exc:
-            if aws.error_code(exc) in _GONE_TOKEN:
-                self.abandon("task token refused")
-                return
-            raise
-        w.sqs.change_message_visibility(
-            QueueUrl=w.queue_url, ReceiptHandle=self.receipt, VisibilityTimeout=w.settings.queue_visibility_seconds
-        )
+        if self.past_deadline():
+            return
+        # Lease first, then the message: the message always reappears after the lease has lapsed.
         if not w.store.renew_lease(self.task.job_id, w.worker_id, w.settings.heartbeat_seconds):
-            self.abandon("job is no longer ours (cancelled or ended)")
+            self.abandon("job is no longer ours (cancelled, ended or taken over)")
+            return
+        w.hide(self.receipt)
 
 
 class Worker:
@@ -127,7 +140,7 @@ class Worker:
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=1,
                 WaitTimeSeconds=self.settings.poll_wait_seconds,
-                VisibilityTimeout=self.settings.queue_visibility_seconds,
+                VisibilityTimeout=self.settings.visibility_seconds,
             )
             for message in response.get("Messages", []):
                 if self.stopping.is_set():
@@ -146,12 +159,22 @@ class Worker:
             self._reject_malformed(message, exc)
             return
         logger.append_keys(correlation_id=task.job_id)
-        try:
-            job = self.store.claim(task.job_id, self.worker_id, self.settings.heartbeat_seconds)
-        except InvalidTransition:
-            self._not_claimed(task, receipt)
+        job = self._take(task, receipt)
+        if job is None:
             return
-        heartbeat = _Heartbeat(self, task, receipt)
+        # Re-anchor the message's visibility on the lease just taken.
+        self.hide(receipt)
+        if job.lost_workers:
+            logger.info("job taken over from a lost worker", extra={"lost_workers": job.lost_workers})
+        if job.result and self._results_present(job.result):
+            # A lost worker wrote the results but never answered: answer for it.
+            output = {"job_id": job.job_id, **job.result, "language": job.language}
+            self._succeed(task, receipt, output, "results of a lost worker delivered")
+            return
+        heartbeat = _Heartbeat(self, task, receipt, job.deadline_at)
+        if heartbeat.past_deadline():
+            self._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
+            return
         heartbeat.start()
         try:
             output = self._work(task, heartbeat, job.tenant)
@@ -167,10 +190,76 @@ class Worker:
             return
         finally:
             heartbeat.finished.set()
+        self._succeed(task, receipt, output, "job transcribed")
+
+    def _succeed(self, task: TranscribeTask, receipt: str, output: dict[str, Any], what: str) -> None:
         self._answer(task, lambda: self.sfn.send_task_success(taskToken=task.task_token, output=json.dumps(output)))
         self._delete(receipt)
         self.jobs_done += 1
-        logger.info("job transcribed", extra={"metrics": output["metrics"]})
+        logger.info(what, extra={"metrics": output.get("metrics")})
+
+    # -- taking a job ----------------------------------------------------------
+
+    def _take(self, task: TranscribeTask, receipt: str) -> Job | None:
+        """Claim the task's job; None when the message was settled otherwise
+        (dropped, answered, or deferred until the job may be taken)."""
+        job = self.store.get(task.job_id)
+        if job is None or self._settle(task, receipt, job):
+            return None
+        try:
+            return self.store.claim(
+                task.job_id, self.worker_id, self.settings.heartbeat_seconds, task.time_limit_seconds
+            )
+        except InvalidTransition as exc:
+            # Another worker was quicker, or the job ended meanwhile.
+            logger.info("job not claimed", extra={"why": str(exc)})
+            job = self.store.get(task.job_id)
+            if job is None or not self._settle(task, receipt, job):
+                self.defer(receipt, self.settings.lease_margin_seconds, "job not claimed; looking again shortly")
+            return None
+
+    def _settle(self, task: TranscribeTask, receipt: str, job: Job | None) -> bool:
+        """Deal with a message whose job cannot be taken now; False if it can be claimed."""
+        if job is None:
+            logger.warning("task for a job that does not exist; dropping it")
+            self._delete(receipt)
+            return True
+        if job.status.terminal:
+            logger.info("the job has ended; dropping its task", extra={"status": job.status})
+            self._answer_ended(task, job)
+            self._delete(receipt)
+            return True
+        if job.status in (JobStatus.PENDING, JobStatus.DOWNLOADING):
+            self.defer(receipt, self.settings.lease_margin_seconds, "job not queued yet; message deferred")
+            return True
+        if job.status != JobStatus.TRANSCRIBING or not job.lease_owner:
+            return False  # queued, or handed back by a worker that shut down
+        now = time.time()
+        lease_until = job.lease_until or 0.0
+        if lease_until > now:
+            # Held by a live worker (this is a duplicate, or it paused): look again when its lease may lapse.
+            self.defer(receipt, lease_until - now + self.settings.lease_margin_seconds, "job held by another worker")
+            return True
+        takeover = job.lost_workers + 1
+        if takeover > self.settings.lost_worker_retries:
+            self._fail(
+                task,
+                receipt,
+                ErrorCode.WORKER_TIMEOUT,
+                f"The job's Whisper worker stopped responding {takeover} times (crashed or lost its host); "
+                "it was not tried again.",
+            )
+            return True
+        ready_at = lease_until + self.settings.lost_worker_backoff(takeover)
+        if ready_at > now:
+            self.defer(receipt, ready_at - now, "backing off before taking over from a lost worker")
+            return True
+        return False
+
+    def _results_present(self, result: dict[str, Any]) -> bool:
+        media = MediaStore(str(result.get("bucket") or self.settings.bucket))
+        keys = result.get("keys") or {}
+        return bool(keys) and all(media.head(key) is not None for key in keys.values())
 
     def _work(self, task: TranscribeTask, heartbeat: _Heartbeat, tenant: str) -> dict[str, Any]:
         started = time.monotonic()
@@ -178,7 +267,7 @@ class Worker:
 
         def progress(fraction: float) -> bool:
             nonlocal last_decile
-            if self.stopping.is_set() or heartbeat.lost.is_set():
+            if self.stopping.is_set() or heartbeat.lost.is_set() or heartbeat.past_deadline():
                 return False
             decile = int(fraction * 10)
             if decile > last_decile:
@@ -245,28 +334,30 @@ class Worker:
 
     # -- outcomes --------------------------------------------------------------
 
-    def _not_claimed(self, task: TranscribeTask, receipt: str) -> None:
-        """A duplicate, or work another worker holds: never do it twice."""
-        job = self.store.get(task.job_id)
-        if job is None or job.status.terminal:
-            logger.info("duplicate of finished work; dropping it", extra={"status": job and job.status})
-            self._delete(receipt)
-            return
-        # Someone holds it (or it is not queued yet): look again when their lease may have lapsed.
-        self.sqs.change_message_visibility(
-            QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.settings.heartbeat_seconds
-        )
-        logger.info("job held elsewhere; message deferred", extra={"status": job.status})
+    def _answer_ended(self, task: TranscribeTask, job: Job) -> None:
+        """End the task of a job that has ended, in case its execution still waits on it
+        (a cancelled job whose message was still queued, a worker lost after failing the job)."""
+        if job.status == JobStatus.CANCELLED:
+            error = "Cancelled"
+        elif job.status == JobStatus.FAILED:
+            error = job.error_code or str(ErrorCode.INTERNAL_ERROR)
+        else:
+            return  # COMPLETED: its task was answered already
+        self._answer(task, lambda: self.sfn.send_task_failure(taskToken=task.task_token, error=error, cause=error))
 
     def _interrupted(self, task: TranscribeTask, receipt: str, heartbeat: _Heartbeat) -> None:
+        if heartbeat.expired.is_set():
+            self._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
+            return
         if heartbeat.lost.is_set():
             job = self.store.get(task.job_id)
-            if job and job.status == JobStatus.CANCELLED:
-                self._answer(
-                    task,
-                    lambda: self.sfn.send_task_failure(taskToken=task.task_token, error="Cancelled", cause="cancelled"),
-                )
-            self._delete(receipt)
+            if job is None or job.status.terminal:
+                if job is not None:
+                    self._answer_ended(task, job)
+                self._delete(receipt)
+            else:
+                # Another worker took the job over (our lease had lapsed): the message is its now.
+                logger.warning("job taken over by another worker", extra={"holder": job.lease_owner})
             return
         # Shutting down: hand the message back at once so another worker resumes it.
         self.store.release_lease(task.job_id, self.worker_id)
@@ -304,6 +395,18 @@ class Worker:
             if aws.error_code(exc) not in _GONE_TOKEN:
                 raise
             logger.warning("task already ended; answer dropped", extra={"job_id": task.job_id})
+
+    def hide(self, receipt: str) -> None:
+        """Keep the message from other workers until a margin past our lease."""
+        self.sqs.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.settings.visibility_seconds
+        )
+
+    def defer(self, receipt: str, seconds: float, why: str) -> None:
+        """Let the message reappear in `seconds` (SQS counts whole seconds, 12 hours at most)."""
+        delay = min(12 * 3600, max(1, math.ceil(seconds)))
+        self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=delay)
+        logger.info(f"{why}; message deferred", extra={"seconds": delay})
 
     def _give_back(self, receipt: str) -> None:
         self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
