@@ -62,3 +62,19 @@ def test_the_state_machine_role_allows_every_task_state(gpu: Synth) -> None:
     for spec in resources.LAMBDAS:
         arn = f"arn:aws:lambda:us-east-1:123456789012:function:{spec.function_name}"
         assert (("lambda:InvokeFunction", arn) in requests) == spec.in_state_machine
+
+
+def test_the_api_may_check_readiness_and_list_an_upload(gpu: Synth) -> None:
+    """/health/ready (DescribeTable, HeadBucket, DescribeStateMachine) and GET /v1/uploads/{id}
+    (ListObjectsV2): the calls the check first found missing from the api role."""
+    machine = f"arn:aws:states:us-east-1:123456789012:stateMachine:{resources.STATE_MACHINE}"
+    calls = [
+        {"component": "api", "service": "dynamodb", "operation": "DescribeTable", "TableName": resources.TABLE},
+        {"component": "api", "service": "s3", "operation": "HeadBucket", "Bucket": resources.BUCKET},
+        {"component": "api", "service": "stepfunctions", "operation": "DescribeStateMachine",
+         "stateMachineArn": machine},
+        {"component": "api", "service": "s3", "operation": "ListObjectsV2", "Bucket": resources.BUCKET},
+        {"component": "api", "service": "s3", "operation": "CreateBucket", "Bucket": resources.BUCKET,
+         "presigned": True},
+    ]  # fmt: skip
+    assert iam.check(gpu.template, calls).findings == []
