@@ -96,10 +96,13 @@ def worker(runtime: object) -> Iterator[subprocess.Popen[bytes]]:
 # -- the IAM check: every AWS call the runtime made, against the deployed roles (tests/support/iam.py) --
 
 
-def _gpu_template(config: pytest.Config) -> dict[str, Any]:
-    """The default (GPU) synthesis: the one tests/cdk made in this session, else a new one."""
+def _gpu_template(config: pytest.Config) -> dict[str, Any] | None:
+    """The default (GPU) synthesis: the one tests/cdk made in this session, else a new one
+    (None without the `cdk` extra)."""
     template = config.stash.get(iam_check.GPU_TEMPLATE, None)
     if template is None:
+        if importlib.util.find_spec("aws_cdk") is None:
+            return None
         from tests.cdk.conftest import _synth
 
         factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
@@ -112,11 +115,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     calls = session.config.stash.get(CALL_LOG, None)
     if calls is None or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return
-    if importlib.util.find_spec("aws_cdk") is None:
-        session.config.stash[IAM_RESULT] = (["not run: the `cdk` extra is not installed (make install)"], None)
-        return
     try:
-        report = iam_check.check(_gpu_template(session.config), iam_check.load_calls(calls))
+        template = _gpu_template(session.config)
+        if template is None:
+            session.config.stash[IAM_RESULT] = (["not run: the `cdk` extra is not installed (make install)"], None)
+            return
+        report = iam_check.check(template, iam_check.load_calls(calls))
     except Exception as exc:
         session.config.stash[IAM_RESULT] = ([f"FAILED to run: {type(exc).__name__}: {exc}"], None)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

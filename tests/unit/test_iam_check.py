@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -147,3 +150,42 @@ def test_recorded_calls_are_read_from_every_process_file(tmp_path: Any) -> None:
     (tmp_path / "api-1.jsonl").write_text('{"component": "api", "service": "sts", "operation": "GetCallerIdentity"}\n')
     (tmp_path / "worker-2.jsonl").write_text('{"component": "worker", "service": "s3", "operation": "X"}\n\n')
     assert [c["component"] for c in iam.load_calls(tmp_path)] == ["api", "worker"]
+
+
+def test_the_session_fails_naming_each_call_not_allowed(tmp_path: Path) -> None:
+    """The end of a pytest session that used the runtime (tests/conftest.py), on a small template."""
+    import tests.conftest as root
+
+    calls = tmp_path / "aws-calls"
+    calls.mkdir()
+    (calls / "ytcaption-fn-1.jsonl").write_text(
+        json.dumps(call("dynamodb", "DeleteTable", TableName="ytcaption-jobs")) + "\n"
+    )
+    config = SimpleNamespace(stash=pytest.Stash(), rootpath=tmp_path)
+    config.stash[root.CALL_LOG] = calls
+    config.stash[iam.GPU_TEMPLATE] = template(allow("dynamodb:*Item", {"Fn::GetAtt": ["Table", "Arn"]}))
+    session = SimpleNamespace(config=config, exitstatus=pytest.ExitCode.OK)
+    root.pytest_sessionfinish(session, pytest.ExitCode.OK)  # type: ignore[arg-type]
+    assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
+    lines, path = config.stash[root.IAM_RESULT]
+    assert lines == [
+        "NOT ALLOWED in AWS: ytcaption-fn: dynamodb:DeleteTable on "
+        "arn:aws:dynamodb:us-east-1:123456789012:table/ytcaption-jobs is not allowed (1 call(s))"
+    ]
+    assert path == tmp_path / ".ytcaption" / "iam-report.json"
+    assert json.loads(path.read_text())["not_allowed"][0]["action"] == "dynamodb:DeleteTable"
+
+
+def test_a_session_whose_calls_are_allowed_passes(tmp_path: Path) -> None:
+    import tests.conftest as root
+
+    calls = tmp_path / "aws-calls"
+    calls.mkdir()
+    (calls / "ytcaption-fn-1.jsonl").write_text(json.dumps(call("dynamodb", "GetItem", TableName="ytcaption-jobs")))
+    config = SimpleNamespace(stash=pytest.Stash(), rootpath=tmp_path)
+    config.stash[root.CALL_LOG] = calls
+    config.stash[iam.GPU_TEMPLATE] = template(allow("dynamodb:*Item", {"Fn::GetAtt": ["Table", "Arn"]}))
+    session = SimpleNamespace(config=config, exitstatus=pytest.ExitCode.OK)
+    root.pytest_sessionfinish(session, pytest.ExitCode.OK)  # type: ignore[arg-type]
+    assert session.exitstatus == pytest.ExitCode.OK
+    assert config.stash[root.IAM_RESULT][0] == ["every one of 2 AWS calls is allowed by its component's role"]
