@@ -188,4 +188,5 @@ def test_a_session_whose_calls_are_allowed_passes(tmp_path: Path) -> None:
     session = SimpleNamespace(config=config, exitstatus=pytest.ExitCode.OK)
     root.pytest_sessionfinish(session, pytest.ExitCode.OK)  # type: ignore[arg-type]
     assert session.exitstatus == pytest.ExitCode.OK
-    assert config.stash[root.IAM_RESULT][0] == ["every one of 2 AWS calls is allowed by its component's role"]
+    expected = "allowed: 1 AWS calls of the runtime's components, 1 state machine tasks"
+    assert config.stash[root.IAM_RESULT][0] == [expected]
