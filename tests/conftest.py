@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support import iam as iam_check
 from tests.support.audio import MEETING, STORY, encode, espeak
 
 # Small values so retries and timeouts happen within a test's patience.
@@ -27,6 +30,9 @@ TEST_SETTINGS = {
     "YTC_WEBHOOK_REQUIRE_HTTPS": "false",
 }
 WORKER_ENV = {"HF_HUB_OFFLINE": "1"}
+# Where the session runtime's components recorded their AWS calls; the IAM check's outcome.
+CALL_LOG = pytest.StashKey[Path]()
+IAM_RESULT = pytest.StashKey[tuple[list[str], Path | None]]()
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +57,7 @@ def long_speech_wav(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def runtime(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[object]:
     from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port
 
     state_dir = tmp_path_factory.mktemp("runtime")
@@ -65,6 +71,10 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     )
     rt = LocalRuntime(config)
     saved = dict(os.environ)
+    # Every component of the runtime records its AWS calls here; checked at the end of the session.
+    calls = tmp_path_factory.mktemp("aws-calls")
+    os.environ[iam_check.CALL_LOG_ENV] = str(calls)
+    pytestconfig.stash[CALL_LOG] = calls
     try:
         rt.up()
         yield rt
@@ -83,3 +93,62 @@ def worker(runtime: object) -> Iterator[subprocess.Popen[bytes]]:
     proc = runtime.start_worker()
     yield proc
     runtime.stop_worker(proc)
+
+
+# -- the IAM check: every AWS call the runtime made, against the deployed roles (tests/support/iam.py) --
+
+
+def _gpu_template(config: pytest.Config) -> dict[str, Any] | None:
+    """The default (GPU) synthesis: the one tests/cdk made in this session, else a new one
+    (None without the `cdk` extra)."""
+    template = config.stash.get(iam_check.GPU_TEMPLATE, None)
+    if template is None:
+        if importlib.util.find_spec("aws_cdk") is None:
+            return None
+        from tests.cdk.conftest import _synth
+
+        factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+        template = _synth(factory.mktemp("cdk-iam"), {}).template
+        config.stash[iam_check.GPU_TEMPLATE] = template
+    return template
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    calls = session.config.stash.get(CALL_LOG, None)
+    if calls is None or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return
+    try:
+        template = _gpu_template(session.config)
+        if template is None:
+            session.config.stash[IAM_RESULT] = (["not run: the `cdk` extra is not installed (make install)"], None)
+            return
+        recorded = iam_check.load_calls(calls)
+        report = iam_check.check(template, recorded)
+    except Exception as exc:
+        session.config.stash[IAM_RESULT] = ([f"FAILED to run: {type(exc).__name__}: {exc}"], None)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    # In the working tree (.ytcaption/ is ignored): basetemp is shared and pruned by other runs.
+    report_dir = session.config.rootpath / ".ytcaption"
+    report_dir.mkdir(exist_ok=True)
+    path = iam_check.write_report(report, report_dir / "iam-report.json")
+    lines = [f"NOT ALLOWED in AWS: {finding.line()}" for finding in report.findings]
+    if report.findings:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    else:
+        tasks = report.components.get(iam_check.STATE_MACHINE_COMPONENT, {}).get("calls", 0)
+        lines.append(f"allowed: {len(recorded)} AWS calls of the runtime's components, {tasks} state machine tasks")
+    session.config.stash[IAM_RESULT] = (lines, path)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    result = config.stash.get(IAM_RESULT, None)
+    if result is None:
+        return
+    lines, path = result
+    failed = any(line.startswith(("NOT ALLOWED", "FAILED")) for line in lines)
+    terminalreporter.section("IAM check of the runtime's AWS calls", sep="=", red=failed, green=not failed)
+    for line in lines:
+        terminalreporter.line(line, red=line.startswith(("NOT ALLOWED", "FAILED")))
+    if path:
+        terminalreporter.line(f"report: {path}")

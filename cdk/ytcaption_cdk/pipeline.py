@@ -429,6 +429,11 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(
         iam.PolicyStatement(actions=["states:StopExecution", "states:DescribeExecution"], resources=[p.execution_arns])
     )
+    # GET /v1/uploads/{id} lists the upload's objects; /health/ready looks at the bucket (HeadBucket),
+    # the table and the state machine. Both need ListBucket (a missing object is then 404, not 403).
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
+    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DescribeTable"], resources=[p.table.table_arn]))
+    role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeStateMachine"], resources=[p.state_machine_arn]))
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX])
     acknowledge(
         role,

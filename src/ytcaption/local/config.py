@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from ytcaption.settings import Settings
 
 PREFIX = "YTC_"
-# Where the local runtime itself lives, not settings of the pipeline.
-NOT_SETTINGS = frozenset({"YTC_HOME", "YTC_PROJECT_ROOT"})
+# Where the local runtime itself lives, and what the tests record of it (ytcaption.store.aws):
+# not settings of the pipeline.
+NOT_SETTINGS = frozenset({"YTC_HOME", "YTC_PROJECT_ROOT", "YTC_AWS_CALL_LOG", "YTC_COMPONENT"})
 
 
 class SettingsError(ValueError):

@@ -143,6 +143,8 @@ class LocalLambdaExecutor:
             }
         )
         env.update({k: str(v) for k, v in fn.environment_vars.items()})
+        if os.environ.get("YTC_AWS_CALL_LOG"):  # the tests' record of AWS calls (ytcaption.store.aws)
+            env["YTC_AWS_CALL_LOG"] = os.environ["YTC_AWS_CALL_LOG"]
         return env
 
 

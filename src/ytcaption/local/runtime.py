@@ -137,7 +137,7 @@ class LocalRuntime:
         api = self._spawn(
             [sys.executable, "-m", "uvicorn", "ytcaption.api.app:create_app", "--factory",
              "--host", self.config.host, "--port", str(port), "--log-level", "warning"],
-            "api.log", self.config.settings,
+            "api.log", {**self.config.settings, "YTC_COMPONENT": "api"},
         )  # fmt: skip
         self.api_pid = api.pid
         deadline = time.monotonic() + 60
@@ -149,7 +149,7 @@ class LocalRuntime:
         self._save()
 
     def start_worker(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        env = {**self.config.settings, **self.config.worker_env, **(extra_env or {})}
+        env = {"YTC_COMPONENT": "worker", **self.config.settings, **self.config.worker_env, **(extra_env or {})}
         worker = self._spawn([sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self.log_paths)}.log", env)
         self._workers.append(worker)
         self.worker_pids.append(worker.pid)

@@ -6,8 +6,11 @@ AWS_ENDPOINT_URL_<SERVICE>) on its own.
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -20,7 +23,40 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 
 def _session() -> Any:
     # Typed as Any: service names are plain strings here, not the stubs' literals.
-    return boto3.session.Session()
+    session = boto3.session.Session()
+    # Tests record every call a component of the local runtime makes (tests/support/iam.py checks them
+    # against the deployed roles); a process without a component name (the test process) is not recorded.
+    directory = os.environ.get("YTC_AWS_CALL_LOG")
+    component = os.environ.get("YTC_COMPONENT") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if directory and component:
+        session.events.register("before-parameter-build", partial(_record_call, directory, component))
+    return session
+
+
+# What names the resource of a call (never payloads: no Item, MessageBody, Body...).
+_NAMES = ("TableName", "IndexName", "Bucket", "Key", "QueueUrl", "QueueName", "stateMachineArn", "executionArn",
+          "FunctionName", "EventBusName", "SecretId")  # fmt: skip
+_LOG_LOCK = threading.Lock()
+
+
+def _record_call(directory: str, component: str, params: dict[str, Any], model: Any, context: Any, **_: Any) -> None:
+    call: dict[str, Any] = {"component": component, "service": model.service_model.service_name,
+                            "operation": model.name}  # fmt: skip
+    call.update({k: params[k] for k in _NAMES if isinstance(params.get(k), str)})
+    if "taskToken" in params:
+        call["taskToken"] = True
+    if isinstance(params.get("RequestItems"), dict):  # BatchGetItem, BatchWriteItem
+        call["TableNames"] = sorted(params["RequestItems"])
+    if isinstance(params.get("TransactItems"), list):
+        call["TransactItems"] = [
+            {kind: part.get("TableName") for kind, part in item.items()} for item in params["TransactItems"]
+        ]
+    if isinstance(params.get("Entries"), list) and model.service_model.service_name == "events":
+        call["EventBusNames"] = [entry.get("EventBusName", "default") for entry in params["Entries"]]
+    if isinstance(context, dict) and context.get("is_presign_request"):
+        call["presigned"] = True
+    with _LOG_LOCK, open(os.path.join(directory, f"{component}-{os.getpid()}.jsonl"), "a") as log:
+        log.write(json.dumps(call) + "\n")
 
 
 @cache
