@@ -496,8 +496,9 @@ def state_machine_page() -> str:
 
 
 def _docstring_line(path: Path) -> str:
+    """The first paragraph of a module's docstring, on one line."""
     doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
 
 
 def layout_page() -> str:
@@ -529,7 +530,7 @@ def layout_page() -> str:
             *top_rows,
             "",
             "## The core package, `src/ytcaption`\n",
-            "One line per subpackage and top-level module: the first line of its docstring.\n",
+            "One line per subpackage and top-level module: the first paragraph of its docstring.\n",
             "| part | what it is |\n| --- | --- |",
             *rows,
             "",
