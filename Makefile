@@ -9,7 +9,7 @@ MODEL  ?= base
 FORMAT ?= srt
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo test lint unit integration e2e bench clean layers host-layers node-tools cdk-test synth deploy
+.PHONY: install system-deps demo test lint unit integration e2e bench docs clean layers host-layers node-tools cdk-test synth deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,14 @@ e2e: install system-deps
 bench: install system-deps
 	$(BIN)/python benchmarks/pipeline_overhead.py
 
+# The docs site: regenerate the generated pages (scripts/gen_docs.py), then build site/ offline.
+# tests/unit/test_docs.py checks both in `make test` (pages up to date, `mkdocs build --strict`).
+docs: install
+	$(BIN)/python scripts/gen_docs.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results cdk.out cdk/node_modules layers/build
+	rm -rf site $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results cdk.out cdk/node_modules layers/build
 
 # --- AWS deployment (cdk/) -------------------------------------------------------
 # Lambda layers built with pip for Lambda's platform (arm64, cp312), cached in layers/build.
