@@ -23,6 +23,7 @@ from ytcaption.api.routes import admin, health, models, transcriptions, uploads
 from ytcaption.api.schemas import FieldError, Problem
 from ytcaption.api.service import Hooks
 from ytcaption.settings import Settings
+from ytcaption.store import aws
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,21 @@ class _CatchAll:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+        except Exception as exc:
             if started:
                 raise
-            body = problem_body(500, "internal-error", "Something went wrong on our side; it has been logged.")
-            response = JSONResponse(body, status_code=500, media_type=PROBLEM_MEDIA_TYPE)
+            if aws.unreachable(exc):
+                # The store is down or unreachable (locally: the emulator was stopped): retry later.
+                log.warning("AWS unreachable on %s %s: %s", scope.get("method"), scope.get("path"), exc)
+                body = problem_body(
+                    503, "unavailable", "The service cannot reach its storage right now; retry shortly."
+                )
+                headers = {"Retry-After": "5"}
+                response = JSONResponse(body, status_code=503, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+            else:
+                log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+                body = problem_body(500, "internal-error", "Something went wrong on our side; it has been logged.")
+                response = JSONResponse(body, status_code=500, media_type=PROBLEM_MEDIA_TYPE)
             await response(scope, receive, send)
 
 

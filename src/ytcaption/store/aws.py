@@ -77,6 +77,18 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def unreachable(exc: BaseException) -> bool:
+    """AWS (or the local emulator) did not answer at all: worth waiting for, not a bug of ours."""
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    return isinstance(exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError)
+
+
 def conditionally(write: Callable[[], Any]) -> bool:
     """Run a conditional DynamoDB write: False when its condition did not hold."""
     try:

@@ -135,19 +135,33 @@ class Worker:
 
     def run(self) -> None:
         logger.info("worker started", extra={"worker_id": self.worker_id, "queue": self.queue_url})
+        backoff = 0.0
         while not self.stopping.is_set():
-            response = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=1,
-                WaitTimeSeconds=self.settings.poll_wait_seconds,
-                VisibilityTimeout=self.settings.visibility_seconds,
-            )
-            for message in response.get("Messages", []):
-                if self.stopping.is_set():
-                    self._give_back(message["ReceiptHandle"])
-                    continue
-                self.handle(message)
+            try:
+                self._poll_once()
+                backoff = 0.0
+            except Exception as exc:
+                if not aws.unreachable(exc):
+                    raise
+                # AWS (locally: the emulator) is gone for now: wait and reconnect; an unfinished
+                # message reappears on its own once its visibility lapses.
+                backoff = min(30.0, max(1.0, backoff * 2))
+                logger.warning("AWS unreachable; retrying", extra={"in_seconds": backoff, "error": str(exc)})
+                self.stopping.wait(backoff)
         logger.info("worker stopped", extra={"worker_id": self.worker_id, "jobs_done": self.jobs_done})
+
+    def _poll_once(self) -> None:
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=self.settings.poll_wait_seconds,
+            VisibilityTimeout=self.settings.visibility_seconds,
+        )
+        for message in response.get("Messages", []):
+            if self.stopping.is_set():
+                self._give_back(message["ReceiptHandle"])
+                continue
+            self.handle(message)
 
     # -- one message -----------------------------------------------------------
 
