@@ -17,7 +17,7 @@ from ytcaption.api.schemas import (
     Transcription,
     WebhookDelivery,
 )
-from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.job import Job, JobStatus, normalized
 from ytcaption.store.media import RESULT_FORMATS, upload_id_of_key
 
 
@@ -27,10 +27,9 @@ def to_event(item: dict[str, Any]) -> JobEvent:
     if kind == "webhook":
         delivery = WebhookDelivery.model_validate(item)
         return JobEvent(kind="webhook", event_type=f"webhook.{delivery.outcome}", status=item["status"],
-                        at=item["at"], webhook=delivery)  # fmt: skip
-    return JobEvent(
-        kind=kind, event_type=f"transcription.{item['status'].lower()}", status=item["status"], at=item["at"]
-    )
+                        at=normalized(item["at"]), webhook=delivery)  # fmt: skip
+    event_type = f"transcription.{item['status'].lower()}"
+    return JobEvent(kind=kind, event_type=event_type, status=item["status"], at=normalized(item["at"]))
 
 
 def to_transcription(job: Job, base: str = "") -> Transcription:
@@ -56,10 +55,10 @@ def to_transcription(job: Job, base: str = "") -> Transcription:
         id=job.job_id,
         status=job.status.value,
         progress=max(0, min(100, int(job.progress))),
-        created_at=job.created_at,
-        updated_at=job.updated_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
+        created_at=normalized(job.created_at),
+        updated_at=normalized(job.updated_at),
+        started_at=normalized(job.started_at),
+        finished_at=normalized(job.finished_at),
         eta_seconds=job.eta_seconds if not job.status.terminal else None,
         source=source_out,
         media=media,

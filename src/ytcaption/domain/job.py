@@ -59,6 +59,17 @@ def iso(ts: datetime) -> str:
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def normalized(value: str | None) -> str | None:
+    """Any ISO 8601 instant in the one form clients see (UTC, milliseconds, `Z`); the state machine's
+    `$$.State.EnteredTime` arrives as `…+00:00` with microseconds in the emulator."""
+    if value is None:
+        return None
+    try:
+        return iso(datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC))
+    except ValueError:
+        return value
+
+
 class S3Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -39,10 +39,116 @@ MODEL_ERROR = (
     "model must be a Whisper model name (tiny, base, small, medium, "
     "large-v3, turbo, ... with optional .en) or a local directory path"
 )
-LANGUAGE_ERROR = "language must be 'auto' or a language code such as 'en'"
+LANGUAGE_ERROR = "language must be 'auto' or a language Whisper knows, such as 'en', 'de' or 'pt-BR'"
 
 # ISO 639 code with an optional region/script subtag ("en", "pt-BR", "yue").
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+# The languages Whisper transcribes (faster_whisper.tokenizer._LANGUAGE_CODES, copied so that the
+# Lambdas can validate without faster-whisper; a unit test keeps the two equal).
+WHISPER_LANGUAGES: frozenset[str] = frozenset(
+    [
+        "af",
+        "am",
+        "ar",
+        "as",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fo",
+        "fr",
+        "gl",
+        "gu",
+        "ha",
+        "haw",
+        "he",
+        "hi",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "jw",
+        "ka",
+        "kk",
+        "km",
+        "kn",
+        "ko",
+        "la",
+        "lb",
+        "ln",
+        "lo",
+        "lt",
+        "lv",
+        "mg",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "ne",
+        "nl",
+        "nn",
+        "no",
+        "oc",
+        "pa",
+        "pl",
+        "ps",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sd",
+        "si",
+        "sk",
+        "sl",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "tk",
+        "tl",
+        "tr",
+        "tt",
+        "uk",
+        "ur",
+        "uz",
+        "vi",
+        "yi",
+        "yo",
+        "yue",
+        "zh",
+    ]
+)
 
 
 def model_name(value: str) -> str:
@@ -52,10 +158,15 @@ def model_name(value: str) -> str:
 
 
 def language_code(value: str) -> str:
-    """A language code, lower-cased; anything else is a ValueError."""
-    if not _LANGUAGE.fullmatch(value):
+    """A language Whisper knows, lower-cased (a region subtag is kept: "pt-br"); anything else is a ValueError."""
+    if not _LANGUAGE.fullmatch(value) or value.split("-")[0].lower() not in WHISPER_LANGUAGES:
         raise ValueError(LANGUAGE_ERROR)
     return value.lower()
+
+
+def whisper_language(value: str) -> str:
+    """What Whisper is given for a language code: its base language ("pt-br" -> "pt")."""
+    return value.split("-")[0]
 
 
 def language_or_auto(value: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from ytcaption.domain.errors import ErrorCode, YtcError
 from ytcaption.domain.job import JobOptions
 from ytcaption.domain.transcript import Segment, Timings, Transcript, Word
+from ytcaption.domain.vocabulary import whisper_language
 from ytcaption.worker import models as whisper_models
 
 # Called with the fraction done (0..1); returning False stops the work.
@@ -79,7 +80,8 @@ def transcribe(
 ) -> Transcript:
     model, load_seconds = models.get(options.model)
     started = time.perf_counter()
-    if options.language and not model.model.is_multilingual and options.language != "en":
+    language = whisper_language(options.language) if options.language else None
+    if language and not model.model.is_multilingual and language != "en":
         raise YtcError(
             ErrorCode.TRANSCRIPTION_FAILED,
             f"Model '{options.model}' only understands English; choose a multilingual model for '{options.language}'.",
@@ -87,7 +89,7 @@ def transcribe(
     try:
         segments, info = model.transcribe(
             str(audio),
-            language=options.language,
+            language=language,
             task=options.task,
             beam_size=options.beam_size,
             vad_filter=options.vad,

@@ -64,3 +64,22 @@ def test_hugging_face_repo_ids(value: str) -> None:
 )
 def test_invalid_references(value: str) -> None:
     assert not is_valid_model_reference(value)
+
+
+def test_the_language_list_is_whispers() -> None:
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    from ytcaption.domain.vocabulary import WHISPER_LANGUAGES
+
+    assert set(_LANGUAGE_CODES) == WHISPER_LANGUAGES
+
+
+def test_unknown_languages_are_refused_and_regions_reach_whisper_as_their_language() -> None:
+    import pytest
+
+    from ytcaption.domain.vocabulary import language_code, whisper_language
+
+    for bad in ("xx", "zz-ZZ", "qq"):
+        with pytest.raises(ValueError):
+            language_code(bad)
+    assert whisper_language(language_code("pt-BR")) == "pt"
