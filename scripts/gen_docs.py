@@ -516,7 +516,8 @@ def layout_page() -> str:
         "statemachines/": "transcription.asl.json, with ${Placeholders} for ARNs",
         "cdk/": "the CDK app that deploys all of it (cdk/ytcaption_cdk/)",
         "scripts/": "build_layers.py (Lambda layers without Docker), gen_docs.py (these generated pages)",
-        "tests/": "unit/ (pure), integration/ (emulator), e2e/ (CLI), cdk/ (synth, nag, lint, drift)",
+        "tests/": "unit/ (pure, mirrors src/), integration/ (emulator), e2e/ (CLI), "
+        "faults/ (killed workers, a lost emulator), cdk/ (synth, nag, lint, drift, IAM)",
         "benchmarks/": "measured, never asserted: JSON results in benchmarks/results/",
         "docs/": "this site (mkdocs.yml at the top)",
     }
