@@ -52,7 +52,7 @@ docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf site $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results cdk.out cdk/node_modules layers/build
+	rm -rf site $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out cdk/node_modules layers/build
 
 # --- AWS deployment (cdk/) -------------------------------------------------------
 # Lambda layers built with pip for Lambda's platform (arm64, cp312), cached in layers/build.

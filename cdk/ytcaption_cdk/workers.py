@@ -263,6 +263,18 @@ class Workers(Construct):
             )
         )
         state_machine.grant_task_response(role)
+        # Task scale-in protection while a job is in hand (through the ECS agent's endpoint, which
+        # calls UpdateTaskProtection with the task's role): scale-in stops only idle workers.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="ecs", resource="task", resource_name=f"{self.cluster.cluster_name}/*"
+                    )
+                ],
+            )
+        )
         # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
         # and writes results/.
         role.add_to_principal_policy(
@@ -283,6 +295,13 @@ class Workers(Construct):
             iam.PolicyStatement(
                 actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], resources=[table.table_arn]
             )
+        )
+        cluster_ref = Stack.of(self).get_logical_id(self.cluster.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            role,
+            id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<{cluster_ref}>/*]",
+            reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
+            "names this cluster's tasks.",
         )
         bucket_ref = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         for prefix in (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX):
@@ -479,34 +498,38 @@ class Workers(Construct):
             label="Messages waiting or being transcribed",
         )
 
-        # Out: one more worker per messagesPerWorker waiting (bounded by maxWorkers).
-        scale_out = appscaling.StepScalingAction(
+        # Exactly the workers the work needs: ceil((waiting + in flight) / messagesPerWorker), up to
+        # maxWorkers. EXACT_CAPACITY, not "add k": while a GPU boots the alarm stays in ALARM and the
+        # policy fires again, which with an additive step launched a second and third instance for the
+        # same job. Down to a smaller fleet too (partial scale-in): busy workers hold ECS task
+        # scale-in protection (the worker sets it per job), so only idle ones are stopped.
+        scale = appscaling.StepScalingAction(
             self,
-            "ScaleOut",
+            "ScaleToBacklog",
             scaling_target=target,
-            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-            cooldown=Duration.minutes(5 if config.workerCompute == "gpu" else 2),
+            adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
+            cooldown=Duration.minutes(2),
             metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
         )
         per = config.messagesPerWorker
-        steps = min(config.maxWorkers, 4)
-        for k in range(1, steps + 1):
-            scale_out.add_adjustment(
+        for k in range(1, config.maxWorkers + 1):
+            # The alarm's threshold is 1 (bounds are relative to it): backlog in [1 + (k-1)*per, 1 + k*per).
+            scale.add_adjustment(
                 adjustment=k,
                 lower_bound=(k - 1) * per,
-                upper_bound=None if k == steps else k * per,
+                upper_bound=None if k == config.maxWorkers else k * per,
             )
         out_alarm = cloudwatch.Alarm(
             self,
             "MessagesWaiting",
-            alarm_description="Transcriptions are waiting for a worker: scale out.",
-            metric=waiting,
+            alarm_description="Transcriptions are waiting or being worked on: as many workers as they need.",
+            metric=backlog,
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        out_alarm.add_alarm_action(cw_actions.ApplicationScalingAction(scale_out))
+        out_alarm.add_alarm_action(cw_actions.ApplicationScalingAction(scale))
 
         # In: to zero only, after the queue has had nothing waiting or in flight for a while.
         scale_in = appscaling.StepScalingAction(

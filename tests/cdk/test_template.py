@@ -378,10 +378,23 @@ def test_gpu_workers_scale_from_zero_on_the_queue_and_back_to_zero(gpu: Synth) -
             )
         },
     )
-    gpu.assertions.has_resource_properties(
-        "AWS::ApplicationAutoScaling::ScalingPolicy",
-        {"StepScalingPolicyConfiguration": Match.object_like({"AdjustmentType": "ChangeInCapacity"})},
-    )
+    # To the backlog, exactly: ceil((waiting + in flight) / messagesPerWorker) workers, never "add k".
+    policies = [p["Properties"] for p in gpu.resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()]
+    (to_backlog,) = [p for p in policies if "Backlog" in p["PolicyName"]]
+    steps = to_backlog["StepScalingPolicyConfiguration"]
+    assert steps["AdjustmentType"] == "ExactCapacity"
+    per = 2  # messagesPerWorker
+    for backlog in range(1, 12):
+        k = next(
+            s["ScalingAdjustment"]
+            for s in steps["StepAdjustments"]
+            if s.get("MetricIntervalLowerBound", 0) <= backlog - 1 < s.get("MetricIntervalUpperBound", float("inf"))
+        )
+        assert k == min(4, -(-backlog // per)), backlog
+    assert not [p for p in policies if p["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"]
+    # Busy workers hold task scale-in protection (through the agent, with the task's role).
+    allowed = _allowed(gpu, _worker_role(gpu))
+    assert "ecs:UpdateTaskProtection" in allowed
     groups = gpu.resources("AWS::AutoScaling::AutoScalingGroup").values()
     assert all(g["Properties"]["MinSize"] == "0" for g in groups)
     spot = [

@@ -42,6 +42,7 @@ from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import MediaStore
 from ytcaption.store.tenants import TenantStore
+from ytcaption.worker.protection import ScaleInProtection
 from ytcaption.worker.transcribe import Interrupted, ModelCache, transcribe
 
 logger = Logger(service="ytcaption-worker")
@@ -120,6 +121,7 @@ class Worker:
         self.queue_url = aws.queue_url(settings.queue_name)
         self.stopping = threading.Event()
         self.jobs_done = 0
+        self.protection = ScaleInProtection()
         # One sender thread keeps progress events in order without slowing the transcription.
         self._progress_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
 
@@ -176,6 +178,11 @@ class Worker:
         job = self._take(task, receipt)
         if job is None:
             return
+        # Protected from scale-in while the job is ours, released whatever the outcome.
+        with self.protection.held(task.time_limit_seconds or 3600):
+            self._process(task, receipt, job)
+
+    def _process(self, task: TranscribeTask, receipt: str, job: Job) -> None:
         # Re-anchor the message's visibility on the lease just taken.
         self.hide(receipt)
         if job.lost_workers:
