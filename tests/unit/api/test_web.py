@@ -53,6 +53,14 @@ def test_the_page_and_its_assets_are_served_without_a_key() -> None:
     assert api.get("/app/nothing.js").json()["code"] == "not-found"
 
 
+def test_the_page_links_from_the_apps_root_path() -> None:
+    """Behind API Gateway the page is /prod (or /prod/): its assets and API calls stay under the stage."""
+    app = create_app(Settings())
+    with TestClient(app, root_path="/prod") as api:
+        assert '<base href="/prod/">' in api.get("/").text
+    assert '<base href="/">' in _client().get("/").text
+
+
 def test_the_page_shadows_no_route_and_stays_out_of_the_openapi_document() -> None:
     api = _client()
     assert api.get("/v1/transcriptions").json()["code"] == "unauthorized"

@@ -7,12 +7,15 @@ the OpenAPI document, and neither shadows the API: only `/` and `/app/...` are t
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 from importlib import resources
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from ytcaption.api.deps import BaseUrl
 
 ASSETS = "web"
 router = APIRouter(include_in_schema=False)
@@ -30,13 +33,16 @@ SECURITY_HEADERS = {
 
 
 @lru_cache(maxsize=1)
-def index_html() -> bytes:
-    return resources.files("ytcaption.api").joinpath(ASSETS, "index.html").read_bytes()
+def index_html() -> str:
+    return resources.files("ytcaption.api").joinpath(ASSETS, "index.html").read_text(encoding="utf-8")
 
 
 @router.get("/", response_class=HTMLResponse)
-def index() -> HTMLResponse:
-    return HTMLResponse(index_html(), headers=SECURITY_HEADERS)
+def index(base: BaseUrl) -> HTMLResponse:
+    # The page's relative links (its assets, the API) start at the app's root: behind API Gateway
+    # that is the stage (/prod/), whether or not the address typed ends with a slash.
+    page = index_html().replace("<head>", f'<head>\n  <base href="{html.escape(base, quote=True)}/">', 1)
+    return HTMLResponse(page, headers=SECURITY_HEADERS)
 
 
 def mount(app: FastAPI) -> None:

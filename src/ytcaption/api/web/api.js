@@ -23,9 +23,9 @@ async function problemOf(response) {
 }
 
 export class Api {
-  /** base: "" for this site (the page's own folder), or an absolute URL. */
+  /** base: "" for this site (where the page is served: its <base>), or an absolute URL. */
   constructor(base, key) {
-    this.base = (base || new URL(".", location.href).href).replace(/\/+$/, "");
+    this.base = (base || new URL(".", document.baseURI).href).replace(/\/+$/, "");
     this.key = key;
   }
 
