@@ -48,6 +48,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, runtime: Any) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.goto(runtime.api_url + "/")
@@ -80,6 +81,13 @@ def test_upload_watch_read_seek_search_and_download(
     _sign_in(page, key)
     expect(page.get_by_role("heading", name="Your transcriptions")).to_be_visible()
     assert key not in page.url and page.evaluate("sessionStorage.getItem('ytc.key')") == key
+
+    # A refused request: the API's problem details, field errors included.
+    page.fill("#url", "https://example.com/talk.mp3")  # not on the test runtime's allow-list
+    page.get_by_role("button", name="Transcribe").click()
+    refused = page.locator("#new-error")
+    expect(refused).to_contain_text("The URL cannot be fetched")
+    expect(refused.locator("li")).to_contain_text("body.source.url")
 
     # An unreadable file: text named .mp3. Its job FAILS and the reason is shown.
     bogus = tmp_path / "notes.mp3"
@@ -139,6 +147,12 @@ def test_upload_watch_read_seek_search_and_download(
     assert download.value.suggested_filename.endswith(".srt")
     cues = list(srt.parse(saved.read_text(encoding="utf-8")))
     assert len(cues) == segments.count() and "budget" in " ".join(c.content for c in cues).lower()
+
+    # Copy: the text of every segment, one a line.
+    page.get_by_role("button", name="Copy text").click()
+    expect(page.locator("#status")).to_have_text("Transcript copied to the clipboard")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.count("\n") == segments.count() - 1 and "budget" in copied.lower()
 
     # Keyboard: the segments are buttons; Enter on one plays from its start too.
     third = segments.nth(2)
