@@ -162,11 +162,12 @@ def test_upload_watch_read_seek_search_and_download(
     page.wait_for_function(
         "start => Math.abs(document.getElementById('player').currentTime - start) < 1.0", arg=third_start
     )
+
+    # Readable on a phone: nothing wider than the screen, in either view.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_role("button", name="All transcriptions").click()
     expect(page.get_by_role("heading", name="Your transcriptions")).to_be_visible()
-
-    # Readable on a phone: nothing wider than the screen.
-    page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
