@@ -30,8 +30,9 @@ from ytcaption_cdk.pipeline import retention
 STAGE = "api"
 AUTHORIZER_CACHE = Duration.minutes(5)
 KEY_HEADER = "x-api-key"
-# Routes anyone may call: liveness and readiness probes, the API's documentation.
-OPEN_ROUTES = ("health/{proxy+}", "docs", "openapi.json")
+# Routes anyone may call: liveness and readiness probes, the API's documentation, and the web
+# page (GET / and its assets under app/; the page asks for a key and sends it with each call).
+OPEN_ROUTES = ("health/{proxy+}", "docs", "openapi.json", "app/{proxy+}")
 # API Gateway's own refusals, shaped like the app's problem details (RFC 9457).
 _PROBLEMS = {
     apigw.ResponseType.UNAUTHORIZED: (401, "unauthorized", "Send a valid API key in the X-Api-Key header."),
@@ -97,6 +98,7 @@ class Api(Construct):
         integration = apigw.LambdaIntegration(function, proxy=True)
         keyed = {"authorizer": self.authorizer, "authorization_type": apigw.AuthorizationType.CUSTOM}
         self.rest_api.root.add_method("ANY", integration, **keyed)
+        self.rest_api.root.add_method("GET", integration, authorization_type=apigw.AuthorizationType.NONE)
         self.rest_api.root.add_resource("{proxy+}").add_method("ANY", integration, **keyed)
         # More specific resources win over {proxy+}: these routes skip the authorizer.
         for route in OPEN_ROUTES:

@@ -71,6 +71,9 @@ class Storage(Construct):
             removal_policy=removal,
             # A bucket with objects (or versions) left cannot be deleted: CDK's helper empties it.
             auto_delete_objects=not retain,
+            # The web page POSTs uploads from the browser (its progress listener makes that a CORS request).
+            # Any origin: a presigned POST is authorized by its signed policy, never by where it comes from.
+            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=["*"], max_age=3600)],
         )
 
         self.table = dynamodb.Table(

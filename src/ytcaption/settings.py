@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     tenant_max_audio_seconds_per_day: float = 24 * 3600
     tenant_max_upload_bytes: int = 2 * 1024**3
     upload_url_ttl_seconds: int = 3600
+    # Origins (comma-separated, e.g. "https://captions.example.com") whose pages may call the API
+    # from the browser (CORS); "" allows none but the API's own origin, which serves the web page.
+    cors_origins: str = ""
 
     # The upload reconciler looks at uploads this old (their own event had its chance) up to this old.
     reconcile_min_age_seconds: int = Field(default=120, ge=0)
@@ -127,6 +130,9 @@ class Settings(BaseSettings):
         if takeover <= 1:
             return 0.0
         return float(min(self.lost_worker_backoff_max_seconds, self.heartbeat_seconds * 2 ** (takeover - 2)))
+
+    def cors_allowed(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     def transcription_timeout(self, duration_seconds: float | None) -> int:
         if not duration_seconds:

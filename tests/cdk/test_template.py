@@ -87,6 +87,8 @@ def test_media_bucket_is_encrypted_private_tls_only_versioned_with_lifecycle(gpu
                 )
             },
             "LoggingConfiguration": Match.any_value(),
+            # The web page's uploads (presigned POST from the browser), and nothing else cross-origin.
+            "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]},
         },
     )
     # TLS only: a Deny on aws:SecureTransport=false in the bucket policy.
@@ -581,15 +583,19 @@ def test_api_gateway_takes_tenant_keys_and_leaves_health_and_docs_open(gpu: Synt
     assert authorizer_fn in json.dumps(authorizer["Properties"]["AuthorizerUri"])
     paths = _api_paths(gpu)
     methods = gpu.resources("AWS::ApiGateway::Method").values()
-    by_path = {paths[m["Properties"]["ResourceId"].get("Ref", "/")]: m["Properties"] for m in methods}
-    assert set(by_path) == {"/", "/{proxy+}", "/health/{proxy+}", "/docs", "/openapi.json"}
-    for path, props in by_path.items():
+    routes = {(paths[m["Properties"]["ResourceId"].get("Ref", "/")], m["Properties"]["HttpMethod"]): m["Properties"]
+              for m in methods}  # fmt: skip
+    assert set(routes) == {
+        ("/", "ANY"), ("/{proxy+}", "ANY"),
+        ("/health/{proxy+}", "GET"), ("/docs", "GET"), ("/openapi.json", "GET"), ("/", "GET"), ("/app/{proxy+}", "GET"),
+    }  # fmt: skip
+    for (path, method), props in routes.items():
         assert props.get("ApiKeyRequired") in (None, False), path
         assert props["Integration"]["Type"] == "AWS_PROXY" and api_fn in json.dumps(props["Integration"]["Uri"])
-        if path in {"/", "/{proxy+}"}:
+        if method == "ANY":
             assert props["AuthorizationType"] == "CUSTOM" and props["AuthorizerId"] == {"Ref": authorizer_id}, path
         else:
-            assert props["AuthorizationType"] == "NONE" and props["HttpMethod"] == "GET", path
+            assert props["AuthorizationType"] == "NONE", path
     gpu.assertions.resource_count_is("AWS::ApiGateway::UsagePlan", 0)
     gpu.assertions.resource_count_is("AWS::ApiGateway::ApiKey", 0)
     gpu.assertions.has_resource_properties(
@@ -608,6 +614,20 @@ def test_api_gateway_takes_tenant_keys_and_leaves_health_and_docs_open(gpu: Synt
          "ResponseParameters": {"gatewayresponse.header.Content-Type": "'application/problem+json'"}},
     )  # fmt: skip
     gpu.assertions.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "5XXError"})
+
+
+@pytest.mark.skipif(not any(s.name == "api" for s in resources.LAMBDAS), reason="no `api` Lambda yet")
+def test_the_web_page_and_its_assets_load_without_a_key(gpu: Synth) -> None:
+    """GET / (the page) and GET /app/... (its scripts and styles) skip the authorizer; nothing else does."""
+    paths = _api_paths(gpu)
+    methods = gpu.resources("AWS::ApiGateway::Method").values()
+    open_routes = {
+        (paths[m["Properties"]["ResourceId"].get("Ref", "/")], m["Properties"]["HttpMethod"])
+        for m in methods
+        if m["Properties"]["AuthorizationType"] == "NONE"
+    }
+    assert {("/", "GET"), ("/app/{proxy+}", "GET")} <= open_routes
+    assert all(method == "GET" and not path.startswith("/v1") for path, method in open_routes), open_routes
 
 
 def test_api_gateway_account_role_is_never_deleted_with_the_stack(gpu: Synth, alt: Synth) -> None:

@@ -86,6 +86,7 @@ def test_health_needs_no_key(anonymous: httpx.Client) -> None:
         ("GET", "/v1/transcriptions/job-0123456789abcdef01234567"),
         ("GET", "/v1/transcriptions/job-0123456789abcdef01234567/result"),
         ("GET", "/v1/transcriptions/job-0123456789abcdef01234567/events"),
+        ("GET", "/v1/transcriptions/job-0123456789abcdef01234567/audio"),
         ("DELETE", "/v1/transcriptions/job-0123456789abcdef01234567"),
         ("POST", "/v1/uploads"),
         ("GET", "/v1/uploads/0123456789abcdef0123456789abcdef"),
@@ -315,6 +316,15 @@ def test_upload_flow_then_results_in_every_format(acme: httpx.Client, worker: ob
     assert len(webvtt.from_buffer(__import__("io").StringIO(bodies["vtt"]))) == len(document["segments"])
     _problem(acme.get(f"/v1/transcriptions/{job_id}/result", params={"format": "docx"}), 422, "validation-error")
 
+    # Its audio: a redirect to a presigned GET (no key needed), or the link itself as JSON.
+    audio = acme.get(f"/v1/transcriptions/{job_id}/audio")
+    assert audio.status_code == 307
+    fetched = httpx.get(audio.headers["location"])
+    assert fetched.status_code == 200 and len(fetched.content) > 1000
+    link = acme.get(f"/v1/transcriptions/{job_id}/audio", params={"redirect": "false"})
+    assert link.status_code == 200 and set(link.json()) == {"url", "expires_at"}
+    assert httpx.get(link.json()["url"]).content == fetched.content
+
     # The same upload through POST /v1/transcriptions is the same job, not a second one.
     again = acme.post("/v1/transcriptions", json={"source": {"upload_id": upload_id}})
     assert again.status_code == 202 and again.json()["id"] == job_id
@@ -364,6 +374,8 @@ def test_url_job_then_an_identical_request_is_a_cache_hit(
     events = acme.get(cached["links"]["events"]).json()["events"]
     assert [e["status"] for e in events] == ["PENDING", "COMPLETED"]
     assert server.requested("/talk.mp3") == downloads, "a cache hit downloads nothing"
+    assert acme.get(f"/v1/transcriptions/{first['id']}/audio").status_code == 307
+    _problem(acme.get(f"/v1/transcriptions/{cached['id']}/audio"), 404, "not-found")  # it fetched no audio
 
     # The flag turns it off; other options are another transcript.
     for fresh in (_create(acme, url, cache=False, **options), _create(acme, url, **{**options, "vad": False})):

@@ -122,3 +122,15 @@ def test_idempotency_holds_across_both_hosts(http: httpx.Client, keys: dict[str,
     assert over_http.headers["location"] == through_lambda["headers"]["location"]
     cancelled = invoke_api_lambda(_event("DELETE", over_http.headers["location"], headers=headers))
     assert cancelled["statusCode"] in (200, 409)
+
+
+def test_the_lambda_serves_the_web_page_under_its_stage(runtime: Any) -> None:
+    """The page (no key) and its assets come from the `api` Lambda; behind a stage its links stay under it."""
+    page = invoke_api_lambda(proxy_event("GET", "/"))
+    assert page["statusCode"] == 200 and page["headers"]["content-type"].startswith("text/html")
+    assert '<base href="/prod/">' in page["body"] and 'src="app/main.js"' in page["body"]
+    script = invoke_api_lambda(proxy_event("GET", "/app/main.js"))
+    assert script["statusCode"] == 200 and script["headers"]["content-type"].startswith("text/javascript")
+    assert "sessionStorage" in script["body"]
+    missing = invoke_api_lambda(proxy_event("GET", "/app/nothing.js"))
+    assert missing["statusCode"] == 404 and missing["headers"]["content-type"] == "application/problem+json"

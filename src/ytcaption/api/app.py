@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,10 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ytcaption.api.deps import ServiceProvider
 from ytcaption.api.problems import PROBLEM_MEDIA_TYPE, TITLES, ApiProblem, field_path, problem_body
-from ytcaption.api.routes import admin, health, models, transcriptions, uploads
+from ytcaption.api.routes import admin, health, models, transcriptions, uploads, web
 from ytcaption.api.schemas import FieldError, Problem
 from ytcaption.api.service import Hooks
-from ytcaption.settings import Settings
+from ytcaption.settings import Settings, get_settings
 from ytcaption.store import aws
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,23 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
         return _problem(ApiProblem(exc.status_code, code, detail, headers=headers), request)
 
     app.add_middleware(_CatchAll)
+    # Pages served from other origins (YTC_CORS_ORIGINS) may call the API from a browser: only with
+    # the methods and headers the web page uses. The page served by the app itself needs none of this.
+    origins = (settings or get_settings()).cors_allowed()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["X-Api-Key", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "Retry-After", "Idempotent-Replayed"],
+            max_age=600,
+        )
 
     for router in (transcriptions.router, uploads.router, models.router, admin.router, health.router):
         app.include_router(router)
+    # The web page for people: GET / and its assets under /app/ (left out of the OpenAPI document).
+    web.mount(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

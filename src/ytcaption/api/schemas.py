@@ -202,6 +202,11 @@ class UploadTicket(BaseModel):
     links: dict[str, str]
 
 
+class AudioLink(BaseModel):
+    url: str = Field(description="a presigned GET of the transcription's audio; no key needed until it expires")
+    expires_at: str
+
+
 class UploadStatus(BaseModel):
     upload_id: str
     status: Literal["awaiting_file", "received"]

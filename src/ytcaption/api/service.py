@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 # Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
 INLINE_RESULT_BYTES = 5_000_000
 # Options that change the transcript; priority and webhook do not.
+# How long a link to a job's audio works (long enough to listen to a long recording).
+AUDIO_LINK_SECONDS = 4 * 3600
 _CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress"}
 
 
@@ -376,6 +378,16 @@ class ApiService:
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
         content, url = media.read_or_link(key, max_bytes=INLINE_RESULT_BYTES, expires_in=900)
         return content, CONTENT_TYPES[fmt], url
+
+    def audio(self, caller: ApiKey, job_id: str, expires_in: int = AUDIO_LINK_SECONDS) -> str:
+        """A presigned GET of the audio the job was (or is being) transcribed from."""
+        job = self.visible_job(caller, job_id)
+        audio = job.audio or {}
+        if not audio.get("key"):
+            raise not_found(f"audio for transcription {job_id} (captions and cached results have none)")
+        bucket = audio.get("bucket") or self.settings.bucket
+        media = self.media if bucket == self.media.bucket else MediaStore(bucket)
+        return media.link(audio["key"], expires_in)
 
     # -- uploads ------------------------------------------------------------------
 

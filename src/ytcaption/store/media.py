@@ -127,13 +127,15 @@ class MediaStore:
             return None
         return str(contents[0]["Key"]), str(contents[0]["ETag"])
 
+    def link(self, key: str, expires_in: int = 900) -> str:
+        """A presigned GET of the object."""
+        params = {"Bucket": self.bucket, "Key": key}
+        return str(self.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))
+
     def read_or_link(self, key: str, max_bytes: int, expires_in: int = 900) -> tuple[bytes | None, str | None]:
         """The object's bytes, or, when it is larger than max_bytes, a presigned download URL instead."""
         obj = self.s3.get_object(Bucket=self.bucket, Key=key)
         if int(obj.get("ContentLength", 0)) > max_bytes:
             obj["Body"].close()
-            url = self.s3.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
-            )
-            return None, str(url)
+            return None, self.link(key, expires_in)
         return bytes(obj["Body"].read()), None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -11,7 +12,9 @@ from fastapi.responses import RedirectResponse
 from ytcaption.api.deps import BaseUrl, Caller, JobId, Service
 from ytcaption.api.presenters import to_event, to_transcription
 from ytcaption.api.problems import ApiProblem, problem_responses
-from ytcaption.api.schemas import JobEvents, Transcription, TranscriptionPage, TranscriptionRequest
+from ytcaption.api.schemas import AudioLink, JobEvents, Transcription, TranscriptionPage, TranscriptionRequest
+from ytcaption.api.service import AUDIO_LINK_SECONDS
+from ytcaption.domain.job import iso, utcnow
 from ytcaption.domain.vocabulary import ResultFormat, Status
 
 router = APIRouter(tags=["transcriptions"])
@@ -117,6 +120,31 @@ def get_result(
         return RedirectResponse(redirect, status_code=303)
     headers = {"Content-Disposition": f'inline; filename="{job_id}.{format}"'}
     return Response(content=content, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/v1/transcriptions/{job_id}/audio",
+    summary="The audio that was transcribed: a redirect to a presigned download",
+    response_model=AudioLink,
+    responses={
+        200: {"description": "With `redirect=false`: the presigned URL itself (a page sets it as an audio source)"},
+        307: {"description": "Follow `Location` (a presigned GET of the audio, valid for 4 hours)"},
+        **problem_responses(401, 404, 422),
+    },
+)
+def get_audio(
+    service: Service,
+    who: Caller,
+    job_id: JobId,
+    redirect: Annotated[
+        bool,
+        Query(description="false: answer the URL as JSON instead of redirecting (browsers cannot read a redirect)"),
+    ] = True,
+) -> Response | AudioLink:
+    url = service.audio(who, job_id)
+    if redirect:
+        return RedirectResponse(url, status_code=307)
+    return AudioLink(url=url, expires_at=iso(utcnow() + timedelta(seconds=AUDIO_LINK_SECONDS)))
 
 
 @router.get(

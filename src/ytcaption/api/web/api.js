@@ -1,0 +1,104 @@
+// The HTTP API, as the page uses it. The key travels only in the X-Api-Key header.
+
+/** An error answered by the API as problem details (RFC 9457), or a network failure. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+async function problemOf(response) {
+  const type = response.headers.get("Content-Type") || "";
+  if (type.includes("json")) {
+    try {
+      return await response.json();
+    } catch {
+      /* fall through */
+    }
+  }
+  const text = await response.text().catch(() => "");
+  return { title: response.statusText || `HTTP ${response.status}`, status: response.status, detail: text.slice(0, 300) };
+}
+
+export class Api {
+  /** base: "" for this site (where the page is served: its <base>), or an absolute URL. */
+  constructor(base, key) {
+    this.base = (base || new URL(".", document.baseURI).href).replace(/\/+$/, "");
+    this.key = key;
+  }
+
+  url(path) {
+    return `${this.base}${path}`;
+  }
+
+  async request(path, { method = "GET", body, headers = {}, raw = false } = {}) {
+    const init = { method, headers: { "X-Api-Key": this.key, ...headers } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(this.url(path), init);
+    } catch (err) {
+      throw new ApiError(0, { title: "The API cannot be reached", detail: `${this.base}: ${err.message}` });
+    }
+    if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+    return raw ? response : response.json();
+  }
+
+  jobs(limit = 20, cursor = null) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    return this.request(`/v1/transcriptions?${query}`);
+  }
+  job(id) {
+    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}`);
+  }
+  models() {
+    return this.request("/v1/models");
+  }
+  create(body) {
+    return this.request("/v1/transcriptions", { method: "POST", body });
+  }
+  cancel(id) {
+    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}`, { method: "DELETE" });
+  }
+  result(id, format) {
+    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/result?format=${format}`, { raw: true });
+  }
+  audio(id) {
+    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/audio?redirect=false`);
+  }
+  ticket(body) {
+    return this.request("/v1/uploads", { method: "POST", body });
+  }
+}
+
+/** POST the presigned form (every field, then the file), reporting progress as 0..1. */
+export function postForm(ticket, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
+    form.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", ticket.url);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      // S3 answers XML: <Error><Code>…</Code><Message>…</Message></Error>
+      const message = /<Message>([^<]*)<\/Message>/.exec(xhr.responseText || "");
+      const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText || "");
+      reject(new ApiError(xhr.status, {
+        title: "The upload was refused",
+        detail: [code && code[1], message && message[1]].filter(Boolean).join(": ") || `HTTP ${xhr.status}`,
+      }));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { title: "The upload failed", detail: "The storage could not be reached." }));
+    xhr.send(form);
+  });
+}
