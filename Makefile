@@ -9,7 +9,7 @@ MODEL  ?= base
 FORMAT ?= srt
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo test lint unit integration e2e bench docs clean layers host-layers node-tools cdk-test synth deploy
+.PHONY: install system-deps demo test test-localstack lint unit integration e2e bench docs clean layers host-layers node-tools cdk-test synth deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ unit: install
 
 integration: install system-deps
 	$(BIN)/python -m pytest -q tests/integration
+
+# The integration tests against a running LocalStack (AWS_ENDPOINT_URL-style); skipped where none answers.
+LOCALSTACK ?= http://localhost:4566
+test-localstack: install system-deps
+	TEST_AGAINST_LOCALSTACK=$(LOCALSTACK) $(BIN)/python -m pytest -q tests/integration
 
 e2e: install system-deps
 	$(BIN)/python -m pytest -q tests/e2e

@@ -56,6 +56,22 @@ def long_speech_wav(media_dir: Path) -> Path:
     return espeak(STORY * 3, media_dir / "story.wav")
 
 
+def _localstack() -> str | None:
+    """`make test-localstack` (TEST_AGAINST_LOCALSTACK=<endpoint>): the same tests against a running
+    LocalStack instead of the embedded emulator; skipped, saying why, where none answers."""
+    import urllib.request
+
+    endpoint = os.environ.get("TEST_AGAINST_LOCALSTACK")
+    if not endpoint:
+        return None
+    try:
+        with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_localstack/health", timeout=3) as answer:
+            answer.read()
+    except OSError as exc:
+        pytest.skip(f"no LocalStack answers at {endpoint} ({exc}): start one (`localstack start`, needs Docker)")
+    return endpoint.rstrip("/")
+
+
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[object]:
     from ytcaption.local.runtime import LocalRuntime, RuntimeConfig, free_port
@@ -68,6 +84,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Confi
         settings=TEST_SETTINGS,
         worker_env=WORKER_ENV,
         api_port=free_port(),  # the HTTP API (uvicorn), as `ytcaption local up` serves it
+        external_endpoint=_localstack(),
     )
     rt = LocalRuntime(config)
     saved = dict(os.environ)

@@ -70,6 +70,9 @@ class RuntimeConfig:
     worker_env: dict[str, str] = field(default_factory=dict)
     # The public HTTP API (uvicorn serving ytcaption.api.app) on host:api_port; None: not started.
     api_port: int | None = None
+    # An AWS endpoint that runs already (LocalStack: http://localhost:4566): no emulator is started,
+    # the resources are created there, and the API and workers talk to it.
+    external_endpoint: str | None = None
 
 
 class LocalRuntime:
@@ -84,7 +87,7 @@ class LocalRuntime:
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self.config.host}:{self.config.port}"
+        return self.config.external_endpoint or f"http://{self.config.host}:{self.config.port}"
 
     @property
     def api_url(self) -> str | None:
@@ -98,17 +101,18 @@ class LocalRuntime:
 
     def up(self) -> dict[str, str]:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        if not port_free(self.config.host, self.config.port):
+        if not self.config.external_endpoint and not port_free(self.config.host, self.config.port):
             raise RuntimeStartError(f"port {self.config.port} is in use; pick another with --port")
         if self.config.api_port and not port_free(self.config.host, self.config.api_port):
             raise RuntimeStartError(f"port {self.config.api_port} is in use; pick another with --api-port")
-        emulator = self._spawn(
-            [sys.executable, "-m", "ytcaption.local.emulator", "--host", self.config.host,
-             "--port", str(self.config.port), "--cache-dir", str(self.config.state_dir / "lambda-code")],
-            "emulator.log", self.config.settings,
-        )  # fmt: skip
-        self.emulator_pid = emulator.pid
-        self._wait_listening(emulator)
+        if not self.config.external_endpoint:
+            emulator = self._spawn(
+                [sys.executable, "-m", "ytcaption.local.emulator", "--host", self.config.host,
+                 "--port", str(self.config.port), "--cache-dir", str(self.config.state_dir / "lambda-code")],
+                "emulator.log", self.config.settings,
+            )  # fmt: skip
+            self.emulator_pid = emulator.pid
+            self._wait_listening(emulator)
         self.activate()
         from ytcaption.local.bootstrap import bootstrap
 
