@@ -1,4 +1,4 @@
-"""A webhook receiver on 127.0.0.1 that checks signatures with the README's own snippet."""
+"""A webhook receiver on 127.0.0.1 that checks signatures with the documentation's own snippet."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOCUMENTED = Path(__file__).resolve().parents[2] / "docs" / "use" / "webhooks.md"
 
 
 def documented_verifier() -> Any:
-    """The verification function exactly as the README shows it."""
-    text = README.read_text()
+    """The verification function exactly as the webhooks page shows it."""
+    text = DOCUMENTED.read_text()
     match = re.search(r"```python\n(.*?def verify_ytcaption_signature.*?)```", text, re.S)
-    assert match, "the README documents verify_ytcaption_signature"
+    assert match, "docs/use/webhooks.md documents verify_ytcaption_signature"
     namespace: dict[str, Any] = {}
     exec(match.group(1), namespace)  # the documented snippet, run as a user would
     return namespace["verify_ytcaption_signature"]
