@@ -140,6 +140,15 @@ def schedule_reconciler(function_arn: str) -> None:
     events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-uploads", "Arn": function_arn}])
 
 
+def route_execution_ends(function_arn: str, machine_arn: str) -> None:
+    """Executions that end ABORTED, TIMED_OUT or FAILED reach `reconcile-executions` (as in AWS;
+    the local runtime's EventSources puts their status-change events on the bus)."""
+    events = aws.client("events")
+    rule = f"{resources.PREFIX}-execution-ends"
+    events.put_rule(Name=rule, EventPattern=json.dumps(resources.execution_end_pattern(machine_arn)), State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-executions", "Arn": function_arn}])
+
+
 def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
     lam = aws.client("lambda")
     code = zip_folder(project.function_dir(spec.folder))
@@ -230,6 +239,7 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     schedule_reconciler(arns["reconcile-uploads"])
     create_bucket(intake_queue_url)
     machine = create_state_machine(queue_url)
+    route_execution_ends(arns["reconcile-executions"], machine)
     return {
         "bucket": resources.BUCKET,
         "table": resources.TABLE,
