@@ -80,7 +80,8 @@ def host_deps_dir() -> Path:
 
 def _inputs_hash(reqs: list[str], target: tuple[str, str] = (PLATFORM, PYTHON_VERSION), core: bool = True) -> str:
     digest = hashlib.sha256(json.dumps([reqs, *target]).encode())
-    for path in sorted([*CORE_SRC.rglob("*.py"), ROOT / "pyproject.toml"] if core else []):
+    shipped = [*CORE_SRC.rglob("*.py"), *CORE_SRC.rglob("templates/*"), ROOT / "pyproject.toml"]
+    for path in sorted(shipped if core else []):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
+# The functions that end jobs and tell subscribers (webhook, event bus, email).
+NOTIFIERS = ("notify", "reconcile-executions")
 DLQ_RETENTION = Duration.days(14)
 
 
@@ -142,6 +145,8 @@ class Pipeline(Construct):
         }
         if spec.name == "fetch-audio" and self.config.downloadSecretName:
             environment["YTC_DOWNLOAD_SECRET_ID"] = self.config.downloadSecretName
+        if spec.name in NOTIFIERS and self.config.emailSender:
+            environment["YTC_EMAIL_SENDER"] = self.config.emailSender
         return environment
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
@@ -432,6 +437,24 @@ def _grant_put_events(p: Pipeline, role: iam.Role) -> None:
     role.add_to_policy(put_events_statement(p))
 
 
+def _grant_send_email(p: Pipeline, role: iam.Role) -> None:
+    """SES v2 SendEmail as the configured sender only: its address identity (or its domain's), and
+    with that From address."""
+    address = parseaddr(p.config.emailSender)[1] or p.config.emailSender
+    stack = Stack.of(p)
+    identities = [
+        stack.format_arn(service="ses", resource="identity", resource_name=name)
+        for name in (address, address.rsplit("@", 1)[-1])
+    ]
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["ses:SendEmail"],
+            resources=identities,
+            conditions={"StringEquals": {"ses:FromAddress": address}},
+        )
+    )
+
+
 def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     # Reads the job and the tenant's webhook secret (created on first use); records each
     # delivery and a once-per-status publication marker; queries the job's deliveries.
@@ -442,6 +465,13 @@ def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
         )
     )
     _grant_put_events(p, role)
+    if p.config.emailSender:
+        _grant_send_email(p, role)
+        # The email of a completed job quotes its transcript's first lines.
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[_objects(p.bucket, resources.RESULTS_PREFIX)])
+        )
+        _ack_prefixes(p, role, [resources.RESULTS_PREFIX])
 
 
 def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:

@@ -58,3 +58,34 @@ def test_abnormal_execution_ends_reach_the_reconciling_lambda(gpu: Synth) -> Non
     assert {a for a in allowed if not a.startswith(("logs:", "xray:"))} == {
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "events:PutEvents"
     }, "ends the job and notifies; never touches executions, media or queues"  # fmt: skip
+
+
+def test_without_a_sender_nobody_may_send_email(gpu: Synth) -> None:
+    for spec in resources.LAMBDAS:
+        allowed = _allowed(gpu, _role_of_function(gpu, spec.function_name))
+        assert not [a for a in allowed if a.startswith("ses:")], spec.name
+
+
+def test_notifiers_may_send_email_only_as_the_configured_sender(fargate: Synth) -> None:
+    for name in ("notify", "reconcile-executions"):
+        function_name = resources.lambda_spec(name).function_name
+        role = _role_of_function(fargate, function_name)
+        (statement,) = [s for s in _statements(fargate, role) if s["Action"] == "ses:SendEmail"]
+        assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": "noreply@mail.example.com"}}
+        arns = json.dumps(statement["Resource"])
+        assert ":identity/noreply@mail.example.com" in arns and ":identity/mail.example.com" in arns
+        assert "*" not in arns
+        allowed = _allowed(fargate, role)
+        (results,) = allowed["s3:GetObject"]
+        assert json.dumps(results).endswith(f'/{resources.RESULTS_PREFIX}*"]]}}'), "transcripts only"
+        (props,) = [
+            f["Properties"] for f in fargate.resources("AWS::Lambda::Function").values()
+            if f["Properties"].get("FunctionName") == function_name
+        ]  # fmt: skip
+        env = props["Environment"]["Variables"]
+        assert env["YTC_EMAIL_SENDER"] == "YTCaption <noreply@mail.example.com>"
+        assert "YTC_PUBLIC_API_URL" in env
+    for spec in resources.LAMBDAS:
+        if spec.name not in ("notify", "reconcile-executions"):
+            allowed = _allowed(fargate, _role_of_function(fargate, spec.function_name))
+            assert not [a for a in allowed if a.startswith("ses:")], spec.name

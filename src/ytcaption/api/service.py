@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 # Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
 INLINE_RESULT_BYTES = 5_000_000
 # Options that change the transcript; priority and webhook do not.
-_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress"}
+_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
 
 
 @dataclass

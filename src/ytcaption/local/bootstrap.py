@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,16 @@ def route_execution_ends(function_arn: str, machine_arn: str) -> None:
     events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-executions", "Arn": function_arn}])
 
 
+def verify_email_sender(sender: str) -> None:
+    """The sender's address is an SES identity (SES refuses to send from anything else)."""
+    address = parseaddr(sender)[1] or sender
+    try:
+        aws.client("sesv2").create_email_identity(EmailIdentity=address)
+    except Exception as exc:
+        if aws.error_code(exc) != "AlreadyExistsException":
+            raise
+
+
 def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
     lam = aws.client("lambda")
     code = zip_folder(project.function_dir(spec.folder))
@@ -240,6 +251,8 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     create_bucket(intake_queue_url)
     machine = create_state_machine(queue_url)
     route_execution_ends(arns["reconcile-executions"], machine)
+    if environment.get("YTC_EMAIL_SENDER"):
+        verify_email_sender(environment["YTC_EMAIL_SENDER"])
     return {
         "bucket": resources.BUCKET,
         "table": resources.TABLE,

@@ -2,7 +2,7 @@
 
 Items by kind (pk / sk):
   job               JOB#<job_id>        / JOB
-  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE]
+  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE|#EMAIL]
   upload record     UPLOAD#<upload_id>  / UPLOAD
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
@@ -33,6 +33,11 @@ def job(job_id: str) -> Key:
 def event_sk(status: JobStatus, attempt: int = 0) -> str:
     """History item key; a redriven job's later attempts get their own items (#r1, #r2...)."""
     return f"{EVENT_PREFIX}{status.rank:02d}#{status.value}" + (f"#r{attempt}" if attempt else "")
+
+
+def email_sk(status: JobStatus) -> str:
+    """The one email item of a job's end (kept in its history after the status it reports)."""
+    return f"{event_sk(status)}#EMAIL"
 
 
 def tenant_pk(tenant: str) -> str:
