@@ -83,8 +83,8 @@ def progress_envelope(job_id: str, tenant: str, progress: int, eta_seconds: floa
                    "eta_seconds": eta_seconds})  # fmt: skip
 
 
-def publish(event: dict[str, Any], bus: str = "default") -> None:
-    response = aws.client("events").put_events(
+def publish(event: dict[str, Any], bus: str = "default", client: Any = None) -> None:
+    response = (client or aws.client("events")).put_events(
         Entries=[
             {
                 "Source": resources.EVENT_SOURCE,
@@ -101,7 +101,7 @@ def publish(event: dict[str, Any], bus: str = "default") -> None:
 def publish_quietly(event: dict[str, Any], bus: str = "default") -> bool:
     """Best effort: False (and a warning) instead of an exception when the bus refuses or is away."""
     try:
-        publish(event, bus)
+        publish(event, bus, aws.brief_client("events"))
     except Exception as exc:
         log.warning("event %s of %s not published: %s", event.get("event_type"), event.get("correlation_id"), exc)
         return False

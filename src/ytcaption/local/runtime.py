@@ -140,6 +140,7 @@ class LocalRuntime:
 
         get_settings.cache_clear()
         aws.client.cache_clear()
+        aws.brief_client.cache_clear()
         aws.resource.cache_clear()
 
     def start_api(self) -> None:
