@@ -81,7 +81,8 @@ def host_deps_dir() -> Path:
 def _inputs_hash(reqs: list[str], target: tuple[str, str] = (PLATFORM, PYTHON_VERSION), core: bool = True) -> str:
     digest = hashlib.sha256(json.dumps([reqs, *target]).encode())
     web = [p for p in (CORE_SRC / "api" / "web").rglob("*") if p.is_file()]
-    for path in sorted([*CORE_SRC.rglob("*.py"), *web, ROOT / "pyproject.toml"] if core else []):
+    shipped = [*CORE_SRC.rglob("*.py"), *CORE_SRC.rglob("templates/*"), *web, ROOT / "pyproject.toml"]
+    for path in sorted(shipped if core else []):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

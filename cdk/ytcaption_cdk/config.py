@@ -69,6 +69,9 @@ class Config:
     # Secrets Manager secret for yt-dlp, JSON {"cookies": "<cookies.txt>", "proxy": "http://..."}
     # (YouTube blocks many cloud IP ranges); "" for none.
     downloadSecretName: str = ""
+    # SES identity jobs with notify_email are emailed from ("YTCaption <noreply@example.com>" or an
+    # address; the address or its domain must be verified in SES); "" sends no email.
+    emailSender: str = ""
     # API Gateway stage throttling (all clients together); each tenant's own limits are the app's.
     apiRateLimit: int = 10
     apiBurstLimit: int = 20

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -27,6 +29,8 @@ from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
+# The functions that end jobs and tell subscribers (webhook, event bus, email).
+NOTIFIERS = ("notify", "reconcile-executions")
 DLQ_RETENTION = Duration.days(14)
 
 
@@ -122,6 +126,8 @@ class Pipeline(Construct):
         self.intake_queue, self.intake_dlq = self._intake_queue()
         self._schedule_reconciler()
         self.state_machine = self._state_machine()
+        self.event_archive = self._event_archive()
+        self.execution_ends = self._route_execution_ends()
 
     # -- Lambdas ----------------------------------------------------------------
 
@@ -139,6 +145,8 @@ class Pipeline(Construct):
         }
         if spec.name == "fetch-audio" and self.config.downloadSecretName:
             environment["YTC_DOWNLOAD_SECRET_ID"] = self.config.downloadSecretName
+        if spec.name in NOTIFIERS and self.config.emailSender:
+            environment["YTC_EMAIL_SENDER"] = self.config.emailSender
         return environment
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
@@ -238,6 +246,32 @@ class Pipeline(Construct):
             targets=[targets.LambdaFunction(self.functions["reconcile-uploads"], retry_attempts=2)],
         )
 
+    def _event_archive(self) -> events.Archive:
+        """Every job event on the default bus is kept EVENT_ARCHIVE_DAYS, to replay to a new subscriber."""
+        bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        return events.Archive(
+            self,
+            "EventArchive",
+            archive_name=f"{self.names.prefix}-events",
+            description="YTCaption job events (transcription.*), replayable",
+            source_event_bus=bus,
+            event_pattern=events.EventPattern(source=[resources.EVENT_SOURCE]),
+            retention=Duration.days(resources.EVENT_ARCHIVE_DAYS),
+        )
+
+    def _route_execution_ends(self) -> events.Rule:
+        """An execution stopped in the console, timed out or failed uncaught ends its job too."""
+        return events.Rule(
+            self,
+            "ExecutionEndsRule",
+            rule_name=f"{self.names.prefix}-execution-ends",
+            description="Step Functions executions that ended ABORTED, TIMED_OUT or FAILED -> reconcile-executions",
+            event_pattern=events.EventPattern(
+                **_pattern_fields(resources.execution_end_pattern(self.state_machine.state_machine_arn))
+            ),
+            targets=[targets.LambdaFunction(self.functions["reconcile-executions"], retry_attempts=4)],
+        )
+
     # -- state machine ------------------------------------------------------------
 
     def substitutions(self) -> dict[str, str]:
@@ -288,6 +322,10 @@ class Pipeline(Construct):
         return machine
 
 
+def _pattern_fields(pattern: dict[str, Any]) -> dict[str, Any]:
+    return {"source": pattern["source"], "detail_type": pattern["detail-type"], "detail": pattern["detail"]}
+
+
 def _logical_ref(construct: Construct) -> str:
     return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
 
@@ -336,6 +374,7 @@ def _grant_job_writes(p: Pipeline, role: iam.Role) -> None:
 def _grant_intake(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     _grant_job_writes(p, role)
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+    _grant_put_events(p, role)  # transcription.created
 
 
 def _grant_reconcile_uploads(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -354,6 +393,7 @@ def _grant_reconcile_uploads(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> N
         )
     )
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+    _grant_put_events(p, role)  # transcription.created
 
 
 def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -383,9 +423,36 @@ def _grant_record_failure(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None
     _grant_job_writes(p, role)
 
 
+def put_events_statement(scope: Construct) -> iam.PolicyStatement:
+    """Job events only: to the default bus, with our source."""
+    bus = Stack.of(scope).format_arn(service="events", resource="event-bus", resource_name="default")
+    return iam.PolicyStatement(
+        actions=["events:PutEvents"],
+        resources=[bus],
+        conditions={"StringEquals": {"events:source": resources.EVENT_SOURCE}},
+    )
+
+
 def _grant_put_events(p: Pipeline, role: iam.Role) -> None:
-    bus = Stack.of(p).format_arn(service="events", resource="event-bus", resource_name="default")
-    role.add_to_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus]))
+    role.add_to_policy(put_events_statement(p))
+
+
+def _grant_send_email(p: Pipeline, role: iam.Role) -> None:
+    """SES v2 SendEmail as the configured sender only: its address identity (or its domain's), and
+    with that From address."""
+    address = parseaddr(p.config.emailSender)[1] or p.config.emailSender
+    stack = Stack.of(p)
+    identities = [
+        stack.format_arn(service="ses", resource="identity", resource_name=name)
+        for name in (address, address.rsplit("@", 1)[-1])
+    ]
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["ses:SendEmail"],
+            resources=identities,
+            conditions={"StringEquals": {"ses:FromAddress": address}},
+        )
+    )
 
 
 def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -398,6 +465,13 @@ def _grant_notify(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
         )
     )
     _grant_put_events(p, role)
+    if p.config.emailSender:
+        _grant_send_email(p, role)
+        # The email of a completed job quotes its transcript's first lines.
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[_objects(p.bucket, resources.RESULTS_PREFIX)])
+        )
+        _ack_prefixes(p, role, [resources.RESULTS_PREFIX])
 
 
 def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -461,4 +535,6 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "notify": _grant_notify,
     "api": _grant_api,
     "authorizer": _grant_read_jobs,  # API key items live in the jobs table
+    # Ends the job (conditional writes, history) and notifies as the Notify step does.
+    "reconcile-executions": _grant_notify,
 }

@@ -58,6 +58,11 @@ class YtcaptionStack(Stack):
             else None
         )
 
+        if self.api is not None:
+            # Emails link to the transcript through the public API.
+            for name in ("notify", "reconcile-executions"):
+                self.pipeline.functions[name].add_environment("YTC_PUBLIC_API_URL", self.api.rest_api.url)
+
         self.observability = Observability(
             self,
             "Observability",

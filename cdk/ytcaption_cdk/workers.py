@@ -40,7 +40,7 @@ from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.paths import ROOT
-from ytcaption_cdk.pipeline import retention
+from ytcaption_cdk.pipeline import put_events_statement, retention
 
 # ECS's longest stop timeout; the worker needs seconds to hand its message back.
 STOP_TIMEOUT = Duration.seconds(120)
@@ -303,6 +303,8 @@ class Workers(Construct):
             reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
             "names this cluster's tasks.",
         )
+        # transcription.started and .progress go to the event bus.
+        role.add_to_principal_policy(put_events_statement(self))
         bucket_ref = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         for prefix in (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX):
             acknowledge(

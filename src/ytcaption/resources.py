@@ -4,6 +4,7 @@ local bootstrap so the two cannot drift apart."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 PREFIX = "ytcaption"
 
@@ -26,6 +27,8 @@ INTAKE_MAX_RECEIVES = 5
 RECONCILE_SCHEDULE = "rate(5 minutes)"
 STATE_MACHINE = f"{PREFIX}-transcription"
 EVENT_SOURCE = "ytcaption"
+# The CDK app archives every job event on the default bus this long (replayable).
+EVENT_ARCHIVE_DAYS = 30
 
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
@@ -125,7 +128,20 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("api", "api", timeout_seconds=29, memory_mb=512, in_state_machine=False),
     # API Gateway's REQUEST authorizer: checks a tenant key against its hash (answers cached per key).
     LambdaSpec("authorizer", "authorizer", timeout_seconds=10, memory_mb=256, in_state_machine=False),
-)
+    # An execution stopped in the console, timed out or failed uncaught: its job ends too.
+    LambdaSpec("reconcile-executions", "reconcile_executions", timeout_seconds=60, memory_mb=256,
+               in_state_machine=False),
+)  # fmt: skip
+
+
+def execution_end_pattern(state_machine_arn: str) -> dict[str, Any]:
+    """The EventBridge pattern of executions of our state machine that ended abnormally
+    (rule `{prefix}-execution-ends`, target `reconcile-executions`)."""
+    return {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["ABORTED", "TIMED_OUT", "FAILED"], "stateMachineArn": [state_machine_arn]},
+    }
 
 
 def lambda_spec(name: str) -> LambdaSpec:

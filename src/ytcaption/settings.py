@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     webhook_require_https: bool = True
     webhook_timeout_seconds: float = 10.0
 
+    # Email (option notify_email): Amazon SES v2 sends as this identity ("Name <address>" or an
+    # address); empty: no email is sent. Links in emails start with public_api_url.
+    email_sender: str = ""
+    public_api_url: str = ""
+
     # The local runtime only: Lambda sandboxes one function may run at once (its concurrency limit).
     local_lambda_concurrency: int = Field(default=4, ge=1, le=64)
 

@@ -77,7 +77,12 @@ def gpu(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -
 def fargate(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return _synth(
         tmp_path_factory.mktemp("cdk-fargate"),
-        {"workerCompute": "fargate", "natGateways": "1", "downloadSecretName": "ytcaption/download"},
+        {
+            "workerCompute": "fargate",
+            "natGateways": "1",
+            "downloadSecretName": "ytcaption/download",
+            "emailSender": "YTCaption <noreply@mail.example.com>",
+        },
     )
 
 

@@ -42,6 +42,10 @@ def resolve(template: dict[str, Any], value: Any) -> Any:
             return props["FunctionName"]
         if kind == "AWS::StepFunctions::StateMachine":
             return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{props['StateMachineName']}"
+        if kind == "AWS::ApiGateway::RestApi":
+            return f"{props['Name']}-id"  # an id API Gateway makes up
+        if kind == "AWS::ApiGateway::Stage":
+            return str(props["StageName"])
         raise KeyError(f"cannot resolve Ref to {kind}")
     if "Fn::GetAtt" in value:
         logical, attribute = value["Fn::GetAtt"]

@@ -33,6 +33,7 @@ def local() -> Iterator[dict[str, Any]]:
         del os.environ[key]
     get_settings.cache_clear()
     aws.client.cache_clear()
+    aws.brief_client.cache_clear()
     aws.resource.cache_clear()
     try:
         with moto.mock_aws():
@@ -62,6 +63,7 @@ def local() -> Iterator[dict[str, Any]]:
         os.environ.update(saved)
         get_settings.cache_clear()
         aws.client.cache_clear()
+        aws.brief_client.cache_clear()
         aws.resource.cache_clear()
 
 

@@ -738,7 +738,7 @@ def test_the_reconciler_runs_on_a_schedule_and_may_only_list_uploads(gpu: Synth)
     allowed = _allowed(gpu, role)
     assert {a for a in allowed if not a.startswith(("logs:", "xray:"))} == {
         "s3:ListBucket", "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        "states:StartExecution",
+        "states:StartExecution", "events:PutEvents",
     }  # fmt: skip
     statements = [
         s

@@ -88,3 +88,21 @@ def test_the_reconciler_runs_on_a_schedule(runtime: object) -> None:
     assert rule["ScheduleExpression"] == resources.RECONCILE_SCHEDULE
     (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
     assert target["Arn"].endswith(f":function:{resources.lambda_spec('reconcile-uploads').function_name}")
+
+
+def test_abnormal_execution_ends_reach_the_reconciling_lambda(runtime: object) -> None:
+    from ytcaption.intake.launch import state_machine_arn
+    from ytcaption.settings import get_settings
+
+    events = aws.client("events")
+    rule = events.describe_rule(Name=f"{resources.PREFIX}-execution-ends")
+    assert json.loads(rule["EventPattern"]) == resources.execution_end_pattern(state_machine_arn(get_settings()))
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"].endswith(f":function:{resources.lambda_spec('reconcile-executions').function_name}")
+
+
+def test_the_local_email_sender_is_a_verified_identity(runtime: object) -> None:
+    from ytcaption.local.runtime import LOCAL_EMAIL_SENDER
+
+    identities = [i["IdentityName"] for i in aws.client("sesv2").list_email_identities()["EmailIdentities"]]
+    assert LOCAL_EMAIL_SENDER.split("<")[1].rstrip(">") in identities

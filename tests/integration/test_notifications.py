@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.pipeline import submit, wait_execution, wait_job
+from tests.support.pipeline import BusObserver, submit, wait_execution, wait_job
 from tests.support.webhook_receiver import documented_verifier, webhook_receiver
 from ytcaption import resources
 from ytcaption.domain.job import JobStatus
@@ -107,29 +107,15 @@ def test_a_tampered_body_fails_the_documented_verification() -> None:
 
 
 def test_event_bus_rule_receives_the_same_events(runtime: object, worker: object, speech_mp3: Path) -> None:
-    sqs, events = aws.client("sqs"), aws.client("events")
-    queue = sqs.create_queue(QueueName="ytcaption-test-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="ytcaption-test-all", EventPattern=json.dumps({"source": [resources.EVENT_SOURCE]}))
-    events.put_targets(Rule="ytcaption-test-all", Targets=[{"Id": "queue", "Arn": queue_arn}])
-    try:
+    with BusObserver("ytcaption-test-all") as bus:
         with webhook_receiver(_secret()) as receiver:
             job_id = submit(speech_mp3, tenant=TENANT, webhook_url=receiver.url)
             wait_job(job_id)
             wait_execution(job_id)
-        found = []
-        deadline = time.monotonic() + 20
-        while not found and time.monotonic() < deadline:
-            for message in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []):
-                detail = json.loads(message["Body"])["detail"]
-                if detail["correlation_id"] == job_id:
-                    found.append(detail)
+        found = bus.details(job_id, until=lambda d: any(e["event_type"] == "transcription.completed" for e in d))
         (webhook_event,) = receiver.events()
-        assert found == [webhook_event]
-    finally:
-        events.remove_targets(Rule="ytcaption-test-all", Ids=["queue"])
-        events.delete_rule(Name="ytcaption-test-all")
-        sqs.delete_queue(QueueUrl=queue)
+        # The bus also gets the earlier stages (created, started, progress); the webhook only what it asked for.
+        assert [e for e in found if e["event_type"] == "transcription.completed"] == [webhook_event]
 
 
 @pytest.fixture

@@ -104,3 +104,41 @@ def fail_as_a_faulty_worker(job_id: str) -> None:
 def drain_queue() -> None:
     """Drop what earlier tests left queued (jobs nobody was meant to transcribe)."""
     aws.client("sqs").purge_queue(QueueUrl=aws.queue_url(resources.QUEUE))
+
+
+class BusObserver:
+    """An EventBridge rule on the default bus with an SQS target: what a subscriber would get."""
+
+    def __init__(self, name: str, pattern: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.sqs, self.events = aws.client("sqs"), aws.client("events")
+        self.queue = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.events.put_rule(Name=name, EventPattern=json.dumps(pattern or {"source": [resources.EVENT_SOURCE]}))
+        self.events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
+        self.seen: list[dict[str, Any]] = []
+
+    def details(self, job_id: str, until: Any = None, timeout: float = 20) -> list[dict[str, Any]]:
+        """The job's event envelopes in the order they arrived; waits until `until(details)` (or one arrives)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+                "Messages", []
+            ):
+                self.seen.append(json.loads(message["Body"])["detail"])
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+            mine = [d for d in self.seen if d.get("correlation_id") == job_id]
+            if until(mine) if until else mine:
+                return mine
+        return [d for d in self.seen if d.get("correlation_id") == job_id]
+
+    def close(self) -> None:
+        self.events.remove_targets(Rule=self.name, Ids=["queue"])
+        self.events.delete_rule(Name=self.name)
+        self.sqs.delete_queue(QueueUrl=self.queue)
+
+    def __enter__(self) -> BusObserver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from ytcaption.api.schemas import (
     AdminTranscription,
+    EmailDelivery,
     ErrorOut,
     JobEvent,
     Links,
@@ -28,6 +29,10 @@ def to_event(item: dict[str, Any]) -> JobEvent:
         delivery = WebhookDelivery.model_validate(item)
         return JobEvent(kind="webhook", event_type=f"webhook.{delivery.outcome}", status=item["status"],
                         at=normalized(item["at"]), webhook=delivery)  # fmt: skip
+    if kind == "email":
+        email = EmailDelivery.model_validate(item)
+        return JobEvent(kind="email", event_type=f"email.{email.outcome}", status=item["status"],
+                        at=normalized(item["at"]), email=email)  # fmt: skip
     event_type = f"transcription.{item['status'].lower()}"
     return JobEvent(kind=kind, event_type=event_type, status=item["status"], at=normalized(item["at"]))
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, model_name
+from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
 
 _URL = r"^https?://\S+$"
 
@@ -61,6 +61,11 @@ class OptionsIn(_Strict):
     prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
     notify_progress: bool = Field(
         default=False, description="also send progress events to webhook_url, at most one per 10 %"
+    )
+    notify_email: Annotated[str, Field(max_length=254), AfterValidator(email_address)] | None = Field(
+        default=None,
+        description="an address emailed once when the transcription completes or fails (link and first lines)",
+        examples=["me@example.com"],
     )
 
 
@@ -137,6 +142,7 @@ class OptionsOut(BaseModel):
     webhook_url: str | None = None
     prefer_captions: bool
     notify_progress: bool = False
+    notify_email: str | None = None
 
 
 class ErrorOut(BaseModel):
@@ -176,14 +182,22 @@ class WebhookDelivery(BaseModel):
     detail: str = ""
 
 
+class EmailDelivery(BaseModel):
+    to: str
+    outcome: Literal["sending", "sent", "failed"]
+    detail: str = ""
+    subject: str | None = None
+
+
 class JobEvent(BaseModel):
-    kind: Literal["status", "webhook", "redrive"] = Field(
-        default="status", description="a status reached, a webhook attempt, or an operator's redrive"
+    kind: Literal["status", "webhook", "redrive", "email"] = Field(
+        default="status", description="a status reached, a webhook attempt, an operator's redrive, or an email"
     )
     event_type: str = Field(examples=["transcription.queued", "webhook.delivered"])
     status: Status
     at: str
     webhook: WebhookDelivery | None = None
+    email: EmailDelivery | None = None
 
 
 class JobEvents(BaseModel):

@@ -50,7 +50,7 @@ INLINE_RESULT_BYTES = 5_000_000
 # Options that change the transcript; priority and webhook do not.
 # How long a link to a job's audio works (long enough to listen to a long recording).
 AUDIO_LINK_SECONDS = 4 * 3600
-_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress"}
+_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
 
 
 @dataclass

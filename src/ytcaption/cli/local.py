@@ -77,6 +77,28 @@ def status(_args: argparse.Namespace) -> int:
     return 0
 
 
+def outbox(args: argparse.Namespace) -> int:
+    """The emails the local runtime's SES accepted, oldest first."""
+    from ytcaption.local.outbox import as_text, sent_emails
+    from ytcaption.local.runtime import LocalRuntime
+
+    runtime = LocalRuntime.find_running()
+    if runtime is None:
+        print("the local runtime is not running")
+        return EXIT_FAILED
+    emails = sent_emails(runtime.endpoint)
+    if args.json:
+        print(json.dumps(emails, indent=2))
+        return 0
+    if not emails:
+        print("the outbox is empty")
+    for email in emails:
+        print(f"From: {email['from']}\nTo: {', '.join(email['to'])}\nSubject: {email['subject']}\n")
+        print(as_text(email["body"] or ""))
+        print("-" * 72)
+    return 0
+
+
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], formatter: type[argparse.HelpFormatter]
 ) -> None:
@@ -95,6 +117,9 @@ def add_commands(
     start.set_defaults(func=up)
     actions.add_parser("down", help="stop everything `local up` started").set_defaults(func=down)
     actions.add_parser("status", help="what runs").set_defaults(func=status)
+    box = actions.add_parser("outbox", help="the emails sent (notify_email), as the local SES kept them")
+    box.add_argument("--json", action="store_true", help="as JSON (body as sent)")
+    box.set_defaults(func=outbox)
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:

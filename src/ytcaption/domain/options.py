@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ytcaption.domain.vocabulary import LanguageCode, ModelName, Priority, Task
+from ytcaption.domain.vocabulary import EmailAddress, LanguageCode, ModelName, Priority, Task
 
 
 class JobOptions(BaseModel):
@@ -24,6 +24,7 @@ class JobOptions(BaseModel):
     priority: Priority = "normal"
     webhook_url: str | None = Field(default=None, description="called with the job's terminal event")
     notify_progress: bool = Field(default=False, description="also send progress events to the webhook (each 10 %)")
+    notify_email: EmailAddress | None = Field(default=None, description="emailed when the job completes or fails")
 
     @field_validator("language", mode="before")
     @classmethod

@@ -181,6 +181,23 @@ ModelName = Annotated[str, AfterValidator(model_name)]
 LanguageCode = Annotated[str, AfterValidator(language_code)]
 # What a client writes: 'auto' (detect it) or a language code.
 LanguageOrAuto = Annotated[str, AfterValidator(language_or_auto)]
+# An address to email (no display name, no line breaks): what SES accepts as a recipient.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+EMAIL_ERROR = "notify_email must be an email address such as name@example.com"
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def email_address(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.fullmatch(value) or ".." in value or value.split("@")[0].startswith("."):
+        raise ValueError(EMAIL_ERROR)
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(email_address)]
 Task = Literal["transcribe", "translate"]
 Priority = Literal["low", "normal", "high"]
 ResultFormat = Literal["json", "txt", "srt", "vtt"]

@@ -1,8 +1,16 @@
-"""Job events: one envelope for the event bus (and, later, webhooks)."""
+"""Job events: one envelope for every stage, on the event bus and in webhooks.
+
+transcription.created (the job exists), .started (a worker took it), .progress
+(every 10 %, with an ETA), then one of .completed, .failed, .cancelled. The
+terminal ones are published by the Notify step once per status; the others
+best effort (`publish_quietly`): an event bus that is down never fails or
+slows a job.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -12,6 +20,11 @@ from ytcaption.store import aws
 from ytcaption.store.media import RESULT_FORMATS, result_key
 
 EVENT_VERSION = "1.0"
+CREATED = "transcription.created"
+STARTED = "transcription.started"
+PROGRESS = "transcription.progress"
+
+log = logging.getLogger(__name__)
 
 _TYPES = {
     JobStatus.COMPLETED: "transcription.completed",
@@ -38,21 +51,40 @@ def envelope(job: Job, causation_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def progress_envelope(job_id: str, tenant: str, progress: int, eta_seconds: float | None) -> dict[str, Any]:
+def _stage(event_type: str, identity: str, job_id: str, data: dict[str, Any]) -> dict[str, Any]:
     return {
-        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ytcaption:{job_id}:progress:{progress // 10}")),
-        "event_type": "transcription.progress",
+        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ytcaption:{job_id}:{identity}")),
+        "event_type": event_type,
         "timestamp": iso(utcnow()),
         "version": EVENT_VERSION,
         "correlation_id": job_id,
         "causation_id": None,
-        "data": {"job_id": job_id, "tenant": tenant, "status": JobStatus.TRANSCRIBING.value, "progress": progress,
-                 "eta_seconds": eta_seconds},
-    }  # fmt: skip
+        "data": {"job_id": job_id, **data},
+    }
 
 
-def publish(event: dict[str, Any], bus: str = "default") -> None:
-    response = aws.client("events").put_events(
+def created_envelope(job_id: str, tenant: str, source: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The job exists (PENDING): what it transcribes and with which model and language."""
+    described = {k: source[k] for k in ("type", "url", "key") if k in source}
+    chosen = {k: options.get(k) for k in ("model", "language", "task") if options.get(k) is not None}
+    return _stage(CREATED, "created", job_id, {"tenant": tenant, "status": JobStatus.PENDING.value,
+                                               "source": described, "options": chosen})  # fmt: skip
+
+
+def started_envelope(job_id: str, tenant: str, worker_id: str, attempt: int = 0) -> dict[str, Any]:
+    """A worker claimed the job (again, with another id, when another worker takes it over)."""
+    return _stage(STARTED, f"started:{attempt}:{worker_id}", job_id,
+                  {"tenant": tenant, "status": JobStatus.TRANSCRIBING.value, "worker_id": worker_id})  # fmt: skip
+
+
+def progress_envelope(job_id: str, tenant: str, progress: int, eta_seconds: float | None) -> dict[str, Any]:
+    return _stage(PROGRESS, f"progress:{progress // 10}", job_id,
+                  {"tenant": tenant, "status": JobStatus.TRANSCRIBING.value, "progress": progress,
+                   "eta_seconds": eta_seconds})  # fmt: skip
+
+
+def publish(event: dict[str, Any], bus: str = "default", client: Any = None) -> None:
+    response = (client or aws.client("events")).put_events(
         Entries=[
             {
                 "Source": resources.EVENT_SOURCE,
@@ -64,3 +96,13 @@ def publish(event: dict[str, Any], bus: str = "default") -> None:
     )
     if response.get("FailedEntryCount"):
         raise RuntimeError(f"event bus refused the event: {response['Entries']}")
+
+
+def publish_quietly(event: dict[str, Any], bus: str = "default") -> bool:
+    """Best effort: False (and a warning) instead of an exception when the bus refuses or is away."""
+    try:
+        publish(event, bus, aws.brief_client("events"))
+    except Exception as exc:
+        log.warning("event %s of %s not published: %s", event.get("event_type"), event.get("correlation_id"), exc)
+        return False
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ytcaption.finish.email import EMAILED, email_job
 from ytcaption.finish.events import envelope, publish
 from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, WebhookRetryable, deliver
 from ytcaption.intake.urlpolicy import webhook_policy
@@ -21,6 +22,12 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     if store.claim_publication(job_id, job.status):
         publish(message)
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
+    to = job.options.notify_email
+    if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):
+        # Once per end, before the webhook (whose retries run this step again); never fails the step.
+        outcome = email_job(job, settings)
+        store.record_email(job_id, job.status, outcome)
+        answer["email"] = outcome["outcome"]
     url = job.options.webhook_url
     earlier = store.webhook_outcomes(job_id, job.status) if url else []
     if not url or "delivered" in earlier:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.steps import ExecutionInput, FetchResult, StepLimits
+from ytcaption.finish.events import created_envelope, envelope, publish_quietly
 from ytcaption.settings import Settings
 from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
@@ -82,6 +83,8 @@ def launch_job(
     """Create the job (once) and start its execution; True if this call created it."""
     source_dict = source.model_dump() if isinstance(source, BaseModel) else dict(source)
     created = store.create(job_id=job_id, tenant=tenant, source=source_dict, options=options, **extra)
+    if created:
+        publish_quietly(created_envelope(job_id, tenant, source_dict, options.model_dump()))
     start_execution(job_id, source_dict, options, settings)
     return created
 
@@ -98,7 +101,7 @@ def create_from_result(
 ) -> bool:
     """A job that is COMPLETED at once with the result of an identical earlier job
     (a cache hit): it gets its own id and history, and no execution runs for it."""
-    return store.create(
+    created = store.create(
         job_id=job_id,
         tenant=tenant,
         source=source,
@@ -111,3 +114,10 @@ def create_from_result(
         cached_from=original.job_id,
         **extra,
     )
+    if created:
+        # No execution runs for it, so its events are told here: created, then completed at once.
+        publish_quietly(created_envelope(job_id, tenant, source, options.model_dump()))
+        job = store.get(job_id)
+        if job is not None and store.claim_publication(job_id, JobStatus.COMPLETED):
+            publish_quietly(envelope(job))
+    return created

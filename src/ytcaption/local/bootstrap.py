@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,25 @@ def schedule_reconciler(function_arn: str) -> None:
     events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-uploads", "Arn": function_arn}])
 
 
+def route_execution_ends(function_arn: str, machine_arn: str) -> None:
+    """Executions that end ABORTED, TIMED_OUT or FAILED reach `reconcile-executions` (as in AWS;
+    the local runtime's EventSources puts their status-change events on the bus)."""
+    events = aws.client("events")
+    rule = f"{resources.PREFIX}-execution-ends"
+    events.put_rule(Name=rule, EventPattern=json.dumps(resources.execution_end_pattern(machine_arn)), State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-executions", "Arn": function_arn}])
+
+
+def verify_email_sender(sender: str) -> None:
+    """The sender's address is an SES identity (SES refuses to send from anything else)."""
+    address = parseaddr(sender)[1] or sender
+    try:
+        aws.client("sesv2").create_email_identity(EmailIdentity=address)
+    except Exception as exc:
+        if aws.error_code(exc) != "AlreadyExistsException":
+            raise
+
+
 def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
     lam = aws.client("lambda")
     code = zip_folder(project.function_dir(spec.folder))
@@ -230,6 +250,9 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     schedule_reconciler(arns["reconcile-uploads"])
     create_bucket(intake_queue_url)
     machine = create_state_machine(queue_url)
+    route_execution_ends(arns["reconcile-executions"], machine)
+    if environment.get("YTC_EMAIL_SENDER"):
+        verify_email_sender(environment["YTC_EMAIL_SENDER"])
     return {
         "bucket": resources.BUCKET,
         "table": resources.TABLE,

@@ -20,8 +20,9 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from ytcaption.local.event_sources import EventSources, install_schedule_rules_fix
+    from ytcaption.local.event_sources import EventSources
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
+    from ytcaption.local.outbox import OutboxMiddleware
     from ytcaption.local.post_policy import PostPolicyMiddleware
 
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
@@ -30,7 +31,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir, get_settings().local_lambda_concurrency)
     install(executor)
     # moto's ThreadedMotoServer, with the form-upload check in front of its app.
-    app = PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app), secret=_secret())
+    app = OutboxMiddleware(PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app), secret=_secret()))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     stop = threading.Event()
@@ -40,7 +41,6 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    install_schedule_rules_fix()
     pollers = EventSources()
     thread.start()
     pollers.start()

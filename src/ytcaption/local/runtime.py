@@ -75,6 +75,9 @@ class RuntimeConfig:
     external_endpoint: str | None = None
 
 
+LOCAL_EMAIL_SENDER = "YTCaption <ytcaption@localhost.localdomain>"
+
+
 class LocalRuntime:
     def __init__(self, config: RuntimeConfig) -> None:
         self.config = config
@@ -116,13 +119,21 @@ class LocalRuntime:
         self.activate()
         from ytcaption.local.bootstrap import bootstrap
 
-        made = bootstrap(self.config.settings)
+        made = bootstrap({**self.lambda_defaults(), **self.config.settings})
         if self.config.api_port:
             self.start_api()
         for _ in range(self.config.workers):
             self.start_worker()
         self._save()
         return made
+
+    def lambda_defaults(self) -> dict[str, str]:
+        """What the Lambdas get unless the settings say otherwise: emails go out (to the emulator's
+        SES, `ytcaption local outbox`) from a local sender and link to the local API."""
+        return {
+            "YTC_EMAIL_SENDER": LOCAL_EMAIL_SENDER,
+            "YTC_PUBLIC_API_URL": self.api_url or f"http://{self.config.host}:8000",
+        }
 
     def activate(self) -> None:
         """Point this process's AWS clients at the runtime."""
@@ -133,6 +144,7 @@ class LocalRuntime:
 
         get_settings.cache_clear()
         aws.client.cache_clear()
+        aws.brief_client.cache_clear()
         aws.resource.cache_clear()
 
     def start_api(self) -> None:

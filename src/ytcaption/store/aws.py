@@ -19,6 +19,8 @@ from botocore.config import Config
 from ytcaption.settings import get_settings
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+# For calls that must never hold up a job (best-effort events): give up after seconds, not minutes.
+_BRIEF = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
 
 
 def _session() -> Any:
@@ -62,6 +64,12 @@ def _record_call(directory: str, component: str, params: dict[str, Any], model: 
 @cache
 def client(service: str) -> Any:
     return _session().client(service, region_name=get_settings().region, config=_CONFIG)
+
+
+@cache
+def brief_client(service: str) -> Any:
+    """A client that gives up quickly (two attempts, seconds of timeouts): for best-effort calls."""
+    return _session().client(service, region_name=get_settings().region, config=_BRIEF)
 
 
 @cache

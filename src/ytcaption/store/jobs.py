@@ -345,6 +345,30 @@ class JobStore:
             )
         )
 
+    def claim_email(self, job_id: str, status: JobStatus, to: str) -> bool:
+        """True once per job and status: the email of an end is sent once, however often Notify runs."""
+        return aws.conditionally(
+            lambda: self.table.put_item(
+                Item={"pk": keys.job_pk(job_id), "sk": keys.email_sk(status), "kind": "email",
+                      "status": status.value, "at": iso(utcnow()), "to": to, "outcome": "sending"},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        )  # fmt: skip
+
+    def record_email(self, job_id: str, status: JobStatus, outcome: dict[str, Any]) -> None:
+        """What became of the email (sent, or failed and why), in the job's history."""
+        fields = {k: v for k, v in outcome.items() if k not in {"pk", "sk", "kind", "status"}}
+        values: dict[str, Any] = {":now": iso(utcnow())}
+        expression, names = self._set_fields(["#at = :now"], values, fields)
+        names.pop("#status", None)
+        names["#at"] = "at"
+        self.table.update_item(
+            Key={"pk": keys.job_pk(job_id), "sk": keys.email_sk(status)},
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamo(values),
+        )
+
     # -- uploads ---------------------------------------------------------------
 
     def put_upload(

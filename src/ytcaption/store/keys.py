@@ -2,7 +2,7 @@
 
 Items by kind (pk / sk):
   job               JOB#<job_id>        / JOB
-  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE]
+  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE|#EMAIL]
   its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it)
   upload record     UPLOAD#<upload_id>  / UPLOAD
   tenant settings   TENANT#<tenant>     / TENANT
@@ -39,6 +39,11 @@ def event_sk(status: JobStatus, attempt: int = 0) -> str:
 
 def claim_sk(at: str, worker_id: str) -> str:
     return f"{CLAIM_PREFIX}{at}#{worker_id}"
+
+
+def email_sk(status: JobStatus) -> str:
+    """The one email item of a job's end (kept in its history after the status it reports)."""
+    return f"{event_sk(status)}#EMAIL"
 
 
 def tenant_pk(tenant: str) -> str:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobOptions, JobStatus
-from ytcaption.finish.events import progress_envelope
+from ytcaption.finish.events import progress_envelope, publish_quietly, started_envelope
 from ytcaption.finish.webhooks import deliver
 from ytcaption.intake.urlpolicy import webhook_policy
 from ytcaption.settings import Settings, get_settings
@@ -196,6 +196,9 @@ class Worker:
         if heartbeat.past_deadline():
             self._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
             return
+        self._progress_sender.submit(
+            publish_quietly, started_envelope(task.job_id, job.tenant, self.worker_id, job.redrives)
+        )
         heartbeat.start()
         try:
             output = self._work(task, heartbeat, job.tenant)
@@ -302,8 +305,8 @@ class Worker:
                 if not still_ours:
                     heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
                     return False
-                if task.options.notify_progress and task.options.webhook_url and 0 < decile < 10:
-                    self._progress_webhook(task, tenant, decile * 10, eta)
+                if 0 < decile < 10:
+                    self._progress_event(task, tenant, decile * 10, eta)
             return True
 
         media = MediaStore(task.audio.bucket)
@@ -335,13 +338,16 @@ class Worker:
         )  # fmt: skip
         return {"job_id": task.job_id, **result, "language": transcript.language}
 
-    def _progress_webhook(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
-        """Best effort, in order, off the transcription thread: progress events are not retried."""
-        url = task.options.webhook_url
-        assert url is not None
+    def _progress_event(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
+        """To the event bus, and to the webhook if asked for: best effort, in order, off the
+        transcription thread (progress events are not retried)."""
+        url = task.options.webhook_url if task.options.notify_progress else None
         event = progress_envelope(task.job_id, tenant, progress, round(eta, 1) if eta is not None else None)
 
         def send() -> None:
+            publish_quietly(event)
+            if not url:
+                return
             try:
                 secret = TenantStore(self.settings.table).webhook_secret(tenant)
                 s = self.settings

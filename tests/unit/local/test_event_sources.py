@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 
 import pytest
 from moto.awslambda.models import EventSourceMapping, LambdaBackend
@@ -32,16 +33,42 @@ def test_rate_expressions(expression: str, seconds: float | None) -> None:
     assert rate_seconds(expression) == seconds
 
 
-def test_a_schedule_only_rule_gets_no_published_event() -> None:
-    from unittest import mock
+def test_moto_still_has_what_the_execution_watch_reads() -> None:
+    # The status-change emulation reads executions and stops; update event_sources if these fail.
+    from moto.events.models import EventPattern
+    from moto.stepfunctions.models import StepFunctionBackend
+    from moto.stepfunctions.parser.backend.execution import Execution
 
-    from ytcaption.local.event_sources import install_schedule_rules_fix
+    assert "stop_execution" in vars(StepFunctionBackend)
+    for name in ("exec_status", "input_data", "stop_date", "state_machine_arn", "error", "cause"):
+        assert f"self.{name}" in inspect.getsource(Execution.__init__), name
+    assert EventPattern.load(None).matches_event({"source": "x"}), "an empty pattern matches all: skipped"
+    assert "event_bus_name" in inspect.getsource(Rule.__init__)
+    from moto.events.models import EventBus, EventsBackend
 
-    with mock.patch.object(Rule, "send_to_targets", lambda self, event, transform_input=True: self.sent.append(event)):
-        install_schedule_rules_fix()
-        schedule = Rule("s", "123456789012", "us-east-1", None, None, "rate(5 minutes)", None, "default", None)
-        pattern = Rule("p", "123456789012", "us-east-1", None, '{"source": ["x"]}', None, None, "default", None)
-        for rule in (schedule, pattern):
-            rule.sent = []  # type: ignore[attr-defined]
-            rule.send_to_targets({"source": "x"})
-        assert schedule.sent == [] and pattern.sent == [{"source": "x"}]  # type: ignore[attr-defined]
+    assert "self.rules" in inspect.getsource(EventBus.__init__)
+    assert "self.event_buses" in inspect.getsource(EventsBackend.__init__)
+    assert list(inspect.signature(Rule.send_to_targets).parameters) == ["self", "original_event", "transform_input"]
+
+
+def test_status_change_event_has_aws_shape() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from ytcaption.local.event_sources import status_change_event
+
+    execution = SimpleNamespace(
+        exec_arn="arn:aws:states:us-east-1:1:execution:m:job1",
+        state_machine_arn="arn:aws:states:us-east-1:1:stateMachine:m",
+        name="job1",
+        start_date=datetime.now(UTC),
+        input_data={"job_id": "job1"},
+        stop_date=None,
+        error=None,
+        cause=None,
+    )
+    event = status_change_event(execution, "ABORTED", "1", "us-east-1")
+    assert event["source"] == "aws.states" and event["detail-type"] == "Step Functions Execution Status Change"
+    assert event["detail"]["status"] == "ABORTED" and event["detail"]["name"] == "job1"
+    assert event["resources"] == [execution.exec_arn]
+    assert json.loads(event["detail"]["input"]) == {"job_id": "job1"}

@@ -1,0 +1,38 @@
+"""Stage events: one envelope, stable ids, and publishing that never fails a job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ytcaption.finish import events
+from ytcaption.store import aws
+
+KEYS = {"event_id", "event_type", "timestamp", "version", "correlation_id", "causation_id", "data"}
+
+
+def test_every_stage_has_the_same_envelope_and_stable_ids() -> None:
+    created = events.created_envelope("j1", "t", {"type": "s3", "bucket": "b", "key": "k"}, {"model": "base"})
+    started = events.started_envelope("j1", "t", "w1")
+    progress = events.progress_envelope("j1", "t", 40, 12.5)
+    for event in (created, started, progress):
+        assert set(event) == KEYS and event["correlation_id"] == "j1" and event["data"]["job_id"] == "j1"
+    assert created["data"]["source"] == {"type": "s3", "key": "k"}, "no bucket names leave the system"
+    assert created["event_id"] == events.created_envelope("j1", "t", {}, {})["event_id"]
+    assert started["event_id"] != events.started_envelope("j1", "t", "w2")["event_id"], "a takeover is a new start"
+    assert progress["data"]["eta_seconds"] == 12.5 and progress["event_type"] == "transcription.progress"
+
+
+def test_publishing_quietly_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Down:
+        def put_events(self, **_kwargs: Any) -> Any:
+            raise ConnectionError("the bus is away")
+
+    class Refusing:
+        def put_events(self, **_kwargs: Any) -> Any:
+            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure"}]}
+
+    for client in (Down(), Refusing()):
+        monkeypatch.setattr(aws, "brief_client", lambda _service, c=client: c)
+        assert events.publish_quietly(events.started_envelope("j1", "t", "w1")) is False
