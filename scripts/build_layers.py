@@ -44,6 +44,11 @@ PYTHON_VERSION = "3.12"
 PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath"}
 # Extras of pyproject.toml that the Lambdas import.
 LAMBDA_EXTRAS = ("api", "lambda")
+# yt-dlp's JavaScript runtime for YouTube (pyproject's `youtube` extra): a layer of its own, only on
+# FetchAudio (Deno alone is ~95 MB of Lambda's 250 MB per function). Deno's wheels need glibc 2.27+
+# (Lambda's python3.12 runtime has 2.34), hence a newer platform tag than the other layers'.
+JS_EXTRA = "youtube"
+JS_PLATFORM = "manylinux_2_27_aarch64"
 # Not needed inside Lambda: the local runtime and the CLI run on a laptop.
 CORE_EXCLUDE = ("local", "__pycache__")
 
@@ -67,6 +72,36 @@ def requirements() -> list[str]:
         for r in reqs
     ]
     return sorted({r for r in reqs if _name(r) not in PROVIDED})
+
+
+def js_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return sorted(project.get("optional-dependencies", {}).get(JS_EXTRA, []))
+
+
+def build_js(target: Path, platform_tag: str = JS_PLATFORM, python_version: str = PYTHON_VERSION) -> None:
+    """Deno and yt-dlp-ejs, cached by a stamp in the folder. Deno's binary goes to bin/ (Lambda puts
+    /opt/bin on PATH, where yt-dlp looks for it); the packages to python/."""
+    reqs = js_requirements()
+    stamp = target / ".stamp"
+    wanted = hashlib.sha256(json.dumps([reqs, platform_tag, python_version]).encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    python = target / "python"
+    command = [
+        sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--no-deps",
+        "--target", str(python), "--platform", platform_tag, "--implementation", "cp",
+        "--python-version", python_version, "--only-binary=:all:", "--no-compile", *reqs,
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
+    (target / "bin").mkdir(parents=True)
+    deno = python / "bin" / "deno"
+    deno.rename(target / "bin" / "deno")
+    (target / "bin" / "deno").chmod(0o755)
+    shutil.rmtree(python / "bin", ignore_errors=True)
+    stamp.write_text(wanted)
+    print(f"JavaScript layer built in {target} for {platform_tag} ({', '.join(reqs)})")
 
 
 def host_platform() -> tuple[str, str]:
@@ -175,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_requirements:
         print("\n".join(reqs))
         return 0
+    if args.host:
+        build_js(BUILD / f"js-{platform.machine()}", f"manylinux_2_27_{platform.machine()}", host_platform()[1])
     if args.host or args.platform:
         host_tag, host_python = host_platform()
         target = (args.platform or host_tag, args.python_version or host_python)
         return _build_deps_only(reqs, target, args.out or BUILD / f"deps-{target[0].split('_', 1)[1]}", args.force)
     if args.python_version or args.out:
         parser.error("--python-version and --out go with --host or --platform")
+    build_js(BUILD / "js")
     stamp = BUILD / ".stamp"
     wanted = _inputs_hash(reqs)
     if not args.force and stamp.exists() and stamp.read_text() == wanted:

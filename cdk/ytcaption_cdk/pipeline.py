@@ -38,22 +38,22 @@ def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
 
 
-def layer_dirs(config: Config) -> tuple[Path, Path]:
+def layer_dirs(config: Config) -> tuple[Path, Path, Path]:
     """The built layers (scripts/build_layers.py), or empty stand-ins when asked for and missing."""
-    core, deps = LAYER_BUILD / "core", LAYER_BUILD / "deps"
-    if (core / "python").is_dir() and (deps / "python").is_dir():
-        return core, deps
+    core, deps, js = LAYER_BUILD / "core", LAYER_BUILD / "deps", LAYER_BUILD / "js"
+    if all((layer / "python").is_dir() for layer in (core, deps, js)):
+        return core, deps, js
     if not config.placeholderLayers:
         raise FileNotFoundError(
             f"{LAYER_BUILD} has no built layers: run `make layers` (scripts/build_layers.py), "
             "or synthesize with `-c placeholderLayers=true` for a template that is never deployed."
         )
     placeholder = Path(tempfile.gettempdir()) / "ytcaption-placeholder-layers"
-    for name in ("core", "deps"):
+    for name in ("core", "deps", "js"):
         folder = placeholder / name / "python"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "PLACEHOLDER.txt").write_text("placeholder layer: run `make layers` before deploying\n")
-    return placeholder / "core", placeholder / "deps"
+    return placeholder / "core", placeholder / "deps", placeholder / "js"
 
 
 class Pipeline(Construct):
@@ -86,7 +86,7 @@ class Pipeline(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=resources.QUEUE_MAX_RECEIVES),
         )
 
-        core_dir, deps_dir = layer_dirs(config)
+        core_dir, deps_dir, js_dir = layer_dirs(config)
         self.core_layer = lambda_.LayerVersion(
             self,
             "CoreLayer",
@@ -103,6 +103,17 @@ class Pipeline(Construct):
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="ytcaption dependencies (pip, manylinux2014_aarch64, cp312)",
         )
+        # yt-dlp's JavaScript runtime for YouTube (Deno + yt-dlp-ejs): only FetchAudio carries it.
+        self.extra_layers = {
+            "js": lambda_.LayerVersion(
+                self,
+                "JavaScriptLayer",
+                code=lambda_.Code.from_asset(str(js_dir)),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[lambda_.Architecture.ARM_64],
+                description="Deno and yt-dlp-ejs: yt-dlp's JavaScript runtime for YouTube (bin/deno on PATH)",
+            )
+        }
 
         # The state machine's ARN is known before it exists (its name is fixed), so the
         # Lambdas that start executions do not depend on it (no cycle).
@@ -179,7 +190,7 @@ class Pipeline(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
             code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / spec.folder), exclude=["__pycache__", "*.pyc"]),
-            layers=[self.core_layer, self.deps_layer],
+            layers=[self.core_layer, self.deps_layer, *(self.extra_layers[name] for name in spec.extra_layers)],
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
             ephemeral_storage_size=Size.mebibytes(spec.ephemeral_storage_mb),

@@ -117,6 +117,7 @@ class Workers(Construct):
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
+            cluster_name=f"{config.names.prefix}-workers",
             vpc=self.vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
             enable_fargate_capacity_providers=not gpu,

@@ -112,6 +112,8 @@ class LambdaSpec:
     in_state_machine: bool = True
     # /tmp: FetchAudio keeps a downloaded file there before its multipart upload.
     ephemeral_storage_mb: int = 512
+    # Layers besides the core package and its dependencies ("js": yt-dlp's JavaScript runtime).
+    extra_layers: tuple[str, ...] = ()
 
     @property
     def function_name(self) -> str:
@@ -121,7 +123,14 @@ class LambdaSpec:
 LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("intake", "intake", timeout_seconds=30, memory_mb=256, in_state_machine=False),
     LambdaSpec("reconcile-uploads", "reconcile_uploads", timeout_seconds=300, memory_mb=256, in_state_machine=False),
-    LambdaSpec("fetch-audio", "fetch_audio", timeout_seconds=900, memory_mb=1024, ephemeral_storage_mb=4096),
+    LambdaSpec(
+        "fetch-audio",
+        "fetch_audio",
+        timeout_seconds=900,
+        memory_mb=1024,
+        ephemeral_storage_mb=4096,
+        extra_layers=("js",),
+    ),
     LambdaSpec("record-failure", "record_failure", timeout_seconds=30, memory_mb=256),
     LambdaSpec("notify", "notify", timeout_seconds=60, memory_mb=256),
     # The public HTTP API (FastAPI via Mangum) behind API Gateway: 29 s is API Gateway's own limit.

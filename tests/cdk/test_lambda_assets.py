@@ -58,6 +58,7 @@ from ytcaption import resources
 
 LAYER_BUILD = ROOT / "layers" / "build"
 HOST_DEPS = LAYER_BUILD / f"deps-{platform.machine()}"
+HOST_JS = LAYER_BUILD / f"js-{platform.machine()}"
 PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
 # Lambda's paths. The host runs another Python than Lambda's 3.12 (the dependency layer
 # is built for this one), so the version-named folders carry this interpreter's version.
@@ -323,7 +324,7 @@ def layers_built() -> None:
     build = _build_layers()
     reqs = build.requirements()
     stamp, host_stamp = LAYER_BUILD / ".stamp", HOST_DEPS / ".stamp"
-    if not stamp.exists() or not host_stamp.exists():
+    if not stamp.exists() or not host_stamp.exists() or not (HOST_JS / "bin" / "deno").exists():
         pytest.fail(f"layers not built in {LAYER_BUILD}: run `make layers host-layers` (make test does)")
     if stamp.read_text() != build._inputs_hash(reqs):
         pytest.fail("layers/build is older than src/ or pyproject.toml: run `make layers`")
@@ -341,6 +342,7 @@ def layout(
     opts: dict[tuple[Path, ...], Path] = {}
     deps = LAYER_BUILD / "deps"
     deps_files = _files(deps / "python") if (deps / "python").is_dir() else None
+    js_deno = LAYER_BUILD / "js" / "bin" / "deno"
 
     def lay_out(function: LambdaFunction) -> Layout:
         key = tuple(function.layers)
@@ -353,6 +355,8 @@ def layout(
                 if deps_files is not None and _files(layer / "python") == deps_files:
                     # The arm64 dependency layer: the same requirements built for this machine instead.
                     layer = HOST_DEPS
+                elif _same_file(layer / "bin" / "deno", js_deno):
+                    layer = HOST_JS  # the arm64 Deno: the same release built for this machine
                 shutil.copytree(layer, opt, dirs_exist_ok=True, copy_function=_link_or_copy, ignore=_stamp)
         task = base / f"{function.name}-{len(list(base.glob(function.name + '-*')))}" / "task"
         if function.code is not None:
@@ -363,6 +367,10 @@ def layout(
         return Layout(task, opts[key], runtime_site, mounted=mount_prefix is not None)
 
     yield lay_out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size
 
 
 def _stamp(folder: str, names: list[str]) -> list[str]:
@@ -527,3 +535,50 @@ def test_core_layer_derives_no_repository_paths_from_its_location(
             if any(s in line for s in suspicious):
                 found.append(f"{path.relative_to(core)}:{number}: {line.strip()}")
     assert not found, "modules of the core layer climb out of the package from __file__:\n" + "\n".join(found)
+
+
+# yt-dlp as FetchAudio runs it: which JavaScript runtime it finds for YouTube, and yt-dlp's own JS.
+FINDS_DENO = r"""
+import json, shutil, sys
+config = json.loads(sys.argv[1])
+sys.path[:0] = config["path"]
+import yt_dlp, yt_dlp_ejs
+runtime = yt_dlp.YoutubeDL({"quiet": True, "no_warnings": True})._js_runtimes["deno"]
+info = runtime.info if runtime else None
+deno = info and shutil.which(info.path)
+print(json.dumps({"deno": deno, "version": info and info.version, "ejs": yt_dlp_ejs.__file__}))
+"""
+# Lambda's own PATH: layers' binaries are on it through /opt/bin.
+LAMBDA_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:{opt}/bin"
+# What Lambda unpacks for one function, at most (its code and every layer together).
+UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+def test_fetch_audio_finds_a_javascript_runtime_for_youtube_in_its_layers(
+    synths: Callable[[str], Synth], layout: Callable[[LambdaFunction], Layout], mount_prefix: list[str] | None
+) -> None:
+    """Current yt-dlp needs an external JavaScript runtime (and yt-dlp-ejs) for YouTube's formats."""
+    (function,) = [f for f in lambda_functions(synths("gpu")).values() if _param_of(f) == "ytcaption-fetch-audio"]
+    where = layout(function)
+    env = {**lambda_environment(function, where), "PATH": LAMBDA_PATH.format(opt=where.seen_opt)}
+    command = [sys.executable, "-I", "-S", "-B", "-c", FINDS_DENO, json.dumps({"path": where.sys_path()})]
+    if mount_prefix is not None:
+        mounts = [str(where.opt), str(where.task), str(where.runtime_site), str(RUNTIME_SITE)]
+        command = [*mount_prefix, "sh", "-c", MOUNT_SCRIPT, "sh", *mounts, *command]
+    result = subprocess.run(command, cwd=where.task, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-4000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["deno"] == str(where.seen_opt / "bin" / "deno"), found
+    assert found["version"] and found["version"] != "unknown", found
+    assert Path(found["ejs"]).is_relative_to(where.seen_opt / "python"), found
+
+
+def test_no_function_outgrows_what_lambda_unpacks(synths: Callable[[str], Synth]) -> None:
+    """The arm64 assets as deployed: code plus layers under Lambda's 250 MB unzipped."""
+
+    def size(folder: Path) -> int:
+        return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+    for function in lambda_functions(synths("gpu")).values():
+        total = sum(size(layer) for layer in function.layers) + (size(function.code) if function.code else 0)
+        assert total < UNZIPPED_LIMIT, f"{function.name}: {total / 2**20:.0f} MB unzipped"

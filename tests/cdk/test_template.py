@@ -285,7 +285,7 @@ def test_every_lambda_is_arm64_python312_with_layers_tracing_and_its_own_role(gp
         assert props["Handler"] == spec.handler
         assert props["Timeout"] == spec.timeout_seconds
         assert props["MemorySize"] == spec.memory_mb
-        assert len(props["Layers"]) == 2
+        assert len(props["Layers"]) == 2 + len(spec.extra_layers)
         assert props["TracingConfig"] == {"Mode": "Active"}
         roles.add(props["Role"]["Fn::GetAtt"][0])
     assert len(roles) == len(resources.LAMBDAS), "each function has a role of its own"
