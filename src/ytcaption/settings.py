@@ -101,6 +101,10 @@ class Settings(BaseSettings):
 
     # The local runtime only: Lambda sandboxes one function may run at once (its concurrency limit).
     local_lambda_concurrency: int = Field(default=4, ge=1, le=64)
+    # The local runtime only: run Lambda handlers from these built layers (os.pathsep-separated folders of
+    # scripts/build_layers.py, e.g. layers/build/core, deps-x86_64, js-x86_64) as Lambda lays them out,
+    # instead of from the venv; "" runs them from the venv.
+    local_lambda_layers: str = ""
 
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use

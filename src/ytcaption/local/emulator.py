@@ -20,6 +20,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    from ytcaption.local import lambda_layout
     from ytcaption.local.event_sources import EventSources
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
     from ytcaption.local.outbox import OutboxMiddleware
@@ -28,7 +29,9 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     from ytcaption.settings import get_settings
 
-    executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir, get_settings().local_lambda_concurrency)
+    settings = get_settings()
+    layers = lambda_layout.layer_dirs(settings.local_lambda_layers)
+    executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir, settings.local_lambda_concurrency, layers)
     install(executor)
     # moto's ThreadedMotoServer, with the form-upload check in front of its app.
     app = OutboxMiddleware(PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app), secret=_secret()))

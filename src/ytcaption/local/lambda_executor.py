@@ -29,15 +29,21 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
+from ytcaption.local import lambda_layout, lambda_runner
+
 _INIT_TIMEOUT_S = 30.0
 
 
 class _Sandbox:
     """One warm process serving invocations of one function, one at a time."""
 
-    def __init__(self, code_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, code_dir: Path, env: dict[str, str], isolated: bool = False) -> None:
+        # Isolated: the runner by its path, with no venv and no site-packages (the built layers instead).
+        command = [sys.executable, "-I", "-S", "-B", lambda_runner.__file__] if isolated else [
+            sys.executable, "-m", "ytcaption.local.lambda_runner"
+        ]  # fmt: skip
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ytcaption.local.lambda_runner"],
+            command,
             cwd=code_dir,
             env=env,
             stdin=subprocess.PIPE,
@@ -71,9 +77,10 @@ class _Sandbox:
 
 
 class LocalLambdaExecutor:
-    def __init__(self, endpoint: str, cache_dir: Path, concurrency: int = 4) -> None:
+    def __init__(self, endpoint: str, cache_dir: Path, concurrency: int = 4, layers: list[Path] | None = None) -> None:
         self.endpoint = endpoint
         self.cache_dir = cache_dir
+        self.layers = layers or []
         self.concurrency = concurrency
         self._idle: dict[str, list[_Sandbox]] = {}
         self._slots: dict[str, threading.BoundedSemaphore] = {}
@@ -93,7 +100,8 @@ class LocalLambdaExecutor:
             sandbox = pool.pop() if pool else None
         try:
             if sandbox is None or not sandbox.alive():
-                sandbox = _Sandbox(self._code_dir(fn), self._environment(fn))
+                code = self._code_dir(fn)
+                sandbox = _Sandbox(code, self._environment(fn, code), isolated=bool(self.layers))
             answer = sandbox.invoke(event, float(fn.timeout))
         except Exception as exc:
             return json.dumps({"errorMessage": str(exc), "errorType": "Runtime.SandboxError"}), True, ""
@@ -124,7 +132,7 @@ class LocalLambdaExecutor:
                 staging.rename(target)
         return target
 
-    def _environment(self, fn: LambdaFunction) -> dict[str, str]:
+    def _environment(self, fn: LambdaFunction, code: Path) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YTC_", "MOTO_"))}
         env.update(
             {
@@ -145,6 +153,10 @@ class LocalLambdaExecutor:
         env.update({k: str(v) for k, v in fn.environment_vars.items()})
         if os.environ.get("YTC_AWS_CALL_LOG"):  # the tests' record of AWS calls (ytcaption.store.aws)
             env["YTC_AWS_CALL_LOG"] = os.environ["YTC_AWS_CALL_LOG"]
+        if self.layers:
+            site = lambda_layout.runtime_site(self.cache_dir / "runtime-site-packages")
+            env["LAMBDA_SYS_PATH"] = json.dumps(lambda_layout.sys_path(code, self.layers, site))
+            env["PATH"] = lambda_layout.path_with_bins(self.layers, env.get("PATH", "/usr/bin:/bin"))
         return env
 
 

@@ -32,6 +32,9 @@ class Context:
 
 
 def main() -> None:
+    # Run from built layers (ytcaption.local.lambda_layout): Lambda's path, set before any import.
+    if os.environ.get("LAMBDA_SYS_PATH"):
+        sys.path[:0] = json.loads(os.environ["LAMBDA_SYS_PATH"])
     # Answers go on a private copy of stdout; anything the handler prints goes to stderr.
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
@@ -42,6 +45,8 @@ def main() -> None:
     init_error: dict[str, Any] | None = None
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
+        core = sys.modules.get("ytcaption")
+        print(f"{os.environ.get('AWS_LAMBDA_FUNCTION_NAME')}: ytcaption from {getattr(core, '__file__', None)}")
     except Exception as exc:
         init_error = {"errorMessage": str(exc), "errorType": "Runtime.ImportModuleError"}
     answers.write(json.dumps({"ready": True}) + "\n")
