@@ -116,8 +116,8 @@ def worker(runtime: object) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def _gpu_template(config: pytest.Config) -> dict[str, Any] | None:
-    """The default (GPU) synthesis: the one tests/cdk made in this session, else a new one
-    (None without the `cdk` extra)."""
+    """The GPU synthesis as the local runtime is configured: with an email sender (`local up` has one),
+    so the notifiers' SES permission is there to check (None without the `cdk` extra)."""
     template = config.stash.get(iam_check.GPU_TEMPLATE, None)
     if template is None:
         if importlib.util.find_spec("aws_cdk") is None:
@@ -125,7 +125,9 @@ def _gpu_template(config: pytest.Config) -> dict[str, Any] | None:
         from tests.cdk.conftest import _synth
 
         factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
-        template = _synth(factory.mktemp("cdk-iam"), {}).template
+        from ytcaption.local.runtime import LOCAL_EMAIL_SENDER
+
+        template = _synth(factory.mktemp("cdk-iam"), {"emailSender": LOCAL_EMAIL_SENDER}).template
         config.stash[iam_check.GPU_TEMPLATE] = template
     return template
 

@@ -507,8 +507,17 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(
         iam.PolicyStatement(actions=["s3:PutObject"], resources=[_objects(p.bucket, resources.UPLOADS_PREFIX)])
     )
+    # Results are read (or handed out as presigned links); a job's audio (an upload, or what FetchAudio
+    # fetched) is handed out as a presigned link for the web page's player, signed with this role.
     role.add_to_policy(
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=[_objects(p.bucket, resources.RESULTS_PREFIX)])
+        iam.PolicyStatement(
+            actions=["s3:GetObject"],
+            resources=[
+                _objects(p.bucket, resources.RESULTS_PREFIX),
+                _objects(p.bucket, resources.AUDIO_PREFIX),
+                _objects(p.bucket, resources.UPLOADS_PREFIX),
+            ],
+        )
     )
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
     role.add_to_policy(
@@ -519,7 +528,7 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DescribeTable"], resources=[p.table.table_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeStateMachine"], resources=[p.state_machine_arn]))
-    _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX])
+    _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX, resources.AUDIO_PREFIX])
     acknowledge(
         role,
         id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{p.names.state_machine}:*]",

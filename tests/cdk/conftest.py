@@ -23,8 +23,6 @@ aws_cdk = pytest.importorskip("aws_cdk", reason="the `cdk` extra is not installe
 
 from aws_cdk import assertions  # noqa: E402
 
-from tests.support.iam import GPU_TEMPLATE  # noqa: E402
-
 
 @dataclass
 class Synth:
@@ -68,9 +66,7 @@ def _synth(tmp: Path, context: dict[str, Any]) -> Synth:
 
 @pytest.fixture(scope="session")
 def gpu(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Synth:
-    synth = _synth(tmp_path_factory.mktemp("cdk-gpu"), {})
-    pytestconfig.stash[GPU_TEMPLATE] = synth.template  # the IAM check of the runtime's calls uses it too
-    return synth
+    return _synth(tmp_path_factory.mktemp("cdk-gpu"), {})
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,8 @@ class Request:
 
 # -- calls -> requests ---------------------------------------------------------
 
-_PREFIX = {"stepfunctions": "states", "cloudwatch": "cloudwatch", "logs": "logs"}
+# SES v2's API authorizes with the `ses:` actions.
+_PREFIX = {"stepfunctions": "states", "cloudwatch": "cloudwatch", "logs": "logs", "sesv2": "ses"}
 _NEEDS_NOTHING = {("sts", "GetCallerIdentity")}
 _ACTIONS = {
     "s3": {
@@ -158,6 +159,10 @@ def requests_for(call: dict[str, Any]) -> list[Request]:
         return [Request(action, _bus_arn(bus)) for bus in sorted(set(call.get("EventBusNames") or ["default"]))]
     if service == "lambda" and "FunctionName" in call:
         return [Request(action, _function_arn(call["FunctionName"]))]
+    if service == "sesv2" and "FromEmailAddress" in call:
+        # Sending as an address is authorized on its identity (the address, or its domain).
+        address = str(call["FromEmailAddress"]).rsplit("<", 1)[-1].rstrip(">").strip()
+        return [Request(action, _arn("ses", f"identity/{address}"))]
     if service == "secretsmanager" and "SecretId" in call:
         secret = call["SecretId"]
         # Secrets Manager appends 6 random characters to a secret's name in its ARN.

@@ -37,7 +37,7 @@ def _session() -> Any:
 
 # What names the resource of a call (never payloads: no Item, MessageBody, Body...).
 _NAMES = ("TableName", "IndexName", "Bucket", "Key", "QueueUrl", "QueueName", "stateMachineArn", "executionArn",
-          "FunctionName", "EventBusName", "SecretId")  # fmt: skip
+          "FunctionName", "EventBusName", "SecretId", "FromEmailAddress")  # fmt: skip
 _LOG_LOCK = threading.Lock()
 
 
