@@ -264,13 +264,14 @@ class Workers(Construct):
         )
         state_machine.grant_task_response(role)
         # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
-        # and writes results/.
+        # and writes results/ (and reads them back: a long file's chunk transcripts, merged).
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
                 resources=[
                     bucket.arn_for_objects(f"{resources.AUDIO_PREFIX}*"),
                     bucket.arn_for_objects(f"{resources.UPLOADS_PREFIX}*"),
+                    bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*"),
                 ],
             )
         )
@@ -281,7 +282,15 @@ class Workers(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], resources=[table.table_arn]
+                # Query and ConditionCheckItem: a long file's chunk items (CHUNK#<n>), leased while the job runs.
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                resources=[table.table_arn],
             )
         )
         bucket_ref = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]

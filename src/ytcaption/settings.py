@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     timeout_floor_seconds: int = 900
     timeout_per_audio_second: float = 3.0
 
+    # Long audio: a file longer than this is cut into chunks at silences, transcribed in parallel.
+    chunk_threshold_seconds: float = Field(default=600, gt=0)
+    # About how long a chunk is; its cut falls in the silence nearest the target, within the search.
+    chunk_target_seconds: float = Field(default=150, ge=30)
+    chunk_search_seconds: float = Field(default=20, ge=0)
+    # A pause at least this long may take a cut.
+    chunk_min_silence_seconds: float = Field(default=0.3, gt=0)
+    # Where no silence is near, neighbouring chunks overlap by this much (the merge decides by time).
+    chunk_overlap_seconds: float = Field(default=2.0, ge=0)
+    # How many chunks of one job may wait for or run on workers at once (the Map's MaxConcurrency).
+    chunk_max_concurrency: int = Field(default=16, ge=1, le=1000)
+
     # Sites whose URLs may be fetched (host or parent domain); "*" allows any public site.
     allowed_sites: str = ",".join(YOUTUBE_HOSTS)
     # Off in production: lets tests and local use fetch from 127.0.0.1 / ::1.

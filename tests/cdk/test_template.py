@@ -347,11 +347,18 @@ def test_worker_may_only_answer_tasks_of_this_state_machine_and_touch_its_prefix
         # {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/audio/*"]]} -> "audio/*"
         return {r["Fn::Join"][1][-1].lstrip("/") for r in allowed[action]}
 
-    assert prefixes("s3:GetObject") == {f"{resources.AUDIO_PREFIX}*", f"{resources.UPLOADS_PREFIX}*"}
+    # results/: a long file's chunk transcripts are read back to be merged.
+    assert prefixes("s3:GetObject") == {
+        f"{resources.AUDIO_PREFIX}*",
+        f"{resources.UPLOADS_PREFIX}*",
+        f"{resources.RESULTS_PREFIX}*",
+    }
     assert prefixes("s3:PutObject") == {f"{resources.RESULTS_PREFIX}*"}
     assert not [a for a in allowed if a.startswith("s3:") and a not in {"s3:GetObject", "s3:PutObject"}]
     table_id = _logical_id(gpu, "AWS::DynamoDB::Table", TableName=resources.TABLE)
-    for action in ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"):
+    # Query and ConditionCheckItem: the chunk items of long audio (leased while the job is TRANSCRIBING).
+    for action in ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                   "dynamodb:ConditionCheckItem"):  # fmt: skip
         assert allowed[action] == [{"Fn::GetAtt": [table_id, "Arn"]}]
     assert not [
         a for a in allowed if a.startswith("dynamodb:") and a.split(":")[1] in {"DeleteItem", "Scan", "DeleteTable"}

@@ -290,7 +290,8 @@ def test_transcribe_is_a_wait_for_task_token_sqs_send(states: dict[str, dict[str
 
 def test_queue_wait_allowance_comes_before_transcribe(states: dict[str, dict[str, Any]]) -> None:
     allow = states["AllowForQueueWait"]
-    assert states["UseCaptions"]["Default"] == "AllowForQueueWait"
+    assert states["UseCaptions"]["Default"] == "Chunked"
+    assert states["Chunked"]["Default"] == "AllowForQueueWait"
     assert allow["Type"] == "Pass" and allow["Next"] == "Transcribe"
     assert allow["ResultPath"] == "$.transcribe_timeout"
     assert allow["Parameters"]["seconds.$"] == (
@@ -370,6 +371,8 @@ def test_execution_input_carries_every_path_the_state_machine_reads(states: dict
     targets += [c.get("ResultPath") for state in states.values() for c in state.get("Catch", [])]
     written = {str(path).removeprefix("$.").split(".")[0] for path in targets if path}
     read = set(re.findall(r'"\$\.([a-z_]+)', RAW))
+    # A chunk task reads its iteration's input: what the Map's ItemSelector makes.
+    read -= {key.removesuffix(".$") for key in states["TranscribeChunks"]["ItemSelector"]}
     assert read - written - {""} <= set(ExecutionInput.model_fields)
 
 
@@ -380,3 +383,29 @@ def test_webhook_retries_match_the_attempts_notify_counts(states: dict[str, dict
     for name in ("NotifyCompletion", "NotifyFailure", "NotifyCancellation"):
         retry = next(r for r in states[name]["Retry"] if "WebhookRetryable" in r["ErrorEquals"])
         assert retry["MaxAttempts"] == WEBHOOK_ATTEMPTS - 1, name
+
+
+def test_long_audio_runs_one_task_per_chunk(states: dict[str, dict[str, Any]]) -> None:
+    from ytcaption.domain.chunks import Chunk
+    from ytcaption.domain.steps import FetchResult, StepLimits
+
+    choice = states["Chunked"]["Choices"][0]
+    assert choice["Next"] == "TranscribeChunks"
+    assert {c["Variable"] for c in choice["And"]} == {"$.fetched.chunked"}
+    assert "chunked" in FetchResult.model_fields and "chunks" in FetchResult.model_fields
+    fan = states["TranscribeChunks"]
+    assert fan["Type"] == "Map" and fan["ItemsPath"] == "$.fetched.chunks"
+    assert fan["MaxConcurrencyPath"] == "$.limits.chunk_concurrency"
+    assert "chunk_concurrency" in StepLimits.model_fields
+    assert fan["ItemSelector"]["chunk.$"] == "$$.Map.Item.Value"
+    assert fan["Next"] == "MarkCompleted"
+    assert fan["Catch"] == states["Transcribe"]["Catch"]
+    task = fan["ItemProcessor"]["States"]["TranscribeChunk"]
+    assert task["Resource"] == states["Transcribe"]["Resource"]
+    assert "HeartbeatSeconds" not in task and "HeartbeatSecondsPath" not in task
+    # Each chunk's clock: its queue wait plus its own time limit (from its length), computed by the plan.
+    assert task["TimeoutSecondsPath"] == "$.chunk.wait_seconds"
+    assert {"wait_seconds", "timeout_seconds"} <= set(Chunk.model_fields)
+    body = task["Parameters"]["MessageBody"]
+    assert body["chunk.$"] == "$.chunk" and body["task_token.$"] == "$$.Task.Token"
+    assert body["time_limit_seconds.$"] == "$.chunk.timeout_seconds"

@@ -31,6 +31,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
+from ytcaption.domain.chunks import Chunk
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobOptions, JobStatus
@@ -62,6 +63,8 @@ class TranscribeTask(BaseModel):
     audio: AudioRef
     options: JobOptions
     duration: float | None = None
+    # Long audio: this task is one chunk of the job (domain.chunks).
+    chunk: Chunk | None = None
     # The job's own time limit, counted from when a worker first takes it.
     time_limit_seconds: float | None = None
 
@@ -105,6 +108,25 @@ class _Heartbeat(threading.Thread):
         # Lease first, then the message: the message always reappears after the lease has lapsed.
         if not w.store.renew_lease(self.task.job_id, w.worker_id, w.settings.heartbeat_seconds):
             self.abandon("job is no longer ours (cancelled, ended or taken over)")
+            return
+        w.hide(self.receipt)
+
+
+class _ChunkHeartbeat(_Heartbeat):
+    """The same, on one chunk's lease (it holds while the job is TRANSCRIBING)."""
+
+    def __init__(
+        self, worker: Worker, task: TranscribeTask, receipt: str, deadline_at: float | None, index: int
+    ) -> None:
+        super().__init__(worker, task, receipt, deadline_at)
+        self.index = index
+
+    def beat(self) -> None:
+        w = self.worker
+        if self.past_deadline():
+            return
+        if not w.store.renew_chunk(self.task.job_id, self.index, w.worker_id, w.settings.heartbeat_seconds):
+            self.abandon("chunk is no longer ours (job cancelled or ended, or taken over)")
             return
         w.hide(self.receipt)
 
@@ -159,6 +181,11 @@ class Worker:
             self._reject_malformed(message, exc)
             return
         logger.append_keys(correlation_id=task.job_id)
+        if task.chunk is not None:
+            from ytcaption.worker.chunked import ChunkRunner
+
+            ChunkRunner(self).handle(task, task.chunk, receipt)
+            return
         job = self._take(task, receipt)
         if job is None:
             return

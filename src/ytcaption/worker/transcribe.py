@@ -71,9 +71,45 @@ class ModelCache:
             return model, time.perf_counter() - started
 
 
+def decode_range(path: Path, start: float, end: float, rate: int = 16000) -> Any:
+    """The audio of [start, end) seconds as 16 kHz mono float32, decoding only from a seek near `start`."""
+    import av
+    import numpy as np
+
+    pieces: list[Any] = []
+    first: float | None = None
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.audio[0]
+        if start > 0 and stream.time_base:
+            container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            when = float(frame.time) if frame.time is not None else 0.0
+            if first is None:
+                first = min(when, start)
+            if when > end:
+                break
+            for out in resampler.resample(frame):
+                pieces.append(out.to_ndarray().reshape(-1))
+    if not pieces:
+        return np.zeros(0, dtype=np.float32)
+    samples = np.concatenate(pieces).astype(np.float32) / 32768.0
+    skip = max(0, round((start - (first or 0.0)) * rate))
+    return samples[skip : skip + round((end - start) * rate)]
+
+
+def detect_language(models: ModelCache, model_name: str, audio: Any) -> str:
+    """The language of the first speech in `audio` (English for an English-only model)."""
+    model, _ = models.get(model_name)
+    if not model.model.is_multilingual:
+        return "en"
+    language, _, _ = model.detect_language(audio, vad_filter=True)
+    return str(language)
+
+
 def transcribe(
     models: ModelCache,
-    audio: Path,
+    audio: Path | Any,
     options: JobOptions,
     progress: ProgressCallback | None = None,
 ) -> Transcript:
@@ -86,7 +122,7 @@ def transcribe(
         )
     try:
         segments, info = model.transcribe(
-            str(audio),
+            str(audio) if isinstance(audio, Path) else audio,
             language=options.language,
             task=options.task,
             beam_size=options.beam_size,
