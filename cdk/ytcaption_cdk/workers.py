@@ -77,8 +77,11 @@ class Workers(Construct):
         table: dynamodb.ITable,
         queue: sqs.IQueue,
         state_machine: sfn.IStateMachine,
+        priority_queues: tuple[sqs.IQueue, ...] = (),
     ) -> None:
         super().__init__(scope, id)
+        # Workers poll the high, normal and low queues (the high and low ones here).
+        self.queues = (queue, *priority_queues)
         self.config = config
         gpu = config.workerCompute == "gpu"
 
@@ -180,7 +183,7 @@ class Workers(Construct):
         # CDK adds that resource under the cluster in an aspect (after this constructor), so the
         # dependency is on the cluster construct: at synthesis it covers every resource beneath it.
         self.service.node.add_dependency(self.cluster)
-        self._scaling(queue)
+        self._scaling(self.queues)
         if task_definition.execution_role is not None:
             acknowledge(
                 task_definition.execution_role,
@@ -229,6 +232,8 @@ class Workers(Construct):
             "YTC_BUCKET": bucket.bucket_name,
             "YTC_TABLE": table.table_name,
             "YTC_QUEUE_NAME": queue.queue_name,
+            "YTC_QUEUE_NAME_HIGH": self.config.names.queue_high,
+            "YTC_QUEUE_NAME_LOW": self.config.names.queue_low,
             # The worker never touches the dead-letter queue; named anyway so that no name in a
             # stack with another prefix falls back to a default.
             "YTC_DLQ_NAME": self.config.names.dlq,
@@ -259,7 +264,7 @@ class Workers(Construct):
                     "sqs:GetQueueUrl",
                     "sqs:GetQueueAttributes",
                 ],
-                resources=[queue.queue_arn],
+                resources=[q.queue_arn for q in self.queues],
             )
         )
         state_machine.grant_task_response(role)
@@ -466,7 +471,7 @@ class Workers(Construct):
 
     # -- scaling ---------------------------------------------------------------------
 
-    def _scaling(self, queue: sqs.IQueue) -> None:
+    def _scaling(self, queues: tuple[sqs.IQueue, ...]) -> None:
         config = self.config
         target = appscaling.ScalableTarget(
             self,
@@ -479,11 +484,21 @@ class Workers(Construct):
         )
         target.node.add_dependency(self.service)
         period = Duration.minutes(1)
-        waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
-        in_flight = queue.metric_approximate_number_of_messages_not_visible(period=period, statistic="Maximum")
+        # Every priority queue counts: work of any priority needs a worker.
+        visible = {
+            f"waiting{i}": q.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
+            for i, q in enumerate(queues)
+        }
+        hidden = {
+            f"in_flight{i}": q.metric_approximate_number_of_messages_not_visible(period=period, statistic="Maximum")
+            for i, q in enumerate(queues)
+        }
+        waiting = cloudwatch.MathExpression(
+            expression=" + ".join(visible), using_metrics=visible, period=period, label="Messages waiting"
+        )
         backlog = cloudwatch.MathExpression(
-            expression="waiting + in_flight",
-            using_metrics={"waiting": waiting, "in_flight": in_flight},
+            expression=" + ".join([*visible, *hidden]),
+            using_metrics={**visible, **hidden},
             period=period,
             label="Messages waiting or being transcribed",
         )

@@ -128,7 +128,7 @@ def stats(store: JobStore, settings: Settings) -> dict[str, Any]:
     )
     sqs = aws.client("sqs")
     depth = {}
-    for name in (settings.queue_name, settings.dlq_name):
+    for name in (settings.queue_name_high, settings.queue_name, settings.queue_name_low, settings.dlq_name):
         attrs = sqs.get_queue_attributes(
             QueueUrl=aws.queue_url(name),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

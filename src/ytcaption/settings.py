@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     bucket: str = resources.BUCKET
     table: str = resources.TABLE
     queue_name: str = resources.QUEUE
+    queue_name_high: str = resources.QUEUE_HIGH
+    queue_name_low: str = resources.QUEUE_LOW
     dlq_name: str = resources.DLQ
     state_machine: str = resources.STATE_MACHINE
 
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     lost_worker_backoff_max_seconds: float = 900
     # How long a queued job may wait for a worker (the state machine's backstop is this plus the job's limit).
     queue_wait_limit_seconds: int = 24 * 3600
+    # Workers look at the high-priority queue first, then normal, then low; every this many takes they
+    # look at low first, so low-priority work is never starved (1: strict priority).
+    priority_fairness_every: int = Field(default=5, ge=1)
     # How long a worker waits on an empty queue before looking again.
     poll_wait_seconds: int = Field(default=20, ge=0, le=20)
 

@@ -16,7 +16,13 @@ from ytcaption.domain.job import ALLOWED_FROM, JobStatus
 from ytcaption.local.statemachine import load, placeholders, substitute
 from ytcaption.store.keys import event_sk
 
-VALUES = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url="http://q")
+VALUES = resources.asl_placeholders(
+    region="us-east-1",
+    account="123456789012",
+    queue_url="http://q",
+    high_queue_url="http://qh",
+    low_queue_url="http://ql",
+)
 RAW = paths.ASL_PATH.read_text()
 
 
@@ -58,6 +64,8 @@ def test_asl_placeholder_values() -> None:
     assert VALUES == {
         "JobsTable": "ytcaption-jobs",
         "TranscribeQueueUrl": "http://q",
+        "TranscribeHighQueueUrl": "http://qh",
+        "TranscribeLowQueueUrl": "http://ql",
         "FetchAudioFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-fetch-audio",
         "RecordFailureFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-record-failure",
         "NotifyFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-notify",
@@ -91,7 +99,8 @@ def test_load_gives_json_without_placeholders(definition: dict[str, Any]) -> Non
     assert definition["States"]["FetchOrResume"]["Default"] == "FetchAudio"
     fetch = definition["States"]["FetchAudio"]
     assert fetch["Parameters"]["FunctionName"] == VALUES["FetchAudioFunctionArn"]
-    assert definition["States"]["Transcribe"]["Parameters"]["QueueUrl"] == "http://q"
+    queues = {definition["States"][f"{p}PriorityQueue"]["Parameters"]["url"] for p in ("High", "Normal", "Low")}
+    assert queues == {"http://q", "http://qh", "http://ql"}
 
 
 def test_load_reads_a_file(tmp_path: Path) -> None:
@@ -290,7 +299,8 @@ def test_transcribe_is_a_wait_for_task_token_sqs_send(states: dict[str, dict[str
 
 def test_queue_wait_allowance_comes_before_transcribe(states: dict[str, dict[str, Any]]) -> None:
     allow = states["AllowForQueueWait"]
-    assert states["UseCaptions"]["Default"] == "Chunked"
+    assert states["UseCaptions"]["Default"] == "PickQueue"
+    assert {states[f"{p}PriorityQueue"]["Next"] for p in ("High", "Normal", "Low")} == {"Chunked"}
     assert states["Chunked"]["Default"] == "AllowForQueueWait"
     assert allow["Type"] == "Pass" and allow["Next"] == "Transcribe"
     assert allow["ResultPath"] == "$.transcribe_timeout"
@@ -409,3 +419,19 @@ def test_long_audio_runs_one_task_per_chunk(states: dict[str, dict[str, Any]]) -
     body = task["Parameters"]["MessageBody"]
     assert body["chunk.$"] == "$.chunk" and body["task_token.$"] == "$$.Task.Token"
     assert body["time_limit_seconds.$"] == "$.chunk.timeout_seconds"
+
+
+def test_the_queue_follows_the_priority(states: dict[str, dict[str, Any]]) -> None:
+    pick = states["PickQueue"]
+    assert pick["Type"] == "Choice"
+    chosen = {c["StringEquals"]: c["Next"] for c in pick["Choices"]}
+    assert chosen == {"high": "HighPriorityQueue", "low": "LowPriorityQueue"}
+    assert pick["Default"] == "NormalPriorityQueue"
+    for priority, placeholder in (("High", "TranscribeHighQueueUrl"), ("Normal", "TranscribeQueueUrl"),
+                                  ("Low", "TranscribeLowQueueUrl")):  # fmt: skip
+        state = states[f"{priority}PriorityQueue"]
+        assert state["Parameters"] == {"url": VALUES[placeholder]} and state["ResultPath"] == "$.queue"
+    assert states["Transcribe"]["Parameters"]["QueueUrl.$"] == "$.queue.url"
+    assert states["TranscribeChunks"]["ItemSelector"]["queue_url.$"] == "$.queue.url"
+    chunk = states["TranscribeChunks"]["ItemProcessor"]["States"]["TranscribeChunk"]
+    assert chunk["Parameters"]["QueueUrl.$"] == "$.queue_url"

@@ -43,6 +43,7 @@ from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import MediaStore
 from ytcaption.store.tenants import TenantStore
+from ytcaption.worker.queues import PollOrder
 from ytcaption.worker.transcribe import Interrupted, ModelCache, transcribe
 
 logger = Logger(service="ytcaption-worker")
@@ -139,7 +140,14 @@ class Worker:
         self.store = JobStore(settings.table)
         self.sqs = aws.client("sqs")
         self.sfn = aws.client("stepfunctions")
-        self.queue_url = aws.queue_url(settings.queue_name)
+        # One queue per priority; queue_url is the one of the message in hand.
+        self.queue_urls = {
+            "high": aws.queue_url(settings.queue_name_high),
+            "normal": aws.queue_url(settings.queue_name),
+            "low": aws.queue_url(settings.queue_name_low),
+        }
+        self.queue_url = self.queue_urls["normal"]
+        self.order = PollOrder(settings.priority_fairness_every)
         self.stopping = threading.Event()
         self.jobs_done = 0
         # One sender thread keeps progress events in order without slowing the transcription.
@@ -156,20 +164,41 @@ class Worker:
         signal.signal(signal.SIGINT, stop)
 
     def run(self) -> None:
-        logger.info("worker started", extra={"worker_id": self.worker_id, "queue": self.queue_url})
+        logger.info("worker started", extra={"worker_id": self.worker_id, "queues": self.queue_urls})
         while not self.stopping.is_set():
-            response = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=1,
-                WaitTimeSeconds=self.settings.poll_wait_seconds,
-                VisibilityTimeout=self.settings.visibility_seconds,
-            )
-            for message in response.get("Messages", []):
-                if self.stopping.is_set():
-                    self._give_back(message["ReceiptHandle"])
-                    continue
-                self.handle(message)
+            received = self._receive()
+            if received is None:
+                continue
+            priority, message = received
+            self.queue_url = self.queue_urls[priority]
+            if self.stopping.is_set():
+                self._give_back(message["ReceiptHandle"])
+                continue
+            self.order.took()
+            logger.info("message taken", extra={"priority": priority})
+            self.handle(message)
         logger.info("worker stopped", extra={"worker_id": self.worker_id, "jobs_done": self.jobs_done})
+
+    def _receive(self) -> tuple[str, dict[str, Any]] | None:
+        """The next message, from the queues in priority order: a quick look at each, then a
+        long poll spread over them (an idle worker answers any priority within poll_wait_seconds)."""
+        order = self.order.next()
+        share = max(1, self.settings.poll_wait_seconds // len(order)) if self.settings.poll_wait_seconds else 0
+        for wait in (0, share):
+            for priority in order:
+                response = self.sqs.receive_message(
+                    QueueUrl=self.queue_urls[priority],
+                    MaxNumberOfMessages=1,
+                    WaitTimeSeconds=wait,
+                    VisibilityTimeout=self.settings.visibility_seconds,
+                )
+                for message in response.get("Messages", []):
+                    return priority, message
+                if self.stopping.is_set():
+                    return None
+            if not share:
+                break
+        return None
 
     # -- one message -----------------------------------------------------------
 
