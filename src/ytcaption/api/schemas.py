@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ytcaption.domain.options import PROMPT_MAX_CHARS
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, model_name
 
 _URL = r"^https?://\S+$"
@@ -61,6 +62,13 @@ class OptionsIn(_Strict):
     prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
     notify_progress: bool = Field(
         default=False, description="also send progress events to webhook_url, at most one per 10 %"
+    )
+    prompt: str | None = Field(
+        default=None,
+        max_length=PROMPT_MAX_CHARS,
+        description="vocabulary hints: names and jargon to expect, in the audio's language "
+        "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
+        examples=["YTCaption, faster-whisper, Step Functions"],
     )
 
 
@@ -137,6 +145,7 @@ class OptionsOut(BaseModel):
     webhook_url: str | None = None
     prefer_captions: bool
     notify_progress: bool = False
+    prompt: str | None = None
 
 
 class ErrorOut(BaseModel):

@@ -128,6 +128,9 @@ def transcribe(
             beam_size=options.beam_size,
             vad_filter=options.vad,
             word_timestamps=options.word_timestamps,
+            # Vocabulary hints: the first window's prompt, and hotwords that stay in every window's prompt.
+            initial_prompt=options.prompt,
+            hotwords=options.prompt,
         )
         result: list[Segment] = []
         for segment in segments:

@@ -136,6 +136,7 @@ def test_defaults() -> None:
         "priority": "normal",
         "webhook_url": None,
         "notify_progress": False,
+        "prompt": None,
     }
 
 
