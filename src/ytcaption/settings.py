@@ -113,6 +113,10 @@ class Settings(BaseSettings):
 
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use
+    # On a GPU the worker decodes this many VAD segments at once (faster-whisper's BatchedInferencePipeline;
+    # jobs with VAD on); 0 decodes one window after another. The CPU always decodes sequentially
+    # (benchmarks/gpu_throughput.py measures both).
+    cuda_batch_size: int = Field(default=8, ge=0, le=64)
     # Model a worker loads before taking work: "" means default_model, "none" nothing.
     worker_preload: str = ""
 

@@ -43,10 +43,13 @@ def choose_device(threads: int = 0) -> Device:
 class ModelCache:
     """Loads each model once per process and keeps it."""
 
-    def __init__(self, cache_dir: Path, threads: int = 0) -> None:
+    def __init__(self, cache_dir: Path, threads: int = 0, cuda_batch_size: int = 0) -> None:
         self.cache_dir = cache_dir
         self.device = choose_device(threads)
+        # Batched decoding, on a GPU only: the batch size, 0 for none.
+        self.batch_size = cuda_batch_size if self.device.device == "cuda" else 0
         self._models: dict[str, Any] = {}
+        self._batched: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str) -> tuple[Any, float]:
@@ -69,6 +72,16 @@ class ModelCache:
                 raise YtcError(ErrorCode.MODEL_UNAVAILABLE, f"Model '{name}' could not be loaded: {exc}") from exc
             self._models[name] = model
             return model, time.perf_counter() - started
+
+    def batched(self, name: str) -> Any:
+        """faster-whisper's BatchedInferencePipeline over the loaded model (made once)."""
+        model, _ = self.get(name)
+        with self._lock:
+            if name not in self._batched:
+                from faster_whisper import BatchedInferencePipeline
+
+                self._batched[name] = BatchedInferencePipeline(model)
+            return self._batched[name]
 
 
 def decode_range(path: Path, start: float, end: float, rate: int = 16000) -> Any:
@@ -120,8 +133,13 @@ def transcribe(
             ErrorCode.TRANSCRIPTION_FAILED,
             f"Model '{options.model}' only understands English; choose a multilingual model for '{options.language}'.",
         )
+    runner, extra = model, {}
+    batch_size = int(getattr(models, "batch_size", 0) or 0)
+    if batch_size and options.vad:
+        # On a GPU: VAD segments decoded in batches (vad_filter is what cuts them).
+        runner, extra = models.batched(options.model), {"batch_size": batch_size}
     try:
-        segments, info = model.transcribe(
+        segments, info = runner.transcribe(
             str(audio) if isinstance(audio, Path) else audio,
             language=options.language,
             task=options.task,
@@ -131,6 +149,7 @@ def transcribe(
             # Vocabulary hints: the first window's prompt, and hotwords that stay in every window's prompt.
             initial_prompt=options.prompt,
             hotwords=options.prompt,
+            **extra,
         )
         result: list[Segment] = []
         for segment in segments:

@@ -54,3 +54,24 @@ def test_prompt_reaches_whisper_for_a_file_and_for_a_chunk(audio: Any) -> None:
     model.calls.clear()
     transcribe(_Models(model), audio, JobOptions())  # type: ignore[arg-type]
     assert model.calls[0]["initial_prompt"] is None and model.calls[0]["hotwords"] is None
+
+
+class _BatchedModels(_Models):
+    def __init__(self, model: _Model, pipeline: _Model, batch_size: int) -> None:
+        super().__init__(model)
+        self.pipeline, self.batch_size = pipeline, batch_size
+
+    def batched(self, name: str) -> _Model:
+        return self.pipeline
+
+
+def test_on_a_gpu_the_batched_pipeline_decodes_jobs_with_vad() -> None:
+    model, pipeline = _Model(), _Model()
+    transcribe(_BatchedModels(model, pipeline, 8), Path("a.wav"), JobOptions(prompt="Zyqronix"))  # type: ignore[arg-type]
+    assert not model.calls and pipeline.calls[0]["batch_size"] == 8
+    assert pipeline.calls[0]["hotwords"] == "Zyqronix"
+    transcribe(_BatchedModels(model, pipeline, 8), Path("a.wav"), JobOptions(vad=False))  # type: ignore[arg-type]
+    assert "batch_size" not in model.calls[0]  # without VAD: sequential
+    model.calls.clear()
+    transcribe(_BatchedModels(model, pipeline, 0), Path("a.wav"), JobOptions())  # type: ignore[arg-type]
+    assert "batch_size" not in model.calls[0]
