@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from tests.support.audio import MEETING, STORY, espeak, normalise, word_error_rate
+from tests.support.audio import long_recording as make_long_recording
+from tests.support.audio import normalise, word_error_rate
 from tests.support.pipeline import history_statuses, read_result, submit, wait_execution, wait_job, wait_status
 from ytcaption import resources
 from ytcaption.domain.job import JobStatus
@@ -19,43 +19,10 @@ from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
 
-PASSAGES = [f"Part {n}. " + (STORY if n % 2 else MEETING) for n in range(1, 40)]
-
-
-def _long_recording(folder: Path, seconds: float) -> tuple[Path, str]:
-    """espeak-ng passages joined with pauses, at least `seconds` long; and its text."""
-    import av
-
-    pieces: list[np.ndarray] = []
-    texts: list[str] = []
-    rate = 22050
-    total = 0.0
-    for index, text in enumerate(PASSAGES):
-        wav = espeak(text, folder / f"passage-{index}.wav", speed=175)
-        with av.open(str(wav)) as container:
-            stream = container.streams.audio[0]
-            rate = stream.rate
-            audio = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
-        pieces += [audio.astype(np.int16), np.zeros(int(rate * 1.2), dtype=np.int16)]
-        texts.append(text)
-        total += len(audio) / rate + 1.2
-        if total >= seconds:
-            break
-    samples = np.concatenate(pieces)
-    path = folder / "long.wav"
-    import wave
-
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(samples.tobytes())
-    return path, " ".join(texts)
-
 
 @pytest.fixture(scope="module")
 def long_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    return _long_recording(tmp_path_factory.mktemp("long"), 630)
+    return make_long_recording(tmp_path_factory.mktemp("long"), 630)
 
 
 def test_long_audio_is_chunked_at_silences_over_two_workers_and_merged(
