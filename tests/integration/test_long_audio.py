@@ -128,3 +128,38 @@ def test_chunks_with_a_result_are_not_transcribed_again(runtime: Any, long_recor
     document = json.loads(read_result(job, "json"))
     # Only the last chunk's words: the others came from their (empty) stored results.
     assert document["segments"] and all(s["start"] >= plan[-1]["cut_start"] for s in document["segments"])
+
+
+def test_cancelling_a_chunked_job_stops_every_chunk(runtime: Any, long_recording: tuple[Path, str]) -> None:
+    from ytcaption.operations import cancel_job
+    from ytcaption.settings import get_settings
+    from ytcaption.store import aws
+
+    path, _ = long_recording
+    store = JobStore(resources.TABLE)
+    first, second = runtime.start_worker(), runtime.start_worker()
+    try:
+        job_id = submit(path, tenant="cancel-chunks")
+        wait_status(job_id, lambda j: j.status == JobStatus.TRANSCRIBING and j.progress > 0, timeout=180)
+        assert len({c["worker"] for c in store.claims(job_id)}) >= 1
+        cancel_job(store, get_settings(), job_id, "Cancelled by the test.")
+        execution = wait_execution(job_id, timeout=60)
+        # Every chunk stops: no lease is renewed any more, and later chunks are never taken.
+        time.sleep(8)
+        claimed = len(store.claims(job_id))
+        held = [c for c in store.chunks(job_id) if c.get("lease_owner") and float(c["lease_until"]) > time.time()]
+        time.sleep(4)
+        assert len(store.claims(job_id)) == claimed
+    finally:
+        runtime.stop_worker(first)
+        runtime.stop_worker(second)
+    assert execution["status"] in {"ABORTED", "FAILED"}
+    assert held == [], held
+    job = store.get(job_id)
+    assert job is not None and job.status == JobStatus.CANCELLED
+    plan = job.plan or []
+    assert claimed < len(plan) + 2, "chunks kept being taken after the cancellation"
+    listed = aws.client("s3").list_objects_v2(Bucket=resources.BUCKET, Prefix=f"results/{job_id}/transcript")
+    assert listed["KeyCount"] == 0
+    logs = "".join(runtime.log_paths[w.pid].read_text() for w in (first, second))
+    assert "abandoning the job" in logs or "the job has ended; dropping its task" in logs
