@@ -663,7 +663,11 @@ def benchmarks_page() -> str:
         "`.venv/bin/python benchmarks/api_intake.py` measures the HTTP API against the local runtime "
         "(requests per second and p50/p99 latency of `POST /v1/transcriptions` and `GET "
         "/v1/transcriptions/{id}`, and the `api` handler's import time) into `benchmarks/results/api_intake.json`; "
-        "`benchmarks/load.py` drives many jobs at once.\n",
+        "`benchmarks/load.py` drives many jobs at once. `benchmarks/long_audio.py` transcribes a 30-minute "
+        "recording whole on one worker and chunked on two (one core each) through the local pipeline: wall "
+        "time and WER of each, per-chunk timings and the wall time projected for 4 to 32 workers. "
+        "`benchmarks/gpu_throughput.py` compares faster-whisper's batched pipeline with its sequential "
+        "decoding (`base`) on the CPU, and on CUDA where there is a GPU.\n",
         "Every number on this page comes from a result file committed under `benchmarks/results/`: run a "
         "benchmark, commit its JSON, then run `" + FIX + "`.\n",
     ]

@@ -75,16 +75,25 @@ class Pipeline(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
-        self.queue = sqs.Queue(
-            self,
-            "TranscribeQueue",
-            queue_name=self.names.queue,
-            visibility_timeout=Duration.seconds(resources.QUEUE_VISIBILITY_SECONDS),
-            retention_period=Duration.seconds(resources.QUEUE_RETENTION_SECONDS),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=resources.QUEUE_MAX_RECEIVES),
+        # One transcribe queue per priority (normal, high, low), one dead-letter queue for them all.
+        self.queue, self.queue_high, self.queue_low = (
+            sqs.Queue(
+                self,
+                construct_id,
+                queue_name=name,
+                visibility_timeout=Duration.seconds(resources.QUEUE_VISIBILITY_SECONDS),
+                retention_period=Duration.seconds(resources.QUEUE_RETENTION_SECONDS),
+                encryption=sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=resources.QUEUE_MAX_RECEIVES),
+            )
+            for construct_id, name in (
+                ("TranscribeQueue", self.names.queue),
+                ("TranscribeHighQueue", self.names.queue_high),
+                ("TranscribeLowQueue", self.names.queue_low),
+            )
         )
+        self.queues = (self.queue_high, self.queue, self.queue_low)
 
         core_dir, deps_dir, js_dir = layer_dirs(config)
         self.core_layer = lambda_.LayerVersion(
@@ -288,7 +297,12 @@ class Pipeline(Construct):
     def substitutions(self) -> dict[str, str]:
         """Every ${Placeholder} of the ASL file, named by ytcaption.resources.asl_placeholders."""
         values = resources.asl_placeholders(
-            region=Aws.REGION, account=Aws.ACCOUNT_ID, queue_url=self.queue.queue_url, table=self.table.table_name
+            region=Aws.REGION,
+            account=Aws.ACCOUNT_ID,
+            queue_url=self.queue.queue_url,
+            high_queue_url=self.queue_high.queue_url,
+            low_queue_url=self.queue_low.queue_url,
+            table=self.table.table_name,
         )
         # The function ARNs become references to this stack's functions (whatever their prefix).
         by_arn_suffix = {f":function:{spec.function_name}": spec.name for spec in resources.LAMBDAS}
@@ -320,7 +334,9 @@ class Pipeline(Construct):
         machine.add_to_role_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in steps])
         )
-        machine.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.queue.queue_arn]))
+        machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[q.queue_arn for q in self.queues])
+        )
         machine.add_to_role_policy(
             iam.PolicyStatement(actions=["dynamodb:UpdateItem", "dynamodb:PutItem"], resources=[self.table.table_arn])
         )
@@ -500,7 +516,7 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
         iam.PolicyStatement(
             actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage", "sqs:GetQueueUrl",
                      "sqs:GetQueueAttributes"],
-            resources=[p.queue.queue_arn, p.dlq.queue_arn],
+            resources=[*(q.queue_arn for q in p.queues), p.dlq.queue_arn],
         )
     )  # fmt: skip
     # Presigned upload URLs are signed with this role: it may only put under uploads/.

@@ -42,6 +42,7 @@ class YtcaptionStack(Stack):
                 bucket=self.storage.bucket,
                 table=self.storage.table,
                 queue=self.pipeline.queue,
+                priority_queues=(self.pipeline.queue_high, self.pipeline.queue_low),
                 state_machine=self.pipeline.state_machine,
             )
 

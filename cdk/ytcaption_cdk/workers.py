@@ -77,8 +77,11 @@ class Workers(Construct):
         table: dynamodb.ITable,
         queue: sqs.IQueue,
         state_machine: sfn.IStateMachine,
+        priority_queues: tuple[sqs.IQueue, ...] = (),
     ) -> None:
         super().__init__(scope, id)
+        # Workers poll the high, normal and low queues (the high and low ones here).
+        self.queues = (queue, *priority_queues)
         self.config = config
         gpu = config.workerCompute == "gpu"
 
@@ -181,7 +184,7 @@ class Workers(Construct):
         # CDK adds that resource under the cluster in an aspect (after this constructor), so the
         # dependency is on the cluster construct: at synthesis it covers every resource beneath it.
         self.service.node.add_dependency(self.cluster)
-        self._scaling(queue)
+        self._scaling(self.queues)
         if task_definition.execution_role is not None:
             acknowledge(
                 task_definition.execution_role,
@@ -230,6 +233,8 @@ class Workers(Construct):
             "YTC_BUCKET": bucket.bucket_name,
             "YTC_TABLE": table.table_name,
             "YTC_QUEUE_NAME": queue.queue_name,
+            "YTC_QUEUE_NAME_HIGH": self.config.names.queue_high,
+            "YTC_QUEUE_NAME_LOW": self.config.names.queue_low,
             # The worker never touches the dead-letter queue; named anyway so that no name in a
             # stack with another prefix falls back to a default.
             "YTC_DLQ_NAME": self.config.names.dlq,
@@ -260,7 +265,7 @@ class Workers(Construct):
                     "sqs:GetQueueUrl",
                     "sqs:GetQueueAttributes",
                 ],
-                resources=[queue.queue_arn],
+                resources=[q.queue_arn for q in self.queues],
             )
         )
         state_machine.grant_task_response(role)
@@ -277,13 +282,14 @@ class Workers(Construct):
             )
         )
         # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
-        # and writes results/.
+        # and writes results/ (and reads them back: a long file's chunk transcripts, merged).
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
                 resources=[
                     bucket.arn_for_objects(f"{resources.AUDIO_PREFIX}*"),
                     bucket.arn_for_objects(f"{resources.UPLOADS_PREFIX}*"),
+                    bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*"),
                 ],
             )
         )
@@ -294,7 +300,15 @@ class Workers(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], resources=[table.table_arn]
+                # Query and ConditionCheckItem: a long file's chunk items (CHUNK#<n>), leased while the job runs.
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                resources=[table.table_arn],
             )
         )
         cluster_ref = Stack.of(self).get_logical_id(self.cluster.node.default_child)  # type: ignore[arg-type]
@@ -479,7 +493,7 @@ class Workers(Construct):
 
     # -- scaling ---------------------------------------------------------------------
 
-    def _scaling(self, queue: sqs.IQueue) -> None:
+    def _scaling(self, queues: tuple[sqs.IQueue, ...]) -> None:
         config = self.config
         target = appscaling.ScalableTarget(
             self,
@@ -492,11 +506,18 @@ class Workers(Construct):
         )
         target.node.add_dependency(self.service)
         period = Duration.minutes(1)
-        waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
-        in_flight = queue.metric_approximate_number_of_messages_not_visible(period=period, statistic="Maximum")
+        # Every priority queue counts: work of any priority needs a worker.
+        visible = {
+            f"waiting{i}": q.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
+            for i, q in enumerate(queues)
+        }
+        hidden = {
+            f"in_flight{i}": q.metric_approximate_number_of_messages_not_visible(period=period, statistic="Maximum")
+            for i, q in enumerate(queues)
+        }
         backlog = cloudwatch.MathExpression(
-            expression="waiting + in_flight",
-            using_metrics={"waiting": waiting, "in_flight": in_flight},
+            expression=" + ".join([*visible, *hidden]),
+            using_metrics={**visible, **hidden},
             period=period,
             label="Messages waiting or being transcribed",
         )

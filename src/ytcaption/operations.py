@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from ytcaption.domain.chunks import Chunk
 from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.ids import redrive_execution_name
 from ytcaption.domain.job import Job, JobStatus
@@ -64,7 +65,14 @@ def redrive_job(store: JobStore, settings: Settings, job_id: str) -> str:
     timeout = settings.transcription_timeout((job.media or {}).get("duration"))
     store.reopen_for_redrive(job, resume, name, deadline_at=round(time.time() + timeout, 3))
     fetched = (
-        FetchResult(captions=False, audio=AudioRef(**job.audio), media=job.media or {}, timeout_seconds=timeout)
+        FetchResult(
+            captions=False,
+            audio=AudioRef(**job.audio),
+            media=job.media or {},
+            timeout_seconds=timeout,
+            chunked=bool(job.plan),
+            chunks=[Chunk.model_validate(c) for c in job.plan or []],
+        )
         if job.audio
         else None
     )
@@ -120,7 +128,7 @@ def stats(store: JobStore, settings: Settings) -> dict[str, Any]:
     )
     sqs = aws.client("sqs")
     depth = {}
-    for name in (settings.queue_name, settings.dlq_name):
+    for name in (settings.queue_name_high, settings.queue_name, settings.queue_name_low, settings.dlq_name):
         attrs = sqs.get_queue_attributes(
             QueueUrl=aws.queue_url(name),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

@@ -14,6 +14,9 @@ TABLE_GSI_TENANT = "by-tenant"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL (e.g. upload registrations).
 TABLE_TTL_ATTRIBUTE = "expires_at"
 QUEUE = f"{PREFIX}-transcribe"
+# One queue per priority (normal is QUEUE); workers look at high first and never starve low.
+QUEUE_HIGH = f"{PREFIX}-transcribe-high"
+QUEUE_LOW = f"{PREFIX}-transcribe-low"
 DLQ = f"{PREFIX}-transcribe-dlq"
 # S3 upload events reach the intake Lambda through this queue (batches, partial failures,
 # retries, then its dead-letter queue): an event is never dropped after a failed invocation.
@@ -73,6 +76,14 @@ class Names:
     @property
     def queue(self) -> str:
         return f"{self.prefix}-transcribe"
+
+    @property
+    def queue_high(self) -> str:
+        return f"{self.prefix}-transcribe-high"
+
+    @property
+    def queue_low(self) -> str:
+        return f"{self.prefix}-transcribe-low"
 
     @property
     def dlq(self) -> str:
@@ -168,6 +179,8 @@ def lambda_environment(names: Names | None = None) -> dict[str, str]:
         "YTC_BUCKET": names.bucket,
         "YTC_TABLE": names.table,
         "YTC_QUEUE_NAME": names.queue,
+        "YTC_QUEUE_NAME_HIGH": names.queue_high,
+        "YTC_QUEUE_NAME_LOW": names.queue_low,
         "YTC_DLQ_NAME": names.dlq,
         "YTC_STATE_MACHINE": names.state_machine,
         "POWERTOOLS_SERVICE_NAME": names.prefix,
@@ -175,11 +188,15 @@ def lambda_environment(names: Names | None = None) -> dict[str, str]:
     }
 
 
-def asl_placeholders(*, region: str, account: str, queue_url: str, table: str = TABLE) -> dict[str, str]:
+def asl_placeholders(
+    *, region: str, account: str, queue_url: str, high_queue_url: str, low_queue_url: str, table: str = TABLE
+) -> dict[str, str]:
     """Values for every ${Placeholder} in the state machine definition."""
     values = {
         "JobsTable": table,
         "TranscribeQueueUrl": queue_url,
+        "TranscribeHighQueueUrl": high_queue_url,
+        "TranscribeLowQueueUrl": low_queue_url,
     }
     for spec in LAMBDAS:
         if not spec.in_state_machine:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     bucket: str = resources.BUCKET
     table: str = resources.TABLE
     queue_name: str = resources.QUEUE
+    queue_name_high: str = resources.QUEUE_HIGH
+    queue_name_low: str = resources.QUEUE_LOW
     dlq_name: str = resources.DLQ
     state_machine: str = resources.STATE_MACHINE
 
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     lost_worker_backoff_max_seconds: float = 900
     # How long a queued job may wait for a worker (the state machine's backstop is this plus the job's limit).
     queue_wait_limit_seconds: int = 24 * 3600
+    # Workers look at the high-priority queue first, then normal, then low; every this many takes they
+    # look at low first, so low-priority work is never starved (1: strict priority).
+    priority_fairness_every: int = Field(default=5, ge=1)
     # How long a worker waits on an empty queue before looking again.
     poll_wait_seconds: int = Field(default=20, ge=0, le=20)
 
@@ -50,6 +55,18 @@ class Settings(BaseSettings):
     # Transcription time limit: a floor plus a multiple of the audio length.
     timeout_floor_seconds: int = 900
     timeout_per_audio_second: float = 3.0
+
+    # Long audio: a file longer than this is cut into chunks at silences, transcribed in parallel.
+    chunk_threshold_seconds: float = Field(default=600, gt=0)
+    # About how long a chunk is; its cut falls in the silence nearest the target, within the search.
+    chunk_target_seconds: float = Field(default=150, ge=30)
+    chunk_search_seconds: float = Field(default=20, ge=0)
+    # A pause at least this long may take a cut.
+    chunk_min_silence_seconds: float = Field(default=0.3, gt=0)
+    # Where no silence is near, neighbouring chunks overlap by this much (the merge decides by time).
+    chunk_overlap_seconds: float = Field(default=2.0, ge=0)
+    # How many chunks of one job may wait for or run on workers at once (the Map's MaxConcurrency).
+    chunk_max_concurrency: int = Field(default=16, ge=1, le=1000)
 
     # Sites whose URLs may be fetched (host or parent domain); "*" allows any public site.
     allowed_sites: str = ",".join(YOUTUBE_HOSTS)
@@ -108,6 +125,10 @@ class Settings(BaseSettings):
 
     model_cache_dir: str = Field(default_factory=lambda: os.path.expanduser("~/.cache/ytcaption/models"))
     worker_threads: int = 0  # 0: as many as the cores this process may use
+    # On a GPU the worker decodes this many VAD segments at once (faster-whisper's BatchedInferencePipeline;
+    # jobs with VAD on); 0 decodes one window after another. The CPU always decodes sequentially
+    # (benchmarks/gpu_throughput.py measures both).
+    cuda_batch_size: int = Field(default=8, ge=0, le=64)
     # Model a worker loads before taking work: "" means default_model, "none" nothing.
     worker_preload: str = ""
 

@@ -52,12 +52,18 @@ def test_every_component_of_the_runtime_has_a_role(gpu: Synth) -> None:
 def test_the_state_machine_role_allows_every_task_state(gpu: Synth) -> None:
     definition = iam.state_machine_definition(gpu.template)
     calls = iam.state_machine_calls(definition)
-    assert len(calls) == sum(1 for _ in iam._task_states(definition["States"]))
+    # One call per task state, and per queue where the priority chooses one (Transcribe, TranscribeChunk).
+    tasks = [state for _, state, _ in iam._task_states(definition["States"])]
+    queue_tasks = sum(1 for state in tasks if "QueueUrl.$" in state["Parameters"])
+    assert queue_tasks == 2
+    assert len(calls) == sum(1 for _ in iam._task_states(definition["States"])) + 2 * queue_tasks
+    assert {c["QueueUrl"] for c in calls if "QueueUrl" in c} and "*" not in {c.get("QueueUrl") for c in calls}
     report = iam.check(gpu.template, [])
     assert report.findings == [], [f.line() for f in report.findings]
     assert not report.unresolved
     requests = {(r["action"], r["resource"]) for r in report.components["state-machine"]["requests"]}
-    assert ("sqs:SendMessage", f"arn:aws:sqs:us-east-1:123456789012:{resources.QUEUE}") in requests
+    for queue in (resources.QUEUE, resources.QUEUE_HIGH, resources.QUEUE_LOW):
+        assert ("sqs:SendMessage", f"arn:aws:sqs:us-east-1:123456789012:{queue}") in requests
     assert ("dynamodb:UpdateItem", TABLE_ARN) in requests
     for spec in resources.LAMBDAS:
         arn = f"arn:aws:lambda:us-east-1:123456789012:function:{spec.function_name}"

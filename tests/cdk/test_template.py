@@ -264,7 +264,10 @@ def test_state_machine_role_may_invoke_only_its_steps(gpu: Synth) -> None:
     }
     invoked = {r["Fn::GetAtt"][0] for r in allowed["lambda:InvokeFunction"]}
     assert invoked == steps
-    assert len(allowed["sqs:SendMessage"]) == 1
+    # The three priority queues, nothing else.
+    queues = {_logical_id(gpu, "AWS::SQS::Queue", QueueName=name)
+              for name in (resources.QUEUE, resources.QUEUE_HIGH, resources.QUEUE_LOW)}  # fmt: skip
+    assert {r["Fn::GetAtt"][0] for r in allowed["sqs:SendMessage"]} == queues
 
 
 # -- Lambdas -----------------------------------------------------------------------------
@@ -349,11 +352,18 @@ def test_worker_may_only_answer_tasks_of_this_state_machine_and_touch_its_prefix
         # {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/audio/*"]]} -> "audio/*"
         return {r["Fn::Join"][1][-1].lstrip("/") for r in allowed[action]}
 
-    assert prefixes("s3:GetObject") == {f"{resources.AUDIO_PREFIX}*", f"{resources.UPLOADS_PREFIX}*"}
+    # results/: a long file's chunk transcripts are read back to be merged.
+    assert prefixes("s3:GetObject") == {
+        f"{resources.AUDIO_PREFIX}*",
+        f"{resources.UPLOADS_PREFIX}*",
+        f"{resources.RESULTS_PREFIX}*",
+    }
     assert prefixes("s3:PutObject") == {f"{resources.RESULTS_PREFIX}*"}
     assert not [a for a in allowed if a.startswith("s3:") and a not in {"s3:GetObject", "s3:PutObject"}]
     table_id = _logical_id(gpu, "AWS::DynamoDB::Table", TableName=resources.TABLE)
-    for action in ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"):
+    # Query and ConditionCheckItem: the chunk items of long audio (leased while the job is TRANSCRIBING).
+    for action in ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                   "dynamodb:ConditionCheckItem"):  # fmt: skip
         assert allowed[action] == [{"Fn::GetAtt": [table_id, "Arn"]}]
     assert not [
         a for a in allowed if a.startswith("dynamodb:") and a.split(":")[1] in {"DeleteItem", "Scan", "DeleteTable"}
@@ -464,7 +474,9 @@ def _name_settings() -> set[str]:
     from ytcaption.settings import Settings
 
     names = resources.names()
-    defaults = {names.bucket, names.table, names.queue, names.dlq, names.state_machine}
+    defaults = {
+        names.bucket, names.table, names.queue, names.queue_high, names.queue_low, names.dlq, names.state_machine
+    }  # fmt: skip
     return {name for name, field in Settings.model_fields.items() if field.default in defaults}
 
 
@@ -487,7 +499,9 @@ def test_names_derive_from_the_prefix_and_default_to_the_local_ones() -> None:
     assert resources.lambda_environment() == resources.lambda_environment(default)
     other = resources.names("ytc2")
     assert other.table == "ytc2-jobs" and other.function("api") == "ytc2-api"
-    assert _name_settings() == {"bucket", "table", "queue_name", "dlq_name", "state_machine"}
+    assert _name_settings() == {
+        "bucket", "table", "queue_name", "queue_name_high", "queue_name_low", "dlq_name", "state_machine"
+    }  # fmt: skip
 
 
 def test_another_name_prefix_is_another_stack_with_names_of_its_own(alt: Synth, gpu: Synth) -> None:
@@ -517,12 +531,16 @@ def test_every_function_and_worker_gets_every_name_from_the_environment(
     template = synth.template
     by_name = {q["Properties"]["QueueName"]: q["Properties"] for q in synth.resources("AWS::SQS::Queue").values()}
     (queue,) = [n for n in by_name if n.endswith("-transcribe")]
+    (queue_high,) = [n for n in by_name if n.endswith("-transcribe-high")]
+    (queue_low,) = [n for n in by_name if n.endswith("-transcribe-low")]
     (dlq,) = [n for n, q in by_name.items() if n.endswith("-transcribe-dlq")]
     (media,) = [k for k in synth.resources("AWS::S3::Bucket") if "Media" in k]
     expected = {
         "YTC_BUCKET": resolve(template, {"Ref": media}),
         "YTC_TABLE": synth.one("AWS::DynamoDB::Table")[1]["Properties"]["TableName"],
         "YTC_QUEUE_NAME": queue,
+        "YTC_QUEUE_NAME_HIGH": queue_high,
+        "YTC_QUEUE_NAME_LOW": queue_low,
         "YTC_DLQ_NAME": dlq,
         "YTC_STATE_MACHINE": synth.one("AWS::StepFunctions::StateMachine")[1]["Properties"]["StateMachineName"],
     }

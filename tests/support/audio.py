@@ -78,3 +78,33 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     import jiwer
 
     return float(jiwer.wer(" ".join(normalise(reference)), " ".join(normalise(hypothesis))))
+
+
+def long_recording(folder: Path, seconds: float, pause: float = 1.2, speed: int = 175) -> tuple[Path, str]:
+    """espeak-ng passages ("Part <n>. " + a known text) joined with pauses, at least `seconds` long
+    (a 16-bit mono WAV); and the text spoken."""
+    import wave
+
+    import numpy as np
+
+    pieces: list[Any] = []
+    texts: list[str] = []
+    rate, total, number = 22050, 0.0, 0
+    while total < seconds:
+        number += 1
+        text = f"Part {number}. " + (STORY if number % 2 else MEETING)
+        wav = espeak(text, folder / f"passage-{number}.wav", speed=speed)
+        with av.open(str(wav)) as container:
+            stream = container.streams.audio[0]
+            rate = stream.rate
+            audio = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
+        pieces += [audio.astype(np.int16), np.zeros(int(rate * pause), dtype=np.int16)]
+        texts.append(text)
+        total += len(audio) / rate + pause
+    path = folder / "long.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.concatenate(pieces).tobytes())
+    return path, " ".join(texts)

@@ -175,15 +175,35 @@ def requests_for(call: dict[str, Any]) -> list[Request]:
 # -- the state machine's own calls ----------------------------------------------
 
 
-def _task_states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _task_states(
+    states: dict[str, Any], selector: dict[str, Any] | None = None
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each Task state, with the ItemSelector of the Map it runs in (its input's paths)."""
     for name, state in states.items():
         if state.get("Type") == "Task":
-            yield name, state
+            yield name, state, selector or {}
         for branch in state.get("Branches", []):
-            yield from _task_states(branch.get("States", {}))
+            yield from _task_states(branch.get("States", {}), selector)
         for key in ("ItemProcessor", "Iterator"):
             if key in state:
-                yield from _task_states(state[key].get("States", {}))
+                inner = state.get("ItemSelector") or state.get("Parameters")
+                yield from _task_states(state[key].get("States", {}), inner)
+
+
+def _path_values(states: dict[str, Any], path: str, selector: dict[str, Any]) -> list[str]:
+    """The values a `$.x.y` parameter may take when Pass states set it (each `ResultPath: $.x` with a
+    constant `y`), through a Map's ItemSelector; empty when unknown."""
+    if path.count(".") == 1 and f"{path[2:]}.$" in selector:
+        path = str(selector[f"{path[2:]}.$"])
+    head, _, field = path.rpartition(".")
+    found = [
+        state["Parameters"][field]
+        for state in states.values()
+        if state.get("Type") == "Pass"
+        and state.get("ResultPath") == head
+        and isinstance(state.get("Parameters", {}).get(field), str)
+    ]
+    return found
 
 
 def state_machine_calls(definition: dict[str, Any]) -> list[dict[str, Any]]:
@@ -193,7 +213,8 @@ def state_machine_calls(definition: dict[str, Any]) -> list[dict[str, Any]]:
     (so that only a statement on every resource would allow it).
     """
     calls = []
-    for name, state in _task_states(definition.get("States", {})):
+    states = definition.get("States", {})
+    for name, state, selector in _task_states(states):
         resource = str(state["Resource"])
         params = state.get("Parameters", {})
         call: dict[str, Any] = {"component": STATE_MACHINE_COMPONENT, "state": name}
@@ -217,6 +238,11 @@ def state_machine_calls(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 call["EventBusNames"] = [
                     e["EventBusName"] if isinstance(e.get("EventBusName"), str) else "default" for e in entries
                 ] if isinstance(entries, list) else ["*"]  # fmt: skip
+            # A queue chosen at run time (by priority): one call per queue the definition may choose.
+            chosen = _path_values(states, str(params["QueueUrl.$"]), selector) if "QueueUrl.$" in params else []
+            if chosen:
+                calls += [{**call, "QueueUrl": url} for url in chosen]
+                continue
         else:
             call.update(service="states", operation="Unknown", resource=resource)
         calls.append(call)

@@ -16,7 +16,13 @@ from ytcaption.domain.job import ALLOWED_FROM, JobStatus
 from ytcaption.local.statemachine import load, placeholders, substitute
 from ytcaption.store.keys import event_sk
 
-VALUES = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url="http://q")
+VALUES = resources.asl_placeholders(
+    region="us-east-1",
+    account="123456789012",
+    queue_url="http://q",
+    high_queue_url="http://qh",
+    low_queue_url="http://ql",
+)
 RAW = paths.ASL_PATH.read_text()
 
 
@@ -58,6 +64,8 @@ def test_asl_placeholder_values() -> None:
     assert VALUES == {
         "JobsTable": "ytcaption-jobs",
         "TranscribeQueueUrl": "http://q",
+        "TranscribeHighQueueUrl": "http://qh",
+        "TranscribeLowQueueUrl": "http://ql",
         "FetchAudioFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-fetch-audio",
         "RecordFailureFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-record-failure",
         "NotifyFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-notify",
@@ -91,7 +99,8 @@ def test_load_gives_json_without_placeholders(definition: dict[str, Any]) -> Non
     assert definition["States"]["FetchOrResume"]["Default"] == "FetchAudio"
     fetch = definition["States"]["FetchAudio"]
     assert fetch["Parameters"]["FunctionName"] == VALUES["FetchAudioFunctionArn"]
-    assert definition["States"]["Transcribe"]["Parameters"]["QueueUrl"] == "http://q"
+    queues = {definition["States"][f"{p}PriorityQueue"]["Parameters"]["url"] for p in ("High", "Normal", "Low")}
+    assert queues == {"http://q", "http://qh", "http://ql"}
 
 
 def test_load_reads_a_file(tmp_path: Path) -> None:
@@ -290,7 +299,9 @@ def test_transcribe_is_a_wait_for_task_token_sqs_send(states: dict[str, dict[str
 
 def test_queue_wait_allowance_comes_before_transcribe(states: dict[str, dict[str, Any]]) -> None:
     allow = states["AllowForQueueWait"]
-    assert states["UseCaptions"]["Default"] == "AllowForQueueWait"
+    assert states["UseCaptions"]["Default"] == "PickQueue"
+    assert {states[f"{p}PriorityQueue"]["Next"] for p in ("High", "Normal", "Low")} == {"Chunked"}
+    assert states["Chunked"]["Default"] == "AllowForQueueWait"
     assert allow["Type"] == "Pass" and allow["Next"] == "Transcribe"
     assert allow["ResultPath"] == "$.transcribe_timeout"
     assert allow["Parameters"]["seconds.$"] == (
@@ -370,6 +381,8 @@ def test_execution_input_carries_every_path_the_state_machine_reads(states: dict
     targets += [c.get("ResultPath") for state in states.values() for c in state.get("Catch", [])]
     written = {str(path).removeprefix("$.").split(".")[0] for path in targets if path}
     read = set(re.findall(r'"\$\.([a-z_]+)', RAW))
+    # A chunk task reads its iteration's input: what the Map's ItemSelector makes.
+    read -= {key.removesuffix(".$") for key in states["TranscribeChunks"]["ItemSelector"]}
     assert read - written - {""} <= set(ExecutionInput.model_fields)
 
 
@@ -380,3 +393,45 @@ def test_webhook_retries_match_the_attempts_notify_counts(states: dict[str, dict
     for name in ("NotifyCompletion", "NotifyFailure", "NotifyCancellation"):
         retry = next(r for r in states[name]["Retry"] if "WebhookRetryable" in r["ErrorEquals"])
         assert retry["MaxAttempts"] == WEBHOOK_ATTEMPTS - 1, name
+
+
+def test_long_audio_runs_one_task_per_chunk(states: dict[str, dict[str, Any]]) -> None:
+    from ytcaption.domain.chunks import Chunk
+    from ytcaption.domain.steps import FetchResult, StepLimits
+
+    choice = states["Chunked"]["Choices"][0]
+    assert choice["Next"] == "TranscribeChunks"
+    assert {c["Variable"] for c in choice["And"]} == {"$.fetched.chunked"}
+    assert "chunked" in FetchResult.model_fields and "chunks" in FetchResult.model_fields
+    fan = states["TranscribeChunks"]
+    assert fan["Type"] == "Map" and fan["ItemsPath"] == "$.fetched.chunks"
+    assert fan["MaxConcurrencyPath"] == "$.limits.chunk_concurrency"
+    assert "chunk_concurrency" in StepLimits.model_fields
+    assert fan["ItemSelector"]["chunk.$"] == "$$.Map.Item.Value"
+    assert fan["Next"] == "MarkCompleted"
+    assert fan["Catch"] == states["Transcribe"]["Catch"]
+    task = fan["ItemProcessor"]["States"]["TranscribeChunk"]
+    assert task["Resource"] == states["Transcribe"]["Resource"]
+    assert "HeartbeatSeconds" not in task and "HeartbeatSecondsPath" not in task
+    # Each chunk's clock: its queue wait plus its own time limit (from its length), computed by the plan.
+    assert task["TimeoutSecondsPath"] == "$.chunk.wait_seconds"
+    assert {"wait_seconds", "timeout_seconds"} <= set(Chunk.model_fields)
+    body = task["Parameters"]["MessageBody"]
+    assert body["chunk.$"] == "$.chunk" and body["task_token.$"] == "$$.Task.Token"
+    assert body["time_limit_seconds.$"] == "$.chunk.timeout_seconds"
+
+
+def test_the_queue_follows_the_priority(states: dict[str, dict[str, Any]]) -> None:
+    pick = states["PickQueue"]
+    assert pick["Type"] == "Choice"
+    chosen = {c["StringEquals"]: c["Next"] for c in pick["Choices"]}
+    assert chosen == {"high": "HighPriorityQueue", "low": "LowPriorityQueue"}
+    assert pick["Default"] == "NormalPriorityQueue"
+    for priority, placeholder in (("High", "TranscribeHighQueueUrl"), ("Normal", "TranscribeQueueUrl"),
+                                  ("Low", "TranscribeLowQueueUrl")):  # fmt: skip
+        state = states[f"{priority}PriorityQueue"]
+        assert state["Parameters"] == {"url": VALUES[placeholder]} and state["ResultPath"] == "$.queue"
+    assert states["Transcribe"]["Parameters"]["QueueUrl.$"] == "$.queue.url"
+    assert states["TranscribeChunks"]["ItemSelector"]["queue_url.$"] == "$.queue.url"
+    chunk = states["TranscribeChunks"]["ItemProcessor"]["States"]["TranscribeChunk"]
+    assert chunk["Parameters"]["QueueUrl.$"] == "$.queue_url"

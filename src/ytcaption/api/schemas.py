@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ytcaption.domain.options import PROMPT_MAX_CHARS
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
 
 _URL = r"^https?://\S+$"
@@ -66,6 +67,13 @@ class OptionsIn(_Strict):
         default=None,
         description="an address emailed once when the transcription completes or fails (link and first lines)",
         examples=["me@example.com"],
+    )
+    prompt: str | None = Field(
+        default=None,
+        max_length=PROMPT_MAX_CHARS,
+        description="vocabulary hints: names and jargon to expect, in the audio's language "
+        "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
+        examples=["YTCaption, faster-whisper, Step Functions"],
     )
 
 
@@ -143,6 +151,7 @@ class OptionsOut(BaseModel):
     prefer_captions: bool
     notify_progress: bool = False
     notify_email: str | None = None
+    prompt: str | None = None
 
 
 class ErrorOut(BaseModel):

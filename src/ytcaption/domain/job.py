@@ -113,6 +113,7 @@ class Job(BaseModel):
     lost_workers: int = 0  # workers that stopped renewing their lease on this job
     audio: dict[str, str] | None = None  # where FetchAudio left the audio for the worker
     redrives: int = 0
+    plan: list[dict[str, Any]] | None = None  # long audio: its chunks (domain.chunks.Chunk)
     execution_name: str | None = None
     language: str | None = None
     cache_hit: bool = False

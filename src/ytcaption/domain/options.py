@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ytcaption.domain.vocabulary import EmailAddress, LanguageCode, ModelName, Priority, Task
 
+# Whisper reads at most 223 tokens of prompt (half its 448-token context); 600 characters stay within
+# that for ordinary words and names.
+PROMPT_MAX_CHARS = 600
+
 
 class JobOptions(BaseModel):
     """What the client asked for; validated at the edge, carried to the worker."""
@@ -25,6 +29,21 @@ class JobOptions(BaseModel):
     webhook_url: str | None = Field(default=None, description="called with the job's terminal event")
     notify_progress: bool = Field(default=False, description="also send progress events to the webhook (each 10 %)")
     notify_email: EmailAddress | None = Field(default=None, description="emailed when the job completes or fails")
+    prompt: str | None = Field(
+        default=None,
+        max_length=PROMPT_MAX_CHARS,
+        description="vocabulary hints (names, jargon): Whisper's initial prompt and hotwords, for every chunk",
+    )
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _prompt_is_plain_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = " ".join(value.split())
+            if any(not ch.isprintable() for ch in value):
+                raise ValueError("the prompt must be plain text")
+            return value or None
+        return value
 
     @field_validator("language", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ytcaption.domain.chunks import Chunk
 from ytcaption.domain.job import S3Source, UrlSource
 from ytcaption.domain.options import JobOptions
 
@@ -27,6 +28,8 @@ class AudioRef(BaseModel):
 class StepLimits(BaseModel):
     # How long a job may wait in the queue for a worker before the state machine gives up on it.
     queue_wait_seconds: int
+    # How many chunks of a long file may be queued or worked on at once (the Map's MaxConcurrencyPath).
+    chunk_concurrency: int = 16
 
 
 class FetchResult(BaseModel):
@@ -38,6 +41,9 @@ class FetchResult(BaseModel):
     audio: AudioRef | None = None
     media: dict[str, Any] = Field(default_factory=dict, description="probed facts; duration at least")
     timeout_seconds: int
+    # Long audio: transcribed as these chunks, one worker task each (short files: one task, no chunks).
+    chunked: bool = False
+    chunks: list[Chunk] = Field(default_factory=list)
 
 
 class ExecutionInput(BaseModel):

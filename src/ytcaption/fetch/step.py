@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ytcaption.domain.chunks import Chunk, plan_chunks
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobStatus, S3Source, UrlSource
@@ -22,6 +23,7 @@ from ytcaption.domain.steps import AudioRef, FetchResult
 from ytcaption.fetch import captions
 from ytcaption.fetch.download import Blocked, Downloader, config_from, describe, limits_problem, pick_captions
 from ytcaption.fetch.probe import MediaInfo, probe
+from ytcaption.fetch.silence import find_silences
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url
 from ytcaption.settings import Settings
 from ytcaption.store.breaker import CircuitBreaker, CircuitOpen
@@ -40,7 +42,22 @@ def _begin(job_id: str, store: JobStore) -> Job:
     return job
 
 
-def _ready(job_id: str, audio: AudioRef, info: MediaInfo, settings: Settings, store: JobStore) -> FetchResult:
+def plan(path: Path, duration: float, settings: Settings) -> list[Chunk]:
+    """The chunks of a long file (cut at silences), or none for a short one."""
+    if duration <= settings.chunk_threshold_seconds:
+        return []
+    s = settings
+    return plan_chunks(
+        duration, find_silences(path, s.chunk_min_silence_seconds), target=s.chunk_target_seconds,
+        search=s.chunk_search_seconds, overlap=s.chunk_overlap_seconds, min_silence=s.chunk_min_silence_seconds,
+        timeout_floor=s.timeout_floor_seconds, timeout_per_second=s.timeout_per_audio_second,
+        queue_wait=s.queue_wait_limit_seconds,
+    )  # fmt: skip
+
+
+def _ready(
+    job_id: str, audio: AudioRef, info: MediaInfo, path: Path, settings: Settings, store: JobStore
+) -> FetchResult:
     if info.duration > settings.max_media_seconds:
         raise YtcError(
             ErrorCode.MEDIA_TOO_LONG,
@@ -48,9 +65,15 @@ def _ready(job_id: str, audio: AudioRef, info: MediaInfo, settings: Settings, st
             f"the limit is {settings.max_media_seconds / 60:.0f} minutes.",
         )
     timeout = settings.transcription_timeout(info.duration)
+    chunks = plan(path, info.duration, settings)
     # The time limit starts when a worker takes the job (it sets deadline_at): waiting in the queue is free.
-    store.transition(job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio.model_dump())
-    return FetchResult(captions=False, audio=audio, media=info.as_dict(), timeout_seconds=timeout)
+    store.transition(
+        job_id, JobStatus.QUEUED, media=info.as_dict(), audio=audio.model_dump(),
+        plan=[c.model_dump() for c in chunks] or None,
+    )  # fmt: skip
+    return FetchResult(
+        captions=False, audio=audio, media=info.as_dict(), timeout_seconds=timeout, chunked=bool(chunks), chunks=chunks
+    )
 
 
 def fetch_s3_audio(job_id: str, source: S3Source, settings: Settings, store: JobStore) -> FetchResult:
@@ -62,7 +85,7 @@ def fetch_s3_audio(job_id: str, source: S3Source, settings: Settings, store: Job
         local = Path(tmp) / "media"
         media.download(source.key, local)
         info = probe(local)
-    return _ready(job_id, AudioRef(bucket=source.bucket, key=source.key), info, settings, store)
+        return _ready(job_id, AudioRef(bucket=source.bucket, key=source.key), info, local, settings, store)
 
 
 def fetch_url_audio(job_id: str, source: UrlSource, settings: Settings, store: JobStore) -> FetchResult:
@@ -129,7 +152,7 @@ def _download(
     media = probe(path)
     key = audio_key(job.job_id, path.suffix)
     MediaStore(settings.bucket).upload_large(path, key)
-    return _ready(job.job_id, AudioRef(bucket=settings.bucket, key=key), media, settings, store)
+    return _ready(job.job_id, AudioRef(bucket=settings.bucket, key=key), media, path, settings, store)
 
 
 def _check_limits(info: dict[str, Any], settings: Settings) -> None:

@@ -35,7 +35,10 @@ def execution_input(
             "source": source.model_dump() if isinstance(source, BaseModel) else dict(source),
             "options": options,
             # The Transcribe task's backstop: this long in the queue, plus the job's own time limit.
-            "limits": StepLimits(queue_wait_seconds=settings.queue_wait_limit_seconds),
+            "limits": StepLimits(
+                queue_wait_seconds=settings.queue_wait_limit_seconds,
+                chunk_concurrency=settings.chunk_max_concurrency,
+            ),
             "fetched": fetched,
         }
     )

@@ -98,6 +98,9 @@ def _queue_with_dlq(name: str, dlq: str, visibility: int, max_receives: int) -> 
 
 
 def create_queues() -> str:
+    """The three priority queues (one dead-letter queue); the normal one's URL."""
+    for name in (resources.QUEUE_HIGH, resources.QUEUE_LOW):
+        _queue_with_dlq(name, resources.DLQ, resources.QUEUE_VISIBILITY_SECONDS, resources.QUEUE_MAX_RECEIVES)
     return _queue_with_dlq(
         resources.QUEUE, resources.DLQ, resources.QUEUE_VISIBILITY_SECONDS, resources.QUEUE_MAX_RECEIVES
     )
@@ -222,7 +225,13 @@ def create_state_machine(queue_url: str) -> str:
     sfn = aws.client("stepfunctions")
     account = aws.client("sts").get_caller_identity()["Account"]
     region = aws.client("sts").meta.region_name
-    values = resources.asl_placeholders(region=region, account=account, queue_url=queue_url)
+    values = resources.asl_placeholders(
+        region=region,
+        account=account,
+        queue_url=queue_url,
+        high_queue_url=aws.queue_url(resources.QUEUE_HIGH),
+        low_queue_url=aws.queue_url(resources.QUEUE_LOW),
+    )
     definition = json.dumps(statemachine.load(project.asl_path(), values))
     role = _role(f"{resources.STATE_MACHINE}-role", "states")
     try:

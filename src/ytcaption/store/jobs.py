@@ -211,6 +211,156 @@ class JobStore:
         owner = f" held by {current.lease_owner}" if current and current.lease_owner else ""
         raise InvalidTransition(f"job {job_id} is {state}{owner}; it cannot be claimed")
 
+    # -- chunks of long audio ---------------------------------------------------
+
+    def claim_chunk(
+        self, job_id: str, index: int, worker_id: str, lease_seconds: float, time_limit_seconds: float
+    ) -> dict[str, Any]:
+        """Take one chunk of a QUEUED or TRANSCRIBING job under a lease (the job becomes TRANSCRIBING):
+        a chunk nobody holds (new, or handed back), or one whose worker stopped renewing its lease
+        (`lost_workers` counts them). The chunk's time limit starts at its first claim. Returns the
+        chunk item; InvalidTransition if the job or the chunk cannot be taken now."""
+        now = time.time()
+        at = iso(utcnow())
+        until = round(now + lease_seconds, 3)
+        job_update = {
+            "Update": {
+                "TableName": self.table.name,
+                "Key": keys.job(job_id),
+                "UpdateExpression": "SET #status = :tr, updated_at = :now, "
+                "started_at = if_not_exists(started_at, :now)",
+                "ConditionExpression": "attribute_exists(pk) AND #status IN (:queued, :tr)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":tr": JobStatus.TRANSCRIBING.value, ":queued": JobStatus.QUEUED.value, ":now": at
+                },
+            }
+        }  # fmt: skip
+        held = "lease_owner = :me, lease_until = :until, deadline_at = if_not_exists(deadline_at, :deadline)"
+        values = {":me": worker_id, ":until": until, ":deadline": round(now + time_limit_seconds, 3)}
+        attempts = (
+            ("free", f"SET {held}", "attribute_not_exists(lease_owner)", values),
+            ("taken over", f"SET {held} ADD lost_workers :one", "lease_until < :epoch",
+             {**values, ":epoch": round(now, 3), ":one": 1}),
+        )  # fmt: skip
+        for how, expression, condition, vals in attempts:
+            record = {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
+                      "worker": worker_id, "how": how, "chunk": index}  # fmt: skip
+            try:
+                self.table.meta.client.transact_write_items(
+                    TransactItems=[
+                        to_dynamo(job_update),
+                        {
+                            "Update": {
+                                "TableName": self.table.name,
+                                "Key": keys.chunk(job_id, index),
+                                "UpdateExpression": expression,
+                                "ConditionExpression": f"attribute_not_exists(#d) AND ({condition})",
+                                "ExpressionAttributeNames": {"#d": "done"},
+                                "ExpressionAttributeValues": to_dynamo(vals),
+                            }
+                        },
+                        {"Put": {"TableName": self.table.name, "Item": to_dynamo(record)}},
+                    ]
+                )
+            except Exception as exc:
+                if aws.error_code(exc) != "TransactionCanceledException":
+                    raise
+                continue
+            job = self.get(job_id)
+            self._record(job_id, JobStatus.TRANSCRIBING, at, job.redrives if job else 0)
+            return self.chunk(job_id, index) or {}
+        raise InvalidTransition(f"chunk {index} of job {job_id} cannot be claimed now")
+
+    def chunk(self, job_id: str, index: int) -> dict[str, Any] | None:
+        item = self.table.get_item(Key=keys.chunk(job_id, index), ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
+
+    def chunks(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's chunk items (those a worker has taken), in order."""
+        items: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :chunk)",
+            "ExpressionAttributeValues": {":pk": keys.job_pk(job_id), ":chunk": keys.CHUNK_PREFIX},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.table.query(**query)
+            items += [from_dynamo(item) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return items
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def renew_chunk(self, job_id: str, index: int, worker_id: str, lease_seconds: float) -> bool:
+        """Extend this worker's hold on a chunk; False once the job left TRANSCRIBING or the chunk is not ours."""
+        try:
+            self.table.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.table.name,
+                            "Key": keys.job(job_id),
+                            "ConditionExpression": "#status = :tr",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {":tr": JobStatus.TRANSCRIBING.value},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table.name,
+                            "Key": keys.chunk(job_id, index),
+                            "UpdateExpression": "SET lease_until = :until",
+                            "ConditionExpression": "lease_owner = :me",
+                            "ExpressionAttributeValues": {
+                                ":until": Decimal(repr(round(time.time() + lease_seconds, 3))), ":me": worker_id
+                            },
+                        }
+                    },
+                ]
+            )  # fmt: skip
+        except Exception as exc:
+            if aws.error_code(exc) != "TransactionCanceledException":
+                raise
+            return False
+        return True
+
+    def release_chunk(self, job_id: str, index: int, worker_id: str) -> None:
+        aws.conditionally(
+            lambda: self.table.update_item(
+                Key=keys.chunk(job_id, index),
+                UpdateExpression="REMOVE lease_until, lease_owner",
+                ConditionExpression="lease_owner = :me",
+                ExpressionAttributeValues={":me": worker_id},
+            )
+        )
+
+    def chunk_progress(self, job_id: str, index: int, seconds_done: float) -> None:
+        self.table.update_item(
+            Key=keys.chunk(job_id, index),
+            UpdateExpression="SET seconds_done = :s",
+            ExpressionAttributeValues={":s": Decimal(repr(round(seconds_done, 3)))},
+        )
+
+    def chunk_done(self, job_id: str, index: int, seconds: float, result_key: str, metrics: dict[str, Any]) -> None:
+        self.table.update_item(
+            Key=keys.chunk(job_id, index),
+            UpdateExpression="SET #d = :t, seconds_done = :s, result_key = :k, #m = :m REMOVE lease_until, lease_owner",
+            ExpressionAttributeNames={"#d": "done", "#m": "metrics"},
+            ExpressionAttributeValues=to_dynamo({":t": True, ":s": seconds, ":k": result_key, ":m": metrics}),
+        )
+
+    def settle_language(self, job_id: str, language: str) -> str:
+        """The job's language: the first one set wins (chunks detect it once and all use the same)."""
+        response = self.table.update_item(
+            Key=keys.job(job_id),
+            UpdateExpression="SET #l = if_not_exists(#l, :l)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#l": "language"},
+            ExpressionAttributeValues={":l": language},
+            ReturnValues="ALL_NEW",
+        )
+        return str(response["Attributes"].get("language") or language)
+
     def claims(self, job_id: str) -> list[dict[str, Any]]:
         """Every time a worker took the job (first, after a hand-back, or over a lost worker), in order."""
         response = self.table.query(

@@ -3,7 +3,8 @@
 Items by kind (pk / sk):
   job               JOB#<job_id>        / JOB
   its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE|#EMAIL]
-  its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it)
+  its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it, or one chunk of it)
+  its chunks        JOB#<job_id>        / CHUNK#<nnnn>  (long audio: each chunk's lease, progress and result)
   upload record     UPLOAD#<upload_id>  / UPLOAD
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
@@ -22,6 +23,7 @@ Key = dict[str, str]
 JOB_SK = "JOB"
 EVENT_PREFIX = "EVENT#"
 CLAIM_PREFIX = "CLAIM#"
+CHUNK_PREFIX = "CHUNK#"
 
 
 def job_pk(job_id: str) -> str:
@@ -44,6 +46,10 @@ def claim_sk(at: str, worker_id: str) -> str:
 def email_sk(status: JobStatus) -> str:
     """The one email item of a job's end (kept in its history after the status it reports)."""
     return f"{event_sk(status)}#EMAIL"
+
+
+def chunk(job_id: str, index: int) -> Key:
+    return {"pk": job_pk(job_id), "sk": f"{CHUNK_PREFIX}{index:04d}"}
 
 
 def tenant_pk(tenant: str) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
+from ytcaption.domain.chunks import Chunk
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobOptions, JobStatus
@@ -43,6 +44,7 @@ from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import MediaStore
 from ytcaption.store.tenants import TenantStore
 from ytcaption.worker.protection import ScaleInProtection
+from ytcaption.worker.queues import PollOrder
 from ytcaption.worker.transcribe import Interrupted, ModelCache, transcribe
 
 logger = Logger(service="ytcaption-worker")
@@ -63,6 +65,8 @@ class TranscribeTask(BaseModel):
     audio: AudioRef
     options: JobOptions
     duration: float | None = None
+    # Long audio: this task is one chunk of the job (domain.chunks).
+    chunk: Chunk | None = None
     # The job's own time limit, counted from when a worker first takes it.
     time_limit_seconds: float | None = None
 
@@ -110,6 +114,25 @@ class _Heartbeat(threading.Thread):
         w.hide(self.receipt)
 
 
+class _ChunkHeartbeat(_Heartbeat):
+    """The same, on one chunk's lease (it holds while the job is TRANSCRIBING)."""
+
+    def __init__(
+        self, worker: Worker, task: TranscribeTask, receipt: str, deadline_at: float | None, index: int
+    ) -> None:
+        super().__init__(worker, task, receipt, deadline_at)
+        self.index = index
+
+    def beat(self) -> None:
+        w = self.worker
+        if self.past_deadline():
+            return
+        if not w.store.renew_chunk(self.task.job_id, self.index, w.worker_id, w.settings.heartbeat_seconds):
+            self.abandon("chunk is no longer ours (job cancelled or ended, or taken over)")
+            return
+        w.hide(self.receipt)
+
+
 class Worker:
     def __init__(self, settings: Settings, models: ModelCache, worker_id: str | None = None) -> None:
         self.settings = settings
@@ -118,7 +141,14 @@ class Worker:
         self.store = JobStore(settings.table)
         self.sqs = aws.client("sqs")
         self.sfn = aws.client("stepfunctions")
-        self.queue_url = aws.queue_url(settings.queue_name)
+        # One queue per priority; queue_url is the one of the message in hand.
+        self.queue_urls = {
+            "high": aws.queue_url(settings.queue_name_high),
+            "normal": aws.queue_url(settings.queue_name),
+            "low": aws.queue_url(settings.queue_name_low),
+        }
+        self.queue_url = self.queue_urls["normal"]
+        self.order = PollOrder(settings.priority_fairness_every)
         self.stopping = threading.Event()
         self.jobs_done = 0
         self.protection = ScaleInProtection()
@@ -136,7 +166,7 @@ class Worker:
         signal.signal(signal.SIGINT, stop)
 
     def run(self) -> None:
-        logger.info("worker started", extra={"worker_id": self.worker_id, "queue": self.queue_url})
+        logger.info("worker started", extra={"worker_id": self.worker_id, "queues": self.queue_urls})
         backoff = 0.0
         while not self.stopping.is_set():
             try:
@@ -153,17 +183,38 @@ class Worker:
         logger.info("worker stopped", extra={"worker_id": self.worker_id, "jobs_done": self.jobs_done})
 
     def _poll_once(self) -> None:
-        response = self.sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=1,
-            WaitTimeSeconds=self.settings.poll_wait_seconds,
-            VisibilityTimeout=self.settings.visibility_seconds,
-        )
-        for message in response.get("Messages", []):
-            if self.stopping.is_set():
-                self._give_back(message["ReceiptHandle"])
-                continue
-            self.handle(message)
+        received = self._receive()
+        if received is None:
+            return
+        priority, message = received
+        self.queue_url = self.queue_urls[priority]
+        if self.stopping.is_set():
+            self._give_back(message["ReceiptHandle"])
+            return
+        self.order.took()
+        logger.info("message taken", extra={"priority": priority})
+        self.handle(message)
+
+    def _receive(self) -> tuple[str, dict[str, Any]] | None:
+        """The next message, from the queues in priority order: a quick look at each, then a
+        long poll spread over them (an idle worker answers any priority within poll_wait_seconds)."""
+        order = self.order.next()
+        share = max(1, self.settings.poll_wait_seconds // len(order)) if self.settings.poll_wait_seconds else 0
+        for wait in (0, share):
+            for priority in order:
+                response = self.sqs.receive_message(
+                    QueueUrl=self.queue_urls[priority],
+                    MaxNumberOfMessages=1,
+                    WaitTimeSeconds=wait,
+                    VisibilityTimeout=self.settings.visibility_seconds,
+                )
+                for message in response.get("Messages", []):
+                    return priority, message
+                if self.stopping.is_set():
+                    return None
+            if not share:
+                break
+        return None
 
     # -- one message -----------------------------------------------------------
 
@@ -175,6 +226,11 @@ class Worker:
             self._reject_malformed(message, exc)
             return
         logger.append_keys(correlation_id=task.job_id)
+        if task.chunk is not None:
+            from ytcaption.worker.chunked import ChunkRunner
+
+            ChunkRunner(self).handle(task, task.chunk, receipt)
+            return
         job = self._take(task, receipt)
         if job is None:
             return
@@ -447,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preload", default=None, help="model to load before taking work, or 'none'")
     args = parser.parse_args(argv)
     settings = get_settings()
-    models = ModelCache(Path(settings.model_cache_dir), settings.worker_threads)
+    models = ModelCache(Path(settings.model_cache_dir), settings.worker_threads, settings.cuda_batch_size)
     preload = args.preload or settings.worker_preload or settings.default_model
     if preload and preload != "none":
         try:

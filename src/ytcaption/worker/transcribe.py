@@ -44,10 +44,13 @@ def choose_device(threads: int = 0) -> Device:
 class ModelCache:
     """Loads each model once per process and keeps it."""
 
-    def __init__(self, cache_dir: Path, threads: int = 0) -> None:
+    def __init__(self, cache_dir: Path, threads: int = 0, cuda_batch_size: int = 0) -> None:
         self.cache_dir = cache_dir
         self.device = choose_device(threads)
+        # Batched decoding, on a GPU only: the batch size, 0 for none.
+        self.batch_size = cuda_batch_size if self.device.device == "cuda" else 0
         self._models: dict[str, Any] = {}
+        self._batched: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str) -> tuple[Any, float]:
@@ -71,10 +74,56 @@ class ModelCache:
             self._models[name] = model
             return model, time.perf_counter() - started
 
+    def batched(self, name: str) -> Any:
+        """faster-whisper's BatchedInferencePipeline over the loaded model (made once)."""
+        model, _ = self.get(name)
+        with self._lock:
+            if name not in self._batched:
+                from faster_whisper import BatchedInferencePipeline
+
+                self._batched[name] = BatchedInferencePipeline(model)
+            return self._batched[name]
+
+
+def decode_range(path: Path, start: float, end: float, rate: int = 16000) -> Any:
+    """The audio of [start, end) seconds as 16 kHz mono float32, decoding only from a seek near `start`."""
+    import av
+    import numpy as np
+
+    pieces: list[Any] = []
+    first: float | None = None
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.audio[0]
+        if start > 0 and stream.time_base:
+            container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            when = float(frame.time) if frame.time is not None else 0.0
+            if first is None:
+                first = min(when, start)
+            if when > end:
+                break
+            for out in resampler.resample(frame):
+                pieces.append(out.to_ndarray().reshape(-1))
+    if not pieces:
+        return np.zeros(0, dtype=np.float32)
+    samples = np.concatenate(pieces).astype(np.float32) / 32768.0
+    skip = max(0, round((start - (first or 0.0)) * rate))
+    return samples[skip : skip + round((end - start) * rate)]
+
+
+def detect_language(models: ModelCache, model_name: str, audio: Any) -> str:
+    """The language of the first speech in `audio` (English for an English-only model)."""
+    model, _ = models.get(model_name)
+    if not model.model.is_multilingual:
+        return "en"
+    language, _, _ = model.detect_language(audio, vad_filter=True)
+    return str(language)
+
 
 def transcribe(
     models: ModelCache,
-    audio: Path,
+    audio: Path | Any,
     options: JobOptions,
     progress: ProgressCallback | None = None,
 ) -> Transcript:
@@ -86,14 +135,23 @@ def transcribe(
             ErrorCode.TRANSCRIPTION_FAILED,
             f"Model '{options.model}' only understands English; choose a multilingual model for '{options.language}'.",
         )
+    runner, extra = model, {}
+    batch_size = int(getattr(models, "batch_size", 0) or 0)
+    if batch_size and options.vad:
+        # On a GPU: VAD segments decoded in batches (vad_filter is what cuts them).
+        runner, extra = models.batched(options.model), {"batch_size": batch_size}
     try:
-        segments, info = model.transcribe(
-            str(audio),
+        segments, info = runner.transcribe(
+            str(audio) if isinstance(audio, Path) else audio,
             language=language,
             task=options.task,
             beam_size=options.beam_size,
             vad_filter=options.vad,
             word_timestamps=options.word_timestamps,
+            # Vocabulary hints: the first window's prompt, and hotwords that stay in every window's prompt.
+            initial_prompt=options.prompt,
+            hotwords=options.prompt,
+            **extra,
         )
         result: list[Segment] = []
         for segment in segments:

@@ -137,6 +137,7 @@ def test_defaults() -> None:
         "webhook_url": None,
         "notify_progress": False,
         "notify_email": None,
+        "prompt": None,
     }
 
 

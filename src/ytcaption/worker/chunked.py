@@ -1,0 +1,206 @@
+"""One chunk of a long file: the worker's side of the state machine's TranscribeChunks map.
+
+A chunk is leased like a job (its own item, CHUNK#<n>), renewed while the job is
+TRANSCRIBING; a cancelled or failed job stops every chunk at its next renewal or
+progress tick. The worker decodes only the chunk's range, writes its transcript
+(in the file's time) to results/{job}/chunks/{n}.json, and answers. Whoever
+finishes the last chunk merges them all into the job's transcript before it
+answers. A chunk whose result is already in S3 is answered at once: a redrive or
+a lost worker redoes only the chunks without one.
+"""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ytcaption.domain.chunks import Chunk, merge, shifted
+from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
+from ytcaption.domain.formats import render_all
+from ytcaption.domain.job import Job, JobStatus
+from ytcaption.domain.transcript import Transcript
+from ytcaption.store.media import MediaStore, chunk_result_key
+from ytcaption.worker.transcribe import Interrupted, decode_range, detect_language, transcribe
+
+if TYPE_CHECKING:
+    from ytcaption.worker.loop import TranscribeTask, Worker, _Heartbeat
+
+# How much of the file's start the language is detected from (its first speech, found by VAD).
+LANGUAGE_SECONDS = 120.0
+
+
+class ChunkRunner:
+    def __init__(self, worker: Worker) -> None:
+        self.w = worker
+
+    def handle(self, task: TranscribeTask, chunk: Chunk, receipt: str) -> None:
+        from ytcaption.worker.loop import TIME_LIMIT_REASON, _ChunkHeartbeat, logger
+
+        w = self.w
+        job = w.store.get(task.job_id)
+        if job is None:
+            w._delete(receipt)
+            return
+        if job.status.terminal:
+            w._answer_ended(task, job)
+            w._delete(receipt)
+            return
+        if job.status in (JobStatus.PENDING, JobStatus.DOWNLOADING):
+            w.defer(receipt, w.settings.lease_margin_seconds, "job not queued yet")
+            return
+        key = chunk_result_key(task.job_id, chunk.index)
+        results = MediaStore(w.settings.bucket)
+        if results.head(key) is not None:
+            # Done before (a redrive, or a worker lost after writing it): answer from it.
+            self._finish(task, chunk, receipt, job, "chunk result found")
+            return
+        try:
+            item = w.store.claim_chunk(
+                task.job_id, chunk.index, w.worker_id, w.settings.heartbeat_seconds, chunk.timeout_seconds
+            )
+        except InvalidTransition:
+            held = w.store.chunk(task.job_id, chunk.index) or {}
+            wait = float(held.get("lease_until") or 0) - time.time()
+            w.defer(receipt, max(wait, 0) + w.settings.lease_margin_seconds, "chunk held by another worker")
+            return
+        w.hide(receipt)
+        logger.info("chunk taken", extra={"chunk": chunk.index, "start": chunk.start, "end": chunk.end})
+        if int(item.get("lost_workers") or 0) > w.settings.lost_worker_retries:
+            reason = f"The Whisper worker of chunk {chunk.index} stopped responding too often; it was not tried again."
+            w._fail(task, receipt, ErrorCode.WORKER_TIMEOUT, reason)
+            return
+        heartbeat = _ChunkHeartbeat(w, task, receipt, item.get("deadline_at"), chunk.index)
+        if heartbeat.past_deadline():
+            w._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
+            return
+        heartbeat.start()
+        try:
+            self._work(task, chunk, job, heartbeat)
+        except Interrupted:
+            self._interrupted(task, chunk, receipt, heartbeat)
+            return
+        except YtcError as exc:
+            w._fail(task, receipt, exc.code, exc.reason)
+            return
+        except Exception as exc:
+            logger.exception("unexpected error")
+            w._fail(task, receipt, ErrorCode.INTERNAL_ERROR, f"The worker hit an unexpected error: {exc}")
+            return
+        finally:
+            heartbeat.finished.set()
+        self._finish(task, chunk, receipt, job, "chunk transcribed")
+
+    def _interrupted(self, task: TranscribeTask, chunk: Chunk, receipt: str, heartbeat: _Heartbeat) -> None:
+        from ytcaption.worker.loop import TIME_LIMIT_REASON
+
+        w = self.w
+        if heartbeat.expired.is_set():
+            w._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
+            return
+        if heartbeat.lost.is_set():
+            job = w.store.get(task.job_id)
+            if job is None or job.status.terminal:
+                if job is not None:
+                    w._answer_ended(task, job)
+                w._delete(receipt)
+            return  # else another worker took the chunk over
+        w.store.release_chunk(task.job_id, chunk.index, w.worker_id)
+        w._give_back(receipt)
+
+    def _language(self, task: TranscribeTask, job: Job, local: Path) -> str | None:
+        """Given, or detected once from the file's first speech and shared by every chunk."""
+        if task.options.language:
+            return task.options.language
+        if job.language:
+            return job.language
+        detected = detect_language(self.w.models, task.options.model, decode_range(local, 0.0, LANGUAGE_SECONDS))
+        return self.w.store.settle_language(task.job_id, detected)
+
+    def _work(self, task: TranscribeTask, chunk: Chunk, job: Job, heartbeat: _Heartbeat) -> None:
+        w = self.w
+        duration = float(task.duration or chunk.end)
+        last_decile = -1
+
+        def progress(fraction: float) -> bool:
+            nonlocal last_decile
+            if w.stopping.is_set() or heartbeat.lost.is_set() or heartbeat.past_deadline():
+                return False
+            decile = int(fraction * 10)
+            if decile > last_decile:
+                last_decile = decile
+                w.store.chunk_progress(task.job_id, chunk.index, fraction * chunk.seconds)
+                done = sum(float(c.get("seconds_done") or 0) for c in w.store.chunks(task.job_id))
+                percent = min(99, int(done / duration * 100))
+                if not w.store.update(task.job_id, JobStatus.TRANSCRIBING, progress=percent):
+                    heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
+                    return False
+            return True
+
+        with tempfile.TemporaryDirectory(prefix="ytc-chunk-") as tmp:
+            local = Path(tmp) / "audio"
+            MediaStore(task.audio.bucket).download(task.audio.key, local)
+            language = self._language(task, job, local)
+            audio = decode_range(local, chunk.start, chunk.end)
+        progress(0.0)
+        options = task.options.model_copy(update={"language": language})
+        part = shifted(transcribe(w.models, audio, options, progress), chunk.start)
+        if not w.stopping.is_set() and not w.store.renew_chunk(
+            task.job_id, chunk.index, w.worker_id, w.settings.heartbeat_seconds
+        ):
+            heartbeat.abandon("chunk is no longer ours (cancelled or ended)")
+        if w.stopping.is_set() or heartbeat.lost.is_set():
+            raise Interrupted()
+        key = chunk_result_key(task.job_id, chunk.index)
+        MediaStore(w.settings.bucket).put_text(key, part.model_dump_json(), "application/json")
+        timings = part.timings
+        metrics = {
+            "audio_seconds": round(chunk.seconds, 3),
+            "processing_seconds": timings.processing_seconds if timings else None,
+            "worker": w.worker_id,
+        }
+        w.store.chunk_done(task.job_id, chunk.index, chunk.seconds, key, metrics)
+
+    def _finish(self, task: TranscribeTask, chunk: Chunk, receipt: str, job: Job, what: str) -> None:
+        """Answer the chunk's task; the one that finds every chunk done merges them first."""
+        w = self.w
+        plan = [Chunk.model_validate(c) for c in job.plan or []]
+        results = MediaStore(w.settings.bucket)
+        present = [results.head(chunk_result_key(task.job_id, c.index)) is not None for c in plan]
+        output: dict[str, Any] = {"job_id": task.job_id, "chunk": chunk.index}
+        if plan and all(present):
+            output.update(self._merge(task, plan, results))
+        w._answer(task, lambda: w.sfn.send_task_success(taskToken=task.task_token, output=_json(output)))
+        w._delete(receipt)
+        w.jobs_done += 1
+        from ytcaption.worker.loop import logger
+
+        logger.info(what, extra={"chunk": chunk.index, "merged": "keys" in output})
+
+    def _merge(self, task: TranscribeTask, plan: list[Chunk], results: MediaStore) -> dict[str, Any]:
+        w = self.w
+        parts = [Transcript.model_validate_json(results.get_text(chunk_result_key(task.job_id, c.index))) for c in plan]
+        transcript = merge(plan, parts, float(task.duration or plan[-1].end))
+        keys = results.write_results(task.job_id, render_all(transcript))
+        items = w.store.chunks(task.job_id)
+        timings = transcript.timings
+        metrics = {
+            "audio_seconds": transcript.duration,
+            "processing_seconds": timings.processing_seconds if timings else None,
+            "real_time_factor": round(timings.real_time_factor, 4) if timings else None,
+            "chunks": len(plan),
+            "chunk_workers": len({str((i.get("metrics") or {}).get("worker")) for i in items if i.get("metrics")}),
+            "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        result = {"bucket": w.settings.bucket, "keys": keys, "metrics": metrics}
+        w.store.update(task.job_id, JobStatus.TRANSCRIBING, progress=100, eta_seconds=0, result=result,
+                       language=transcript.language)  # fmt: skip
+        return {**result, "language": transcript.language}
+
+
+def _json(value: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(value)
