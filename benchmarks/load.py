@@ -184,11 +184,16 @@ def main() -> None:
                 result = phase(api, args.uploads, args.urls, clip, url, loaded=name.strip() == "loaded")
                 results["phases"].append(result)
                 print(json.dumps(result), flush=True)
+                _write(args.output, results)  # each phase as it ends: a long run cut short keeps what it had
     finally:
         runtime.down()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    _write(args.output, results)
     print(json.dumps(results, indent=2))
+
+
+def _write(output: Path, results: dict[str, Any]) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
