@@ -184,6 +184,6 @@ def test_stats_has_the_documented_fields(admin: httpx.Client) -> None:
     assert all(isinstance(n, int) and n >= 0 for n in numbers["jobs_by_status"].values())
     assert sum(numbers["jobs_by_status"].values()) >= 1
     assert numbers["audio_hours_processed"] >= 0
-    assert set(numbers["queue"]) == {resources.QUEUE, resources.DLQ}
+    assert set(numbers["queue"]) == {resources.QUEUE, resources.QUEUE_HIGH, resources.QUEUE_LOW, resources.DLQ}
     for depth in numbers["queue"].values():
         assert set(depth) == {"visible", "in_flight"}

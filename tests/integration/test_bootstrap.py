@@ -38,8 +38,13 @@ def test_queue_has_dead_letter_queue_and_visibility(runtime: object) -> None:
 def test_state_machine_is_the_asl_file_with_placeholders_filled(runtime: object) -> None:
     arn = state_machine_arn(get_settings())
     deployed = json.loads(aws.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"])
-    queue_url = aws.queue_url(resources.QUEUE)
-    values = resources.asl_placeholders(region="us-east-1", account="123456789012", queue_url=queue_url)
+    values = resources.asl_placeholders(
+        region="us-east-1",
+        account="123456789012",
+        queue_url=aws.queue_url(resources.QUEUE),
+        high_queue_url=aws.queue_url(resources.QUEUE_HIGH),
+        low_queue_url=aws.queue_url(resources.QUEUE_LOW),
+    )
     assert deployed == statemachine.load(paths.ASL_PATH, values)
 
 

@@ -103,4 +103,4 @@ def test_stats(runtime: Any, worker: Any, speech_mp3: Path) -> None:
     numbers = json.loads(result.stdout)
     assert numbers["jobs_by_status"]["COMPLETED"] >= 1
     assert numbers["audio_hours_processed"] > 0 and 0 < numbers["median_real_time_factor"] < 5
-    assert set(numbers["queue"]) == {resources.QUEUE, resources.DLQ}
+    assert set(numbers["queue"]) == {resources.QUEUE, resources.QUEUE_HIGH, resources.QUEUE_LOW, resources.DLQ}
