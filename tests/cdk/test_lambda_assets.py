@@ -44,17 +44,16 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from packaging.requirements import Requirement
 
 from tests.cdk.conftest import ROOT, Synth
 from tests.cdk.resolve import ACCOUNT, REGION, resolve
 from ytcaption import resources
+from ytcaption.local import lambda_layout
 
 LAYER_BUILD = ROOT / "layers" / "build"
 HOST_DEPS = LAYER_BUILD / f"deps-{platform.machine()}"
@@ -65,8 +64,6 @@ PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
 TASK_ROOT = Path("/var/task")
 OPT = Path("/opt")
 RUNTIME_SITE = Path(f"/var/lang/lib/{PY}/site-packages")
-# What the Lambda runtime itself provides and the dependency layer leaves out (build_layers.PROVIDED).
-RUNTIME_DISTRIBUTIONS = ("boto3",)
 # Lambdas that CDK adds itself (inline code): the name their logical id starts with.
 CDK_FUNCTIONS = ("BucketNotificationsHandler",)
 FUNCTIONS = (*(spec.function_name for spec in resources.LAMBDAS), *CDK_FUNCTIONS)
@@ -208,27 +205,6 @@ def _link_or_copy(source: str, target: str) -> object:
     return target
 
 
-def _runtime_site(target: Path) -> Path:
-    """What Lambda's runtime has in its site-packages for the handlers: boto3 and what it needs,
-    linked from the venv (symlinks are fine here: nothing of ours lives there)."""
-    target.mkdir(parents=True)
-    todo, seen = list(RUNTIME_DISTRIBUTIONS), set()
-    while todo:
-        name = todo.pop()
-        dist = metadata.distribution(name)
-        if dist.metadata["Name"].lower() in seen:
-            continue
-        seen.add(dist.metadata["Name"].lower())
-        for requirement in map(Requirement, dist.requires or []):
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
-        for top in {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}:
-            source = Path(str(dist.locate_file(top)))
-            if not (target / top).exists() and (source.is_dir() or source.suffix == ".py"):
-                (target / top).symlink_to(source)
-    return target
-
-
 @dataclass
 class Layout:
     """The folders one function sees: its task root, /opt (its layers merged) and the runtime's
@@ -338,7 +314,8 @@ def layout(
 ) -> Iterator[Callable[[LambdaFunction], Layout]]:
     """Lays a function out; layers merged once per list of layers and shared (read-only in Lambda)."""
     base = tmp_path_factory.mktemp("lambda")
-    runtime_site = _runtime_site(base / "runtime" / "site-packages")
+    # What Lambda's runtime has in its site-packages (boto3 and what it needs), as the local runtime lays it.
+    runtime_site = lambda_layout.runtime_site(base / "runtime" / "site-packages")
     opts: dict[tuple[Path, ...], Path] = {}
     deps = LAYER_BUILD / "deps"
     deps_files = _files(deps / "python") if (deps / "python").is_dir() else None
