@@ -175,32 +175,25 @@ class JobStore:
                 {**lease, ":epoch": round(now, 3), ":one": 1},
             ),
         )
-        for how, expression, condition, values in attempts:
-            # The claim and its record in one transaction: a worker killed right after
-            # claiming still shows in the job's claims.
-            record = {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
-                      "worker": worker_id, "how": how}  # fmt: skip
-            try:
-                self.table.meta.client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": self.table.name,
-                                "Key": keys.job(job_id),
-                                "UpdateExpression": expression,
-                                "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
-                                "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": to_dynamo(values),
-                            }
-                        },
-                        {"Put": {"TableName": self.table.name, "Item": to_dynamo(record)}},
-                    ]
-                )
-            except Exception as exc:
-                # The condition did not hold (or another claim raced this one): try the next way.
-                if aws.error_code(exc) != "TransactionCanceledException":
-                    raise
-                continue
+        # The claim and its record in one transaction: a worker killed right after claiming still
+        # shows in the job's claims.
+        transactions = [
+            [
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": keys.job(job_id),
+                        "UpdateExpression": expression,
+                        "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": to_dynamo(values),
+                    }
+                },
+                self._claim_record(job_id, at, worker_id, how),
+            ]
+            for how, expression, condition, values in attempts
+        ]
+        if self._first_that_holds(transactions):
             job = self.get(job_id)
             if job is None:  # deleted right after the claim: nothing to work on
                 raise InvalidTransition(f"job {job_id} is missing; it cannot be claimed")
@@ -210,6 +203,25 @@ class JobStore:
         state = current.status.value if current else "missing"
         owner = f" held by {current.lease_owner}" if current and current.lease_owner else ""
         raise InvalidTransition(f"job {job_id} is {state}{owner}; it cannot be claimed")
+
+    def _claim_record(self, job_id: str, at: str, worker_id: str, how: str, **extra: Any) -> dict[str, Any]:
+        """A claim's history item, written in the same transaction as the claim itself."""
+        item = {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
+                "worker": worker_id, "how": how, **extra}  # fmt: skip
+        return {"Put": {"TableName": self.table.name, "Item": to_dynamo(item)}}
+
+    def _first_that_holds(self, transactions: list[list[dict[str, Any]]]) -> bool:
+        """Run the first of these transactions whose conditions hold; False when none does (each claim
+        way is tried in turn: a cancelled transaction means its condition, or a racing claim, said no)."""
+        for items in transactions:
+            try:
+                self.table.meta.client.transact_write_items(TransactItems=items)
+            except Exception as exc:
+                if aws.error_code(exc) != "TransactionCanceledException":
+                    raise
+                continue
+            return True
+        return False
 
     # -- chunks of long audio ---------------------------------------------------
 
@@ -243,30 +255,24 @@ class JobStore:
             ("taken over", f"SET {held} ADD lost_workers :one", "lease_until < :epoch",
              {**values, ":epoch": round(now, 3), ":one": 1}),
         )  # fmt: skip
-        for how, expression, condition, vals in attempts:
-            record = {"pk": keys.job_pk(job_id), "sk": keys.claim_sk(at, worker_id), "kind": "claim", "at": at,
-                      "worker": worker_id, "how": how, "chunk": index}  # fmt: skip
-            try:
-                self.table.meta.client.transact_write_items(
-                    TransactItems=[
-                        to_dynamo(job_update),
-                        {
-                            "Update": {
-                                "TableName": self.table.name,
-                                "Key": keys.chunk(job_id, index),
-                                "UpdateExpression": expression,
-                                "ConditionExpression": f"attribute_not_exists(#d) AND ({condition})",
-                                "ExpressionAttributeNames": {"#d": "done"},
-                                "ExpressionAttributeValues": to_dynamo(vals),
-                            }
-                        },
-                        {"Put": {"TableName": self.table.name, "Item": to_dynamo(record)}},
-                    ]
-                )
-            except Exception as exc:
-                if aws.error_code(exc) != "TransactionCanceledException":
-                    raise
-                continue
+        transactions = [
+            [
+                to_dynamo(job_update),
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": keys.chunk(job_id, index),
+                        "UpdateExpression": expression,
+                        "ConditionExpression": f"attribute_not_exists(#d) AND ({condition})",
+                        "ExpressionAttributeNames": {"#d": "done"},
+                        "ExpressionAttributeValues": to_dynamo(vals),
+                    }
+                },
+                self._claim_record(job_id, at, worker_id, how, chunk=index),
+            ]
+            for how, expression, condition, vals in attempts
+        ]
+        if self._first_that_holds(transactions):
             job = self.get(job_id)
             self._record(job_id, JobStatus.TRANSCRIBING, at, job.redrives if job else 0)
             return self.chunk(job_id, index) or {}
