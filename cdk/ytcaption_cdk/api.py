@@ -120,6 +120,7 @@ class Api(Construct):
                 },
             )
 
+        self.account: apigw.CfnAccount | None = None
         if config.apiGatewayAccountRole:
             self._account_role()
 
@@ -166,6 +167,8 @@ class Api(Construct):
         )
         role.apply_removal_policy(RemovalPolicy.RETAIN)
         account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
+        # The live-updates WebSocket stage logs through the same setting (stack.py).
+        self.account = account
         account.apply_removal_policy(RemovalPolicy.RETAIN)
         # The stage turns logging on, which API Gateway refuses until the account has the role.
         self.rest_api.deployment_stage.node.add_dependency(account)

@@ -552,6 +552,21 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     )
 
 
+def _grant_live(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """The fan-out records each event in its job's log (once: a conditional put) and reads a job's tenant;
+    the connections table and the management API are granted with the WebSocket API (live.py)."""
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[p.table.table_arn])
+    )
+
+
+def _grant_live_socket(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """A subscription reads the job (its tenant and status) and, to replay, the job's event log."""
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:Query"], resources=[p.table.table_arn])
+    )
+
+
 def _ack_prefixes(p: Pipeline, role: iam.Role, prefixes: list[str]) -> None:
     for prefix in prefixes:
         acknowledge(
@@ -573,4 +588,6 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "authorizer": _grant_read_jobs,  # API key items live in the jobs table
     # Ends the job (conditional writes, history) and notifies as the Notify step does.
     "reconcile-executions": _grant_notify,
+    "live": _grant_live,
+    "live-socket": _grant_live_socket,
 }

@@ -12,6 +12,7 @@ from constructs import Construct
 from ytcaption import resources
 from ytcaption_cdk.api import Api
 from ytcaption_cdk.config import Config
+from ytcaption_cdk.live import Live
 from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.observability import Observability
 from ytcaption_cdk.pipeline import Pipeline
@@ -64,6 +65,20 @@ class YtcaptionStack(Stack):
             for name in ("notify", "reconcile-executions"):
                 self.pipeline.functions[name].add_environment("YTC_PUBLIC_API_URL", self.api.rest_api.url)
 
+        # Live updates over WebSocket: an API of its own, authorized by the same tenant keys.
+        self.live = Live(
+            self,
+            "Live",
+            config=config,
+            connections=self.storage.connections,
+            socket_function=self.pipeline.functions["live-socket"],
+            fan_out_function=self.pipeline.functions["live"],
+            authorizer_function=self.pipeline.functions["authorizer"],
+        )
+        if self.api is not None and self.api.account is not None:
+            # Its stage logs through the account's API Gateway role too.
+            self.live.stage.node.add_dependency(self.api.account)
+
         self.observability = Observability(
             self,
             "Observability",
@@ -87,6 +102,7 @@ class YtcaptionStack(Stack):
         CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
         if self.api is not None:
             CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "LiveUrl", value=self.live.stage.url, description="WebSocket: connect with ?key=ytc_...")
 
     def _acknowledge_cdk_internals(self) -> None:
         """Findings on resources CDK creates itself (bucket-notification and log-retention helpers)."""

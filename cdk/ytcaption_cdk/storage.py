@@ -1,4 +1,4 @@
-"""The media bucket and the jobs table, from ytcaption.resources."""
+"""The media bucket, the jobs table and the live-updates connections table, from ytcaption.resources."""
 
 from __future__ import annotations
 
@@ -96,4 +96,22 @@ class Storage(Construct):
             partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
+        )
+
+        # Live updates: WebSocket connections and their subscriptions (store/connections.py). Every item
+        # expires a little after API Gateway closes its connection (2 hours at most).
+        self.connections = dynamodb.Table(
+            self,
+            "Connections",
+            table_name=config.names.connections_table,
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=resources.TABLE_TTL_ATTRIBUTE,
+            # Nothing here outlives its connection: never worth keeping.
+            removal_policy=RemovalPolicy.DESTROY,
         )

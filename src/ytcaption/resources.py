@@ -33,6 +33,15 @@ EVENT_SOURCE = "ytcaption"
 # The CDK app archives every job event on the default bus this long (replayable).
 EVENT_ARCHIVE_DAYS = 30
 
+# Live updates (WebSocket): who listens to which job lives in its own table, each item expiring with
+# the connection (API Gateway closes a WebSocket after 2 hours; a message from the client refreshes it).
+CONNECTIONS_TABLE = f"{PREFIX}-connections"
+CONNECTION_TTL_SECONDS = 2 * 3600 + 600
+# The WebSocket API (AWS) and its stage; locally the API serves the same protocol on this path.
+LIVE_API = f"{PREFIX}-live"
+LIVE_STAGE = "live"
+LIVE_PATH = "/v1/live"
+
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
 RESULTS_PREFIX = "results/"
@@ -101,6 +110,10 @@ class Names:
     def state_machine(self) -> str:
         return f"{self.prefix}-transcription"
 
+    @property
+    def connections_table(self) -> str:
+        return f"{self.prefix}-connections"
+
     def function(self, name: str) -> str:
         """The function name of a LAMBDAS entry (`LambdaSpec.name`)."""
         return f"{self.prefix}-{name}"
@@ -151,6 +164,10 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     # An execution stopped in the console, timed out or failed uncaught: its job ends too.
     LambdaSpec("reconcile-executions", "reconcile_executions", timeout_seconds=60, memory_mb=256,
                in_state_machine=False),
+    # Live updates: every job event on the bus -> the job's log, then posted to its WebSocket subscribers.
+    LambdaSpec("live", "live", timeout_seconds=60, memory_mb=256, in_state_machine=False),
+    # The WebSocket API's routes ($connect, $disconnect, $default: subscribe, unsubscribe, ping).
+    LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
 )  # fmt: skip
 
 
@@ -162,6 +179,11 @@ def execution_end_pattern(state_machine_arn: str) -> dict[str, Any]:
         "detail-type": ["Step Functions Execution Status Change"],
         "detail": {"status": ["ABORTED", "TIMED_OUT", "FAILED"], "stateMachineArn": [state_machine_arn]},
     }
+
+
+def live_event_pattern() -> dict[str, Any]:
+    """Every job event the app publishes (rule `{prefix}-live`, target `live`)."""
+    return {"source": [EVENT_SOURCE]}
 
 
 def lambda_spec(name: str) -> LambdaSpec:
@@ -183,6 +205,7 @@ def lambda_environment(names: Names | None = None) -> dict[str, str]:
         "YTC_QUEUE_NAME_LOW": names.queue_low,
         "YTC_DLQ_NAME": names.dlq,
         "YTC_STATE_MACHINE": names.state_machine,
+        "YTC_CONNECTIONS_TABLE": names.connections_table,
         "POWERTOOLS_SERVICE_NAME": names.prefix,
         "POWERTOOLS_METRICS_NAMESPACE": "YTCaption",
     }

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     queue_name_low: str = resources.QUEUE_LOW
     dlq_name: str = resources.DLQ
     state_machine: str = resources.STATE_MACHINE
+    connections_table: str = resources.CONNECTIONS_TABLE
 
     default_model: str = "base"
     # The models this deployment's workers serve (comma-separated), e.g. the one baked into the GPU
@@ -115,6 +116,13 @@ class Settings(BaseSettings):
     # address); empty: no email is sent. Links in emails start with public_api_url.
     email_sender: str = ""
     public_api_url: str = ""
+
+    # Live updates: where the `live` Lambda posts to WebSocket connections (the management API of the
+    # WebSocket stage, https://<api>.execute-api.<region>.amazonaws.com/<stage>; locally the local API).
+    live_endpoint: str = ""
+    # The local runtime only: the API process serves the live-updates WebSocket (resources.LIVE_PATH)
+    # and the management API (`/@connections/{id}`) the `live` Lambda posts to its connections through.
+    serve_live: bool = False
 
     # The local runtime only: Lambda sandboxes one function may run at once (its concurrency limit).
     local_lambda_concurrency: int = Field(default=4, ge=1, le=64)

@@ -84,3 +84,36 @@ def test_the_api_may_check_readiness_and_list_an_upload(gpu: Synth) -> None:
          "presigned": True},
     ]  # fmt: skip
     assert iam.check(gpu.template, calls).findings == []
+
+
+def test_the_live_functions_may_do_what_the_protocol_does_and_post_only_to_their_stage(gpu: Synth) -> None:
+    """The calls the live fan-out and the socket make (recorded by the local runtime as these components)."""
+    fan_out, socket = resources.lambda_spec("live").function_name, resources.lambda_spec("live-socket").function_name
+    connections = resources.CONNECTIONS_TABLE
+    post = {"service": "apigatewaymanagementapi", "operation": "PostToConnection", "ConnectionId": "Ab3=_x"}
+    calls = [
+        {"component": fan_out, "service": "dynamodb", "operation": "PutItem", "TableName": resources.TABLE},
+        {"component": fan_out, "service": "dynamodb", "operation": "Query", "TableName": connections},
+        {"component": fan_out, "service": "dynamodb", "operation": "UpdateItem", "TableName": connections},
+        {"component": fan_out, "service": "dynamodb", "operation": "DeleteItem", "TableName": connections},
+        {"component": fan_out, **post},
+        {"component": socket, "service": "dynamodb", "operation": "PutItem", "TableName": connections},
+        {"component": socket, "service": "dynamodb", "operation": "Query", "TableName": resources.TABLE},
+        {"component": socket, **post},
+    ]
+    assert iam.check(gpu.template, calls).findings == []
+    refused = [
+        # Not another method of the management API, not another table, not a write to the jobs.
+        {"component": fan_out, **post, "operation": "DeleteConnection"},
+        {"component": socket, "service": "dynamodb", "operation": "PutItem", "TableName": resources.TABLE},
+        {"component": socket, "service": "dynamodb", "operation": "Scan", "TableName": connections},
+        {"component": "api", **post},
+    ]
+    report = iam.check(gpu.template, refused)
+    assert {(f.component, f.action) for f in report.findings} == {
+        (fan_out, "execute-api:ManageConnections"),
+        (socket, "dynamodb:PutItem"),
+        (socket, "dynamodb:Scan"),
+        ("api", "execute-api:ManageConnections"),
+    }
+    assert not report.unresolved

@@ -163,6 +163,11 @@ def requests_for(call: dict[str, Any]) -> list[Request]:
         # Sending as an address is authorized on its identity (the address, or its domain).
         address = str(call["FromEmailAddress"]).rsplit("<", 1)[-1].rstrip(">").strip()
         return [Request(action, _arn("ses", f"identity/{address}"))]
+    if service == "apigatewaymanagementapi" and "ConnectionId" in call:
+        # Authorized on the connection under the WebSocket stage (the template's API resolves to its name).
+        method = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}[operation]
+        path = f"{resources.LIVE_API}/{resources.LIVE_STAGE}/{method}/@connections/{call['ConnectionId']}"
+        return [Request("execute-api:ManageConnections", _arn("execute-api", path))]
     if service == "secretsmanager" and "SecretId" in call:
         secret = call["SecretId"]
         # Secrets Manager appends 6 random characters to a secret's name in its ARN.

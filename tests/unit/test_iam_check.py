@@ -100,6 +100,15 @@ def decisions(report: iam.Report) -> set[tuple[str, str, str]]:
             [Request("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:f")],
         ),
         (call("cloudwatch", "PutMetricData"), [Request("cloudwatch:PutMetricData", "*")]),
+        (
+            call("apigatewaymanagementapi", "PostToConnection", ConnectionId="abc="),
+            [
+                Request(
+                    "execute-api:ManageConnections",
+                    "arn:aws:execute-api:us-east-1:123456789012:ytcaption-live/live/POST/@connections/abc=",
+                )
+            ],
+        ),
     ],
 )
 def test_calls_become_iam_requests(recorded: dict[str, Any], expected: list[Request]) -> None:

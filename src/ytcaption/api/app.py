@@ -138,6 +138,11 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
 
     for router in (transcriptions.router, uploads.router, models.router, admin.router, health.router):
         app.include_router(router)
+    # The local runtime's live-updates WebSocket (in AWS: an API Gateway WebSocket API of its own).
+    if (settings or get_settings()).serve_live:
+        from ytcaption.api.routes import live
+
+        live.mount(app)
     # The web page for people: GET / and its assets under /app/ (left out of the OpenAPI document).
     web.mount(app)
 

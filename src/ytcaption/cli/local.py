@@ -44,6 +44,7 @@ def up(args: argparse.Namespace) -> int:
     if runtime.api_url:
         print(f"HTTP API: {runtime.api_url} (docs: {runtime.api_url}/docs; a key: ytcaption keys create --tenant NAME)")
         print(f"Web page: {runtime.api_url}/")
+        print(f"Live updates (WebSocket): {runtime.live_url}?key=<your key>")
     print(f"logs: {runtime.config.state_dir}")
     print("state (jobs, keys, results) lives in the emulator's memory: `local down` discards it")
     print(f"talk to it with: export AWS_ENDPOINT_URL={runtime.endpoint} AWS_ACCESS_KEY_ID=local "

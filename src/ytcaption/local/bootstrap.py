@@ -78,6 +78,27 @@ def create_table() -> None:
     ddb.get_waiter("table_exists").wait(TableName=resources.TABLE)
 
 
+def create_connections_table() -> None:
+    """Live updates: WebSocket connections and their subscriptions (store/connections.py), expiring."""
+    ddb = aws.client("dynamodb")
+    try:
+        ddb.create_table(
+            TableName=resources.CONNECTIONS_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            SSESpecification={"Enabled": True},
+        )
+    except Exception as exc:
+        if aws.error_code(exc) != "ResourceInUseException":
+            raise
+    ddb.get_waiter("table_exists").wait(TableName=resources.CONNECTIONS_TABLE)
+    ddb.update_time_to_live(
+        TableName=resources.CONNECTIONS_TABLE,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": resources.TABLE_TTL_ATTRIBUTE},
+    )
+
+
 def _queue_with_dlq(name: str, dlq: str, visibility: int, max_receives: int) -> str:
     sqs = aws.client("sqs")
     dlq_url = sqs.create_queue(
@@ -151,6 +172,15 @@ def route_execution_ends(function_arn: str, machine_arn: str) -> None:
     rule = f"{resources.PREFIX}-execution-ends"
     events.put_rule(Name=rule, EventPattern=json.dumps(resources.execution_end_pattern(machine_arn)), State="ENABLED")
     events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-executions", "Arn": function_arn}])
+
+
+def route_live_events(function_arn: str) -> None:
+    """Every job event reaches the `live` Lambda (as in AWS; the emulator invokes Lambda targets of rules:
+    event_sources.patch_rules), which posts it to the WebSocket subscribers."""
+    events = aws.client("events")
+    rule = f"{resources.PREFIX}-live"
+    events.put_rule(Name=rule, EventPattern=json.dumps(resources.live_event_pattern()), State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "live", "Arn": function_arn}])
 
 
 def verify_email_sender(sender: str) -> None:
@@ -252,6 +282,7 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     """Create (or update) everything; returns what was made, by kind."""
     environment = lambda_environment or {}
     create_table()
+    create_connections_table()
     queue_url = create_queues()
     intake_queue_url = create_intake_queue()
     arns = {spec.name: create_lambda(spec, environment) for spec in resources.LAMBDAS}
@@ -260,6 +291,7 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     create_bucket(intake_queue_url)
     machine = create_state_machine(queue_url)
     route_execution_ends(arns["reconcile-executions"], machine)
+    route_live_events(arns["live"])
     if environment.get("YTC_EMAIL_SENDER"):
         verify_email_sender(environment["YTC_EMAIL_SENDER"])
     return {

@@ -97,6 +97,13 @@ class LocalRuntime:
         return f"http://{self.config.host}:{self.config.api_port}" if self.config.api_port else None
 
     @property
+    def live_url(self) -> str | None:
+        """The live-updates WebSocket (resources.LIVE_PATH on the local API)."""
+        from ytcaption import resources
+
+        return f"ws://{self.config.host}:{self.config.api_port}{resources.LIVE_PATH}" if self.config.api_port else None
+
+    @property
     def state_file(self) -> Path:
         return self.config.state_dir / "state.json"
 
@@ -130,10 +137,14 @@ class LocalRuntime:
     def lambda_defaults(self) -> dict[str, str]:
         """What the Lambdas get unless the settings say otherwise: emails go out (to the emulator's
         SES, `ytcaption local outbox`) from a local sender and link to the local API."""
-        return {
+        defaults = {
             "YTC_EMAIL_SENDER": LOCAL_EMAIL_SENDER,
             "YTC_PUBLIC_API_URL": self.api_url or f"http://{self.config.host}:8000",
         }
+        if self.api_url:
+            # The `live` Lambda posts to WebSocket connections through the local API's management API.
+            defaults["YTC_LIVE_ENDPOINT"] = self.api_url
+        return defaults
 
     def activate(self) -> None:
         """Point this process's AWS clients at the runtime."""
@@ -146,6 +157,8 @@ class LocalRuntime:
         aws.client.cache_clear()
         aws.brief_client.cache_clear()
         aws.resource.cache_clear()
+        aws.resource_as.cache_clear()
+        aws.client_at.cache_clear()
 
     def start_api(self) -> None:
         """uvicorn serving the same FastAPI app as the `api` Lambda."""
@@ -153,7 +166,7 @@ class LocalRuntime:
         api = self._spawn(
             [sys.executable, "-m", "uvicorn", "ytcaption.api.app:create_app", "--factory",
              "--host", self.config.host, "--port", str(port), "--log-level", "warning"],
-            "api.log", {**self.config.settings, "YTC_COMPONENT": "api"},
+            "api.log", {**self.config.settings, "YTC_COMPONENT": "api", "YTC_SERVE_LIVE": "true"},
         )  # fmt: skip
         self.api_pid = api.pid
         deadline = time.monotonic() + 60
@@ -216,6 +229,7 @@ class LocalRuntime:
             "emulator": {"pid": self.emulator_pid, "running": self.emulator_alive()},
             "workers": [{"pid": pid, "running": _alive(pid)} for pid in self.worker_pids],
             "api": {"url": self.api_url, "pid": self.api_pid, "running": bool(self.api_pid and _alive(self.api_pid))},
+            "live": {"url": self.live_url},
             "state_dir": str(self.config.state_dir),
         }
 

@@ -23,13 +23,13 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 _BRIEF = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
 
 
-def _session() -> Any:
+def _session(component: str | None = None) -> Any:
     # Typed as Any: service names are plain strings here, not the stubs' literals.
     session = boto3.session.Session()
     # Tests record every call a component of the local runtime makes (tests/support/iam.py checks them
     # against the deployed roles); a process without a component name (the test process) is not recorded.
     directory = os.environ.get("YTC_AWS_CALL_LOG")
-    component = os.environ.get("YTC_COMPONENT") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    component = component or os.environ.get("YTC_COMPONENT") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
     if directory and component:
         session.events.register("before-parameter-build", partial(_record_call, directory, component))
     return session
@@ -37,7 +37,7 @@ def _session() -> Any:
 
 # What names the resource of a call (never payloads: no Item, MessageBody, Body...).
 _NAMES = ("TableName", "IndexName", "Bucket", "Key", "QueueUrl", "QueueName", "stateMachineArn", "executionArn",
-          "FunctionName", "EventBusName", "SecretId", "FromEmailAddress")  # fmt: skip
+          "FunctionName", "EventBusName", "SecretId", "FromEmailAddress", "ConnectionId")  # fmt: skip
 _LOG_LOCK = threading.Lock()
 
 
@@ -75,6 +75,19 @@ def brief_client(service: str) -> Any:
 @cache
 def resource(service: str) -> Any:
     return _session().resource(service, region_name=get_settings().region, config=_CONFIG)
+
+
+@cache
+def resource_as(service: str, component: str) -> Any:
+    """A resource whose calls are recorded as another component's: the local API process doing, for
+    its WebSocket, what the `live-socket` Lambda does in AWS (and is checked against that role)."""
+    return _session(component).resource(service, region_name=get_settings().region, config=_CONFIG)
+
+
+@cache
+def client_at(service: str, endpoint: str) -> Any:
+    """A client of an endpoint of our own (the WebSocket stage's management API), not AWS_ENDPOINT_URL's."""
+    return _session().client(service, region_name=get_settings().region, config=_BRIEF, endpoint_url=endpoint)
 
 
 def error_code(exc: BaseException) -> str:

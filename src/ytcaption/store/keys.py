@@ -5,6 +5,7 @@ Items by kind (pk / sk):
   its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE|#EMAIL]
   its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it, or one chunk of it)
   its chunks        JOB#<job_id>        / CHUNK#<nnnn>  (long audio: each chunk's lease, progress and result)
+  its event log     JOB#<job_id>        / EVENTLOG#<event_id>  (every envelope published for it: live replays)
   upload record     UPLOAD#<upload_id>  / UPLOAD
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
@@ -12,6 +13,11 @@ Items by kind (pk / sk):
   circuit breaker   BREAKER#<site>      / BREAKER
 A job is also indexed by tenant (by-tenant index): gsi1pk TENANT#<tenant>, gsi1sk <created_at>#<job_id>.
 The state machine's DynamoDB tasks write the same keys (a unit test compares them).
+
+The connections table (live updates over WebSocket), pk / sk:
+  connection        CONN#<connection_id> / CONN          (its tenant and the topics it listens to)
+  what it was sent  CONN#<connection_id> / SENT#<job_id> (event ids: never the same event twice)
+  subscription      SUB#<topic>          / <connection_id>  (topic: JOB#<job_id> or TENANT#<tenant>)
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ JOB_SK = "JOB"
 EVENT_PREFIX = "EVENT#"
 CLAIM_PREFIX = "CLAIM#"
 CHUNK_PREFIX = "CHUNK#"
+EVENTLOG_PREFIX = "EVENTLOG#"
 
 
 def job_pk(job_id: str) -> str:
@@ -78,3 +85,36 @@ def apikey(digest: str) -> Key:
 
 def breaker(site: str) -> Key:
     return {"pk": f"BREAKER#{site}", "sk": "BREAKER"}
+
+
+def eventlog(job_id: str, event_id: str) -> Key:
+    return {"pk": job_pk(job_id), "sk": f"{EVENTLOG_PREFIX}{event_id}"}
+
+
+# -- the connections table ---------------------------------------------------------
+
+CONNECTION_PREFIX = "CONN#"
+
+
+def connection(connection_id: str) -> Key:
+    return {"pk": f"{CONNECTION_PREFIX}{connection_id}", "sk": "CONN"}
+
+
+def connection_sent(connection_id: str, job_id: str) -> Key:
+    return {"pk": f"{CONNECTION_PREFIX}{connection_id}", "sk": f"SENT#{job_id}"}
+
+
+def job_topic(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def tenant_topic(tenant_name: str) -> str:
+    return f"TENANT#{tenant_name}"
+
+
+def subscription_pk(topic: str) -> str:
+    return f"SUB#{topic}"
+
+
+def subscription(topic: str, connection_id: str) -> Key:
+    return {"pk": subscription_pk(topic), "sk": connection_id}

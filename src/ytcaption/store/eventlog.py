@@ -1,0 +1,79 @@
+"""Every event published for a job, kept in the job's partition of the jobs table (`EVENTLOG#<event_id>`),
+so a WebSocket client that reconnects gets what it missed since an event id, in order.
+
+The job's history (`EVENT#...`) keeps its status changes but not its progress events, nor the
+envelopes themselves (their ids and timestamps): hence a log of its own. Envelopes have stable ids
+(a retried publication repeats its id), so one item per id: a second recording of the same event is
+refused and reported as not new. Items expire with the event archive (resources.EVENT_ARCHIVE_DAYS).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ytcaption import resources
+from ytcaption.store import aws, keys
+
+# Where an event falls among those with the same timestamp (milliseconds): a job's own order.
+_PHASE = {"transcription.created": 0, "transcription.started": 1, "transcription.progress": 2}
+
+
+def event_order(event: dict[str, Any]) -> tuple[str, int, float]:
+    """Sort key of a job's events: by time, then created < started < progress (by value) < the rest."""
+    data = event.get("data") or {}
+    progress = data.get("progress")
+    return (
+        str(event.get("timestamp", "")),
+        _PHASE.get(str(event.get("event_type")), 3),
+        float(progress) if isinstance(progress, int | float) else 0.0,
+    )
+
+
+class EventLog:
+    def __init__(
+        self, table_name: str, ttl_seconds: int = resources.EVENT_ARCHIVE_DAYS * 86400, dynamodb: Any = None
+    ) -> None:
+        self.table = (dynamodb or aws.resource("dynamodb")).Table(table_name)
+        self.ttl_seconds = ttl_seconds
+
+    def record(self, event: dict[str, Any]) -> bool:
+        """Keep the envelope; False when this event id was already recorded."""
+        job_id = str(event["correlation_id"])
+        item = {
+            **keys.eventlog(job_id, str(event["event_id"])),
+            "kind": "eventlog",
+            "at": str(event.get("timestamp", "")),
+            "event_type": str(event.get("event_type", "")),
+            "envelope": json.dumps(event, separators=(",", ":")),
+            resources.TABLE_TTL_ATTRIBUTE: int(time.time()) + self.ttl_seconds,
+        }
+        return aws.conditionally(lambda: self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)"))
+
+    def events(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's events, oldest first."""
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :log)",
+            "ExpressionAttributeValues": {":pk": keys.job_pk(job_id), ":log": keys.EVENTLOG_PREFIX},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.table.query(**request)
+            found += [json.loads(str(item["envelope"])) for item in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return sorted(found, key=event_order)
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def job_status(self, job_id: str) -> tuple[str, str] | None:
+        """(tenant, status) of a job, None when there is no such job."""
+        item = self.table.get_item(
+            Key=keys.job(job_id),
+            ProjectionExpression="tenant, #s",
+            ExpressionAttributeNames={"#s": "status"},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item or not item.get("tenant"):
+            return None
+        return str(item["tenant"]), str(item.get("status", ""))
