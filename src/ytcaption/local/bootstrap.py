@@ -206,12 +206,17 @@ def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
         "Environment": {"Variables": {**resources.lambda_environment(), **spec.environment, **environment}},
     }
     try:
-        return str(lam.create_function(**config, Code={"ZipFile": code}, Architectures=["arm64"])["FunctionArn"])
+        arn = str(lam.create_function(**config, Code={"ZipFile": code}, Architectures=["arm64"])["FunctionArn"])
     except Exception as exc:
         if aws.error_code(exc) != "ResourceConflictException":
             raise
-    lam.update_function_code(FunctionName=spec.function_name, ZipFile=code)
-    return str(lam.update_function_configuration(**config)["FunctionArn"])
+        lam.update_function_code(FunctionName=spec.function_name, ZipFile=code)
+        arn = str(lam.update_function_configuration(**config)["FunctionArn"])
+    if spec.reserved_concurrency:
+        lam.put_function_concurrency(
+            FunctionName=spec.function_name, ReservedConcurrentExecutions=spec.reserved_concurrency
+        )
+    return arn
 
 
 def create_bucket(intake_queue_url: str) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import queue
 import re
 import threading
 import time
@@ -86,6 +87,39 @@ def watch_stops() -> None:
     StepFunctionBackend.stop_execution = stop_execution  # type: ignore[method-assign]
 
 
+# Function ARN -> the queue of its asynchronous invocations, for functions with a reserved concurrency.
+_ASYNC_QUEUES: dict[str, queue.Queue[dict[str, Any]]] = {}
+_ASYNC_LOCK = threading.Lock()
+
+
+def _invoke_async(function: Any, event: dict[str, Any]) -> None:
+    """As Lambda's asynchronous invocation: at once (a thread each), or, for a function with a reserved
+    concurrency, from its queue by that many sandboxes at most, in the order the events came (with
+    one, as `live` has: the events of a job are posted in the order they were published)."""
+    reserved = int(function.reserved_concurrency or 0)
+    if not reserved:
+        invocation = threading.Thread(target=function._invoke_lambda, kwargs={"event": event}, daemon=True)
+        invocation.start()
+        return
+    arn = function.function_arn
+    with _ASYNC_LOCK:
+        pending = _ASYNC_QUEUES.get(arn)
+        if pending is None:
+            pending = _ASYNC_QUEUES[arn] = queue.Queue()
+            for _ in range(reserved):
+                threading.Thread(target=_drain, args=(function, pending), daemon=True, name="rule-target").start()
+    pending.put(event)
+
+
+def _drain(function: Any, pending: queue.Queue[dict[str, Any]]) -> None:
+    while True:
+        event = pending.get()
+        try:
+            function._invoke_lambda(event=event)
+        except Exception:
+            log.exception("asynchronous invocation of %s failed", function.function_name)
+
+
 def patch_rules() -> None:
     """EventBridge rules as in AWS: a scheduled rule matches no event (moto's empty pattern matches
     every one), and a Lambda target is invoked asynchronously (moto's put_events raises
@@ -112,12 +146,7 @@ def patch_rules() -> None:
             arn = target["Arn"]
             account, region = arn.split(":")[4], arn.split(":")[3]
             function = lambda_backends[account][region].get_function(arn)
-            threading.Thread(
-                target=function._invoke_lambda,
-                kwargs={"event": json.loads(json.dumps(original_event, default=str))},
-                daemon=True,
-                name="rule-target",
-            ).start()
+            _invoke_async(function, json.loads(json.dumps(original_event, default=str)))
 
     send_to_targets._ytc_patched = True  # type: ignore[attr-defined]
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
