@@ -235,9 +235,10 @@ class Workers(Construct):
             "YTC_QUEUE_NAME": queue.queue_name,
             "YTC_QUEUE_NAME_HIGH": self.config.names.queue_high,
             "YTC_QUEUE_NAME_LOW": self.config.names.queue_low,
-            # The worker never touches the dead-letter queue; named anyway so that no name in a
-            # stack with another prefix falls back to a default.
+            # The worker never touches the dead-letter queue (nor the connections table); named anyway so
+            # that no name in a stack with another prefix falls back to a default.
             "YTC_DLQ_NAME": self.config.names.dlq,
+            "YTC_CONNECTIONS_TABLE": self.config.names.connections_table,
             "YTC_STATE_MACHINE": state_machine.state_machine_name,
             "YTC_DEFAULT_MODEL": self.config.model,
             "YTC_SERVED_MODELS": self.config.model,

@@ -42,7 +42,7 @@ def resolve(template: dict[str, Any], value: Any) -> Any:
             return props["FunctionName"]
         if kind == "AWS::StepFunctions::StateMachine":
             return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{props['StateMachineName']}"
-        if kind == "AWS::ApiGateway::RestApi":
+        if kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"):
             return f"{props['Name']}-id"  # an id API Gateway makes up
         if kind == "AWS::ApiGateway::Stage":
             return str(props["StageName"])

@@ -147,15 +147,23 @@ def test_jobs_table_on_demand_pitr_ttl_gsi_deletion_protection(gpu: Synth) -> No
     )
 
 
+def _jobs_table(synth: Synth) -> dict[str, Any]:
+    """The jobs table (the one with the by-tenant index; the other is the live-updates connections table)."""
+    (table,) = [
+        t for t in synth.resources("AWS::DynamoDB::Table").values() if "GlobalSecondaryIndexes" in t["Properties"]
+    ]
+    return table
+
+
 def _data_stores(synth: Synth) -> list[dict[str, Any]]:
-    return [*synth.resources("AWS::S3::Bucket").values(), synth.one("AWS::DynamoDB::Table")[1]]
+    return [*synth.resources("AWS::S3::Bucket").values(), _jobs_table(synth)]
 
 
 def test_data_is_retained_and_protected_by_default(gpu: Synth) -> None:
     stores = _data_stores(gpu)
     assert len(stores) == 3, "media bucket, access-log bucket, jobs table"
     assert all(r["DeletionPolicy"] == r["UpdateReplacePolicy"] == "Retain" for r in stores)
-    assert gpu.one("AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is True
+    assert _jobs_table(gpu)["Properties"]["DeletionProtectionEnabled"] is True
     assert not gpu.resources("Custom::S3AutoDeleteObjects")
 
 
@@ -169,7 +177,7 @@ def test_only_data_and_the_account_wide_api_gateway_setting_outlive_the_stack(gp
 def test_retain_data_false_deletes_buckets_and_table_with_the_stack(alt: Synth) -> None:
     stores = _data_stores(alt)
     assert all(r["DeletionPolicy"] == "Delete" for r in stores)
-    assert alt.one("AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is False
+    assert _jobs_table(alt)["Properties"]["DeletionProtectionEnabled"] is False
     emptied = {json.dumps(r["Properties"]["BucketName"]) for r in alt.resources("Custom::S3AutoDeleteObjects").values()}
     assert emptied == {json.dumps({"Ref": k}) for k in alt.resources("AWS::S3::Bucket")}, "emptied before deletion"
 
@@ -475,7 +483,8 @@ def _name_settings() -> set[str]:
 
     names = resources.names()
     defaults = {
-        names.bucket, names.table, names.queue, names.queue_high, names.queue_low, names.dlq, names.state_machine
+        names.bucket, names.table, names.queue, names.queue_high, names.queue_low, names.dlq, names.state_machine,
+        names.connections_table,
     }  # fmt: skip
     return {name for name, field in Settings.model_fields.items() if field.default in defaults}
 
@@ -500,7 +509,8 @@ def test_names_derive_from_the_prefix_and_default_to_the_local_ones() -> None:
     other = resources.names("ytc2")
     assert other.table == "ytc2-jobs" and other.function("api") == "ytc2-api"
     assert _name_settings() == {
-        "bucket", "table", "queue_name", "queue_name_high", "queue_name_low", "dlq_name", "state_machine"
+        "bucket", "table", "queue_name", "queue_name_high", "queue_name_low", "dlq_name", "state_machine",
+        "connections_table",
     }  # fmt: skip
 
 
@@ -516,6 +526,7 @@ def test_another_name_prefix_is_another_stack_with_names_of_its_own(alt: Synth, 
         ("AWS::SNS::Topic", "TopicName"),
         ("AWS::CloudWatch::Dashboard", "DashboardName"),
         ("AWS::ApiGateway::RestApi", "Name"),
+        ("AWS::ApiGatewayV2::Api", "Name"),
     ):
         named = [r["Properties"][key] for r in alt.resources(type_).values() if key in r["Properties"]]
         assert named and all(n.startswith("ytc2-") for n in named), (type_, named)
@@ -537,7 +548,12 @@ def test_every_function_and_worker_gets_every_name_from_the_environment(
     (media,) = [k for k in synth.resources("AWS::S3::Bucket") if "Media" in k]
     expected = {
         "YTC_BUCKET": resolve(template, {"Ref": media}),
-        "YTC_TABLE": synth.one("AWS::DynamoDB::Table")[1]["Properties"]["TableName"],
+        "YTC_TABLE": _jobs_table(synth)["Properties"]["TableName"],
+        "YTC_CONNECTIONS_TABLE": next(
+            t["Properties"]["TableName"]
+            for t in synth.resources("AWS::DynamoDB::Table").values()
+            if t["Properties"]["TableName"].endswith("-connections")
+        ),
         "YTC_QUEUE_NAME": queue,
         "YTC_QUEUE_NAME_HIGH": queue_high,
         "YTC_QUEUE_NAME_LOW": queue_low,
