@@ -1,1 +1,1 @@
-"""How a job ends and is announced: RecordFailure, Notify (event bus and signed webhooks)."""
+"""How a job ends and is announced: RecordFailure, Notify (event bus, signed webhooks), live updates (WebSocket)."""
