@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
@@ -76,21 +78,7 @@ class Storage(Construct):
             cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=["*"], max_age=3600)],
         )
 
-        self.table = dynamodb.Table(
-            self,
-            "Jobs",
-            table_name=config.names.table,
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute=resources.TABLE_TTL_ATTRIBUTE,
-            deletion_protection=retain,
-            removal_policy=removal,
-        )
+        self.table = self._table("Jobs", config.names.table, deletion_protection=retain, removal_policy=removal)
         self.table.add_global_secondary_index(
             index_name=resources.TABLE_GSI_TENANT,
             partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
@@ -100,10 +88,19 @@ class Storage(Construct):
 
         # Live updates: WebSocket connections and their subscriptions (store/connections.py). Every item
         # expires a little after API Gateway closes its connection (2 hours at most).
-        self.connections = dynamodb.Table(
-            self,
+        self.connections = self._table(
             "Connections",
-            table_name=config.names.connections_table,
+            config.names.connections_table,
+            # Nothing here outlives its connection: never worth keeping.
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+    def _table(self, id: str, name: str, **options: Any) -> dynamodb.Table:
+        """pk/sk (strings), on demand, encrypted, point-in-time recovery, items expiring by TTL."""
+        return dynamodb.Table(
+            self,
+            id,
+            table_name=name,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -112,6 +109,5 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=resources.TABLE_TTL_ATTRIBUTE,
-            # Nothing here outlives its connection: never worth keeping.
-            removal_policy=RemovalPolicy.DESTROY,
+            **options,
         )

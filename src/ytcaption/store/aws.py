@@ -121,5 +121,16 @@ def conditionally(write: Callable[[], Any]) -> bool:
     return True
 
 
+def query_all(table: Any, **request: Any) -> list[dict[str, Any]]:
+    """Every item a DynamoDB Query finds, page after page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**request)
+        items += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def queue_url(name: str) -> str:
     return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])

@@ -92,23 +92,16 @@ class ConnectionStore:
             )
 
     def subscribers(self, topic: str) -> list[Subscription]:
-        found: list[Subscription] = []
-        request: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": keys.subscription_pk(topic)},
-            "ConsistentRead": True,
-        }
+        items = aws.query_all(
+            self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": keys.subscription_pk(topic)},
+            ConsistentRead=True,
+        )
         now = time.time()
-        while True:
-            response = self.table.query(**request)
-            found += [
-                Subscription(topic, str(item["sk"]), str(item["tenant"]))
-                for item in response["Items"]
-                if int(item.get(TTL, 0)) >= now
-            ]
-            if "LastEvaluatedKey" not in response:
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [
+            Subscription(topic, str(item["sk"]), str(item["tenant"])) for item in items if int(item.get(TTL, 0)) >= now
+        ]
 
     def claim(self, connection_id: str, job_id: str, event_id: str) -> bool:
         """True once per (connection, event): whoever posts an event to a connection claims it first,

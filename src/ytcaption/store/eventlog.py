@@ -53,18 +53,13 @@ class EventLog:
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
         """The job's events, oldest first."""
-        found: list[dict[str, Any]] = []
-        request: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :log)",
-            "ExpressionAttributeValues": {":pk": keys.job_pk(job_id), ":log": keys.EVENTLOG_PREFIX},
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self.table.query(**request)
-            found += [json.loads(str(item["envelope"])) for item in response["Items"]]
-            if "LastEvaluatedKey" not in response:
-                return sorted(found, key=event_order)
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = aws.query_all(
+            self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :log)",
+            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":log": keys.EVENTLOG_PREFIX},
+            ConsistentRead=True,
+        )
+        return sorted((json.loads(str(item["envelope"])) for item in items), key=event_order)
 
     def job_status(self, job_id: str) -> tuple[str, str] | None:
         """(tenant, status) of a job, None when there is no such job."""

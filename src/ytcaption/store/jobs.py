@@ -284,18 +284,13 @@ class JobStore:
 
     def chunks(self, job_id: str) -> list[dict[str, Any]]:
         """The job's chunk items (those a worker has taken), in order."""
-        items: list[dict[str, Any]] = []
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :chunk)",
-            "ExpressionAttributeValues": {":pk": keys.job_pk(job_id), ":chunk": keys.CHUNK_PREFIX},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.table.query(**query)
-            items += [from_dynamo(item) for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return items
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = aws.query_all(
+            self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :chunk)",
+            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":chunk": keys.CHUNK_PREFIX},
+            ConsistentRead=True,
+        )
+        return [from_dynamo(item) for item in items]
 
     def renew_chunk(self, job_id: str, index: int, worker_id: str, lease_seconds: float) -> bool:
         """Extend this worker's hold on a chunk; False once the job left TRANSCRIBING or the chunk is not ours."""
@@ -657,15 +652,10 @@ class JobStore:
         }
         active = {s.value for s in JobStatus if not s.terminal}
         in_flight, audio = 0, 0.0
-        while True:
-            page = self.table.query(**query)
-            for item in page.get("Items", []):
-                in_flight += item.get("status") in active
-                if not item.get("cache_hit"):
-                    audio += float((item.get("media") or {}).get("duration") or 0)
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in aws.query_all(self.table, **query):
+            in_flight += item.get("status") in active
+            if not item.get("cache_hit"):
+                audio += float((item.get("media") or {}).get("duration") or 0)
         return TenantUsage(jobs_in_flight=in_flight, audio_seconds=audio)
 
 

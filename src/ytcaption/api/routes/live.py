@@ -151,25 +151,29 @@ async def post_to_connection(connection_id: str, request: Request) -> Response:
     return Response(status_code=200)
 
 
-@router.get("/@connections/{connection_id}")
-async def get_connection(connection_id: str, request: Request) -> Response:
+def _held(connection_id: str, request: Request) -> tuple[WebSocket, asyncio.Lock, str] | Response:
+    """The socket of a connection this process holds, or the management API's refusal."""
     if not _from_this_machine(request):
         return _refused()
-    entry = hub(request.app).sockets.get(connection_id)
-    if entry is None:
-        return _gone(connection_id)
-    client = entry[0].client
-    identity = {"sourceIp": client.host if client else "", "userAgent": entry[0].headers.get("user-agent", "")}
-    return JSONResponse({"connectedAt": entry[2], "identity": identity, "lastActiveAt": entry[2]})
+    return hub(request.app).sockets.get(connection_id) or _gone(connection_id)
+
+
+@router.get("/@connections/{connection_id}")
+async def get_connection(connection_id: str, request: Request) -> Response:
+    entry = _held(connection_id, request)
+    if isinstance(entry, Response):
+        return entry
+    socket, _, connected_at = entry
+    source = socket.client.host if socket.client else ""
+    identity = {"sourceIp": source, "userAgent": socket.headers.get("user-agent", "")}
+    return JSONResponse({"connectedAt": connected_at, "identity": identity, "lastActiveAt": connected_at})
 
 
 @router.delete("/@connections/{connection_id}")
 async def delete_connection(connection_id: str, request: Request) -> Response:
-    if not _from_this_machine(request):
-        return _refused()
-    entry = hub(request.app).sockets.get(connection_id)
-    if entry is None:
-        return _gone(connection_id)
+    entry = _held(connection_id, request)
+    if isinstance(entry, Response):
+        return entry
     await entry[0].close(code=1000)
     return Response(status_code=204)
 
