@@ -32,6 +32,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="LiveMessagesPosted", unit=MetricUnit.Count, value=len(outcome.posted))
     if outcome.gone:
         metrics.add_metric(name="LiveConnectionsGone", unit=MetricUnit.Count, value=len(outcome.gone))
-    answer = {"recorded": outcome.recorded, "posted": len(outcome.posted), "gone": len(outcome.gone)}
+    if outcome.failed:
+        metrics.add_metric(name="LivePostsFailed", unit=MetricUnit.Count, value=len(outcome.failed))
+    answer = {"recorded": outcome.recorded, "posted": len(outcome.posted), "gone": len(outcome.gone),
+              "failed": len(outcome.failed)}  # fmt: skip
     logger.info("event fanned out", extra=answer)
     return answer

@@ -147,6 +147,7 @@ class FanOut:
     recorded: bool
     posted: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 class Live:
@@ -252,7 +253,14 @@ class Live:
         for cid in recipients(event, tenant, subscriptions):
             if not self.connections.claim(cid, job_id, str(event["event_id"])):
                 continue
-            if post(cid, event):
+            try:
+                delivered = post(cid, event)
+            except Exception:
+                # One connection's trouble is not the others': it can still ask for the event (`since`).
+                log.exception("event %s not posted to %s", event.get("event_id"), cid)
+                outcome.failed.append(cid)
+                continue
+            if delivered:
                 outcome.posted.append(cid)
             else:
                 outcome.gone.append(cid)
@@ -265,11 +273,14 @@ class ManagementApi:
     (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`; locally the local API)."""
 
     def __init__(self, endpoint: str) -> None:
-        self.client = aws.client_at("apigatewaymanagementapi", endpoint.rstrip("/"))
+        self.endpoint = endpoint.rstrip("/")
 
     def __call__(self, connection_id: str, message: dict[str, Any]) -> bool:
+        if not self.endpoint:
+            raise RuntimeError("no management API to post through: set YTC_LIVE_ENDPOINT")
+        client = aws.client_at("apigatewaymanagementapi", self.endpoint)
         try:
-            self.client.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message).encode())
+            client.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message).encode())
         except Exception as exc:
             if aws.error_code(exc) == "GoneException":
                 return False
