@@ -139,6 +139,15 @@ def test_local_up_status_down(tmp_path: Path) -> None:
         state = _json.loads(status.stdout)
         assert state["emulator"]["running"] and all(w["running"] for w in state["workers"])
         assert state["api"]["running"] and state["api"]["url"] == f"http://127.0.0.1:{api_port}"
+        live_url = f"ws://127.0.0.1:{api_port}/v1/live"
+        assert state["live"]["url"] == live_url and f"Live updates (WebSocket): {live_url}" in up.stdout
+        # Served by the API: a connection without a valid key is refused before the upgrade.
+        from websockets.exceptions import InvalidStatus
+        from websockets.sync.client import connect
+
+        with pytest.raises(InvalidStatus) as refused:
+            connect(f"{live_url}?key=ytc_nope", open_timeout=20)
+        assert refused.value.response.status_code == 401
         assert _cli(["local", "up", "--port", str(port)], env).returncode == 1, "one runtime at a time"
     finally:
         down = _cli(["local", "down"], env)

@@ -54,7 +54,8 @@ def test_a_job_runs_end_to_end_on_handlers_loaded_from_the_built_layers(layered_
     text = layered_runtime.config.state_dir.joinpath("emulator.log").read_text(errors="replace")
     loaded = dict(re.findall(r"^(ytcaption-[\w-]+): ytcaption from (\S+)$", text, re.M))
     core = str(LAYERS[0] / "python" / "ytcaption" / "__init__.py")
-    for function in ("ytcaption-intake", "ytcaption-fetch-audio", "ytcaption-notify"):
+    # ytcaption-live: every job event goes through it (it records them; no WebSocket API here to post to).
+    for function in ("ytcaption-intake", "ytcaption-fetch-audio", "ytcaption-notify", "ytcaption-live"):
         assert loaded.get(function) == core, (function, loaded)
     from ytcaption.store.media import MediaStore
 

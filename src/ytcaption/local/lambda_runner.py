@@ -48,6 +48,7 @@ def main() -> None:
         core = sys.modules.get("ytcaption")
         print(f"{os.environ.get('AWS_LAMBDA_FUNCTION_NAME')}: ytcaption from {getattr(core, '__file__', None)}")
     except Exception as exc:
+        traceback.print_exc()  # in the emulator's log, as Lambda logs an init error
         init_error = {"errorMessage": str(exc), "errorType": "Runtime.ImportModuleError"}
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
