@@ -169,6 +169,8 @@ def test_subscribers_see_their_jobs_live_and_a_reconnecting_client_gets_exactly_
     completed = events[-1]["data"]
     assert completed["status"] == "COMPLETED"
     assert set(completed["results"]) >= {"json", "txt", "srt", "vtt"}
+    # Links to the results through the API (the local runtime tells the Lambdas its URL).
+    assert completed["links"]["srt"] == f"{runtime.api_url}/v1/transcriptions/{job_id}/result?format=srt"
     assert all(set(e) >= {"event_id", "event_type", "timestamp", "version", "correlation_id", "data"} for e in events)
     assert len({e["event_id"] for e in events}) == len(events), "no event twice"
     # The job's own subscriber sees the same events (from when it subscribed), in the same order.

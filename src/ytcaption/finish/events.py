@@ -33,10 +33,15 @@ _TYPES = {
 }
 
 
-def envelope(job: Job, causation_id: str | None = None) -> dict[str, Any]:
+def envelope(job: Job, causation_id: str | None = None, api_url: str = "") -> dict[str, Any]:
+    """A status change; a completed job's names its results (S3 keys) and, where the public API's URL
+    is known (YTC_PUBLIC_API_URL), links to them (`GET /v1/transcriptions/{id}/result?format=`)."""
     data: dict[str, Any] = {"job_id": job.job_id, "tenant": job.tenant, "status": job.status.value}
     if job.status == JobStatus.COMPLETED:
         data["results"] = {fmt: result_key(job.job_id, fmt) for fmt in RESULT_FORMATS}
+        if api_url:
+            base = f"{api_url.rstrip('/')}/v1/transcriptions/{job.job_id}/result?format="
+            data["links"] = {fmt: base + fmt for fmt in RESULT_FORMATS}
     if job.error_code:
         data["error"] = {"code": job.error_code, "reason": job.error_reason}
     return {

@@ -18,7 +18,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     job = store.get(job_id)
     if job is None:
         raise ValueError(f"job {job_id} does not exist")
-    message = envelope(job, causation_id=causation_id)
+    message = envelope(job, causation_id=causation_id, api_url=settings.public_api_url)
     if store.claim_publication(job_id, job.status):
         publish(message)
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}

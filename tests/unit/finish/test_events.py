@@ -36,3 +36,19 @@ def test_publishing_quietly_never_raises(monkeypatch: pytest.MonkeyPatch) -> Non
     for client in (Down(), Refusing()):
         monkeypatch.setattr(aws, "brief_client", lambda _service, c=client: c)
         assert events.publish_quietly(events.started_envelope("j1", "t", "w1")) is False
+
+
+def test_a_completed_job_names_its_results_and_links_to_them_where_the_api_is_known() -> None:
+    from ytcaption.domain.job import Job
+
+    source = {"type": "url", "url": "https://v/1"}
+    job = Job.model_validate(
+        {"job_id": "j1", "tenant": "t", "status": "COMPLETED", "options": {}, "created_at": "2026-01-01T00:00:00Z",
+         "source": source}
+    )  # fmt: skip
+    plain = events.envelope(job)
+    assert plain["data"]["results"]["srt"] == "results/j1/transcript.srt" and "links" not in plain["data"]
+    linked = events.envelope(job, api_url="https://api.example.com/api/")
+    assert linked["data"]["links"]["vtt"] == "https://api.example.com/api/v1/transcriptions/j1/result?format=vtt"
+    assert set(linked["data"]["links"]) == set(linked["data"]["results"])
+    assert linked["event_id"] == plain["event_id"]
