@@ -261,3 +261,18 @@ def test_the_socket_lambda_keeps_and_forgets_connections_as_api_gateway_routes_t
     assert [s.connection_id for s in store.subscribers(keys.tenant_topic("live-lambda"))] == [connection_id]
     assert route("$disconnect") == {"statusCode": 200}
     assert store.get(connection_id) is None and store.subscribers(keys.tenant_topic("live-lambda")) == []
+
+
+def test_a_failed_job_is_told_with_its_code_and_reason(
+    runtime: Any, tmp_path: Path, clients: Callable[[str], Client]
+) -> None:
+    watcher = clients(new_key("live-fails"))
+    watcher.send(action="subscribe", all=True)
+    watcher.reply("subscribed")
+    bogus = tmp_path / "notes.mp3"
+    bogus.write_text("This is a text file pretending to be an mp3.\n" * 20)
+    job_id = submit(bogus, tenant="live-fails")
+    failed = watcher.wait(lambda m: m.get("event_type") == "transcription.failed", 120)
+    assert failed["correlation_id"] == job_id and failed["data"]["status"] == "FAILED"
+    assert failed["data"]["error"]["code"] == "INVALID_MEDIA" and failed["data"]["error"]["reason"]
+    assert _kinds(watcher.events(job_id)) == ["created", "failed"]
