@@ -57,6 +57,14 @@ def local() -> Iterator[dict[str, Any]]:
                     for spec in resources.LAMBDAS
                 },
                 "notification": aws.client("s3").get_bucket_notification_configuration(Bucket=resources.BUCKET),
+                "connections": aws.client("dynamodb").describe_table(TableName=resources.CONNECTIONS_TABLE)["Table"],
+                "connections_ttl": aws.client("dynamodb").describe_time_to_live(TableName=resources.CONNECTIONS_TABLE)[
+                    "TimeToLiveDescription"
+                ],
+                "live_rule": aws.client("events").describe_rule(Name=f"{resources.PREFIX}-live"),
+                "live_concurrency": lam.get_function_concurrency(
+                    FunctionName=resources.lambda_spec("live").function_name
+                ).get("ReservedConcurrentExecutions"),
             }
     finally:
         os.environ.clear()
@@ -141,3 +149,14 @@ def test_uploads_notification(gpu: Synth, local: dict[str, Any]) -> None:
         {"Name": r["Name"].lower(), "Value": r["Value"]} for r in here["Filter"]["Key"]["FilterRules"]
     ]
     assert cdk["QueueArn"].split(":")[-1] == here["QueueArn"].split(":")[-1]
+
+
+def test_live_updates_connections_table_rule_and_concurrency(gpu: Synth, local: dict[str, Any]) -> None:
+    table = _props(gpu, "AWS::DynamoDB::Table", TableName=resources.CONNECTIONS_TABLE)
+    assert _keys(table["KeySchema"]) == _keys(local["connections"]["KeySchema"])
+    assert table["TimeToLiveSpecification"]["AttributeName"] == local["connections_ttl"]["AttributeName"]
+    assert local["connections_ttl"]["TimeToLiveStatus"] == "ENABLED"
+    rule = _props(gpu, "AWS::Events::Rule", Name=f"{resources.PREFIX}-live")
+    assert rule["EventPattern"] == json.loads(local["live_rule"]["EventPattern"]) == resources.live_event_pattern()
+    function = _props(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("live").function_name)
+    assert function["ReservedConcurrentExecutions"] == local["live_concurrency"] == 1
