@@ -21,7 +21,7 @@ from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.transcript import Transcript
-from ytcaption.store.media import MediaStore, chunk_result_key
+from ytcaption.store.media import MediaStore, chunk_result_key, chunk_results_prefix
 from ytcaption.worker.runner import TIME_LIMIT_REASON, logger, run_work
 from ytcaption.worker.transcribe import Interrupted, decode_range, detect_language, transcribe
 
@@ -149,9 +149,10 @@ class ChunkRunner:
         w = self.w
         plan = [Chunk.model_validate(c) for c in job.plan or []]
         results = MediaStore(w.settings.bucket)
-        present = [results.head(chunk_result_key(task.job_id, c.index)) is not None for c in plan]
+        # One listing, not a HEAD per chunk at every chunk's end (that was n² requests for n chunks).
+        written = {o.key for o in results.landed(chunk_results_prefix(task.job_id), 0.0)}
         output: dict[str, Any] = {"job_id": task.job_id, "chunk": chunk.index}
-        if plan and all(present):
+        if plan and all(chunk_result_key(task.job_id, c.index) in written for c in plan):
             output.update(self._merge(task, plan, results))
         w._answer(task, lambda: w.sfn.send_task_success(taskToken=task.task_token, output=_json(output)))
         w._delete(receipt)
