@@ -665,7 +665,10 @@ def benchmarks_page() -> str:
         "/v1/transcriptions/{id}`, and the `api` handler's import time) into `benchmarks/results/api_intake.json`; "
         "`benchmarks/load.py` drives many jobs at once. `benchmarks/long_audio.py` transcribes a 30-minute "
         "recording whole on one worker and chunked on two (one core each) through the local pipeline: wall "
-        "time and WER of each, per-chunk timings and the wall time projected for 4 to 32 workers. "
+        "time and WER of each, per-chunk timings and the wall time projected for 4 to 32 workers, with the "
+        "host's load during each run (load average, CPU seconds of the workers, the emulator and every other "
+        "process) and the host's own ceiling for two one-core workers (two 1-thread transcriptions at once "
+        "against one after the other). "
         "`benchmarks/gpu_throughput.py` compares faster-whisper's batched pipeline with its sequential "
         "decoding (`base`) on the CPU, and on CUDA where there is a GPU.\n",
         "Every number on this page comes from a result file committed under `benchmarks/results/`: run a "

@@ -299,6 +299,9 @@ class Workers(Construct):
                 actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*")]
             )
         )
+        # ListBucket: a chunk result not written yet must answer HeadObject 404, not 403 (S3 says 403
+        # for a missing key to a reader without it), and the last chunk lists the chunk results at once.
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 # Query and ConditionCheckItem: a long file's chunk items (CHUNK#<n>), leased while the job runs.

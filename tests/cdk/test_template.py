@@ -367,7 +367,12 @@ def test_worker_may_only_answer_tasks_of_this_state_machine_and_touch_its_prefix
         f"{resources.RESULTS_PREFIX}*",
     }
     assert prefixes("s3:PutObject") == {f"{resources.RESULTS_PREFIX}*"}
-    assert not [a for a in allowed if a.startswith("s3:") and a not in {"s3:GetObject", "s3:PutObject"}]
+    # ListBucket on the bucket itself (no object): a chunk result not written yet answers HeadObject 404
+    # rather than 403, and the last chunk lists the job's chunk results at once.
+    bucket_arn = allowed["s3:GetObject"][0]["Fn::Join"][1][0]  # the media bucket's {"Fn::GetAtt": [id, "Arn"]}
+    assert allowed["s3:ListBucket"] == [bucket_arn]
+    s3_actions = {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    assert not [a for a in allowed if a.startswith("s3:") and a not in s3_actions]
     table_id = _logical_id(gpu, "AWS::DynamoDB::Table", TableName=resources.TABLE)
     # Query and ConditionCheckItem: the chunk items of long audio (leased while the job is TRANSCRIBING).
     for action in ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",

@@ -69,15 +69,67 @@ def video_with_audio(src: Path, dst: Path) -> Path:
     return dst
 
 
-def normalise(text: str) -> list[str]:
-    """Lower case, punctuation removed: what a word error rate should compare."""
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
+_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")  # fmt: skip
+_TENS = {word: 10 * (i + 2) for i, word in enumerate(
+    ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"))}  # fmt: skip
+_NUMBER_WORDS = {**{word: i for i, word in enumerate(_UNITS)}, **_TENS}
 
 
-def word_error_rate(reference: str, hypothesis: str) -> float:
+def _numbers_as_digits(words: list[str]) -> list[str]:
+    """Spelled-out numbers as digits ("twenty five" -> "25", "one thousand two hundred" -> "1200")."""
+    out: list[str] = []
+    total, group, active = 0, None, False  # the number being read: its thousands, and the rest
+
+    def flush() -> None:
+        nonlocal total, group, active
+        if active:
+            out.append(str(total + (group or 0)))
+        total, group, active = 0, None, False
+
+    for word in words:
+        value = _NUMBER_WORDS.get(word)
+        if value is not None:
+            joins = group is None or (group >= 100 and group % 100 == 0)  # "two hundred five", "thousand five"
+            joins = joins or (value < 10 and group is not None and group % 100 >= 20 and group % 10 == 0)
+            if active and joins:
+                group = (group or 0) + value
+            else:
+                flush()
+                active, group = True, value
+        elif word == "hundred" and active and group is not None and 0 < group < 10:
+            group *= 100
+        elif word == "thousand" and active and group is not None and total == 0:
+            total, group = group * 1000, None
+        else:
+            flush()
+            out.append(word)
+    flush()
+    return out
+
+
+def normalise(text: str, numbers: bool = True) -> list[str]:
+    """Lower case, punctuation removed, numbers as digits: what a word error rate should compare.
+
+    Numbers are compared as digits on both sides (as Whisper's own English normaliser does): "ten
+    cents", "10 cents" and "$0.10" are one transcript written three ways, not a recognition error.
+    `numbers=False` keeps them as written (the WER before this rule, for comparison).
+    """
+    text = text.lower().replace("-", " ")
+    if not numbers:
+        return re.sub(r"[^a-z0-9' ]+", " ", text).split()
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 1,000 -> 1000
+    text = re.sub(r"\$0?\.(\d\d)\b", lambda m: f"{int(m.group(1))} cents", text)  # $0.10, $.10 -> 10 cents
+    text = re.sub(r"\$(\d+)\.(\d\d)\b", lambda m: f"{m.group(1)} dollars {int(m.group(2))} cents", text)
+    text = re.sub(r"\$(\d+)", r"\1 dollars", text)
+    text = re.sub(r"(\d+)\s*¢", r"\1 cents", text)
+    return _numbers_as_digits(re.sub(r"[^a-z0-9' ]+", " ", text).split())
+
+
+def word_error_rate(reference: str, hypothesis: str, numbers: bool = True) -> float:
     import jiwer
 
-    return float(jiwer.wer(" ".join(normalise(reference)), " ".join(normalise(hypothesis))))
+    return float(jiwer.wer(" ".join(normalise(reference, numbers)), " ".join(normalise(hypothesis, numbers))))
 
 
 def long_recording(folder: Path, seconds: float, pause: float = 1.2, speed: int = 175) -> tuple[Path, str]:

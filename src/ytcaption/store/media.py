@@ -40,9 +40,13 @@ def audio_key(job_id: str, suffix: str) -> str:
     return f"{resources.AUDIO_PREFIX}{job_id}/audio{suffix}"
 
 
+def chunk_results_prefix(job_id: str) -> str:
+    return f"results/{job_id}/chunks/"
+
+
 def chunk_result_key(job_id: str, index: int) -> str:
     """One chunk's transcript (long audio), in the file's time, kept until the job's results expire."""
-    return f"results/{job_id}/chunks/{index:04d}.json"
+    return f"{chunk_results_prefix(job_id)}{index:04d}.json"
 
 
 def result_key(job_id: str, fmt: str) -> str:

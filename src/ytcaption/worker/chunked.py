@@ -12,17 +12,17 @@ a lost worker redoes only the chunks without one.
 from __future__ import annotations
 
 import resource
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytcaption.domain.chunks import Chunk, merge, shifted
-from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
+from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.transcript import Transcript
-from ytcaption.store.media import MediaStore, chunk_result_key
+from ytcaption.store.media import MediaStore, chunk_result_key, chunk_results_prefix
+from ytcaption.worker.runner import TIME_LIMIT_REASON, logger, run_work
 from ytcaption.worker.transcribe import Interrupted, decode_range, detect_language, transcribe
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class ChunkRunner:
         self.w = worker
 
     def handle(self, task: TranscribeTask, chunk: Chunk, receipt: str) -> None:
-        from ytcaption.worker.loop import TIME_LIMIT_REASON, _ChunkHeartbeat, logger
+        from ytcaption.worker.loop import _ChunkHeartbeat
 
         w = self.w
         job = w.store.get(task.job_id)
@@ -76,39 +76,12 @@ class ChunkRunner:
         if heartbeat.past_deadline():
             w._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
             return
-        heartbeat.start()
-        try:
-            self._work(task, chunk, job, heartbeat)
-        except Interrupted:
-            self._interrupted(task, chunk, receipt, heartbeat)
-            return
-        except YtcError as exc:
-            w._fail(task, receipt, exc.code, exc.reason)
-            return
-        except Exception as exc:
-            logger.exception("unexpected error")
-            w._fail(task, receipt, ErrorCode.INTERNAL_ERROR, f"The worker hit an unexpected error: {exc}")
-            return
-        finally:
-            heartbeat.finished.set()
-        self._finish(task, chunk, receipt, job, "chunk transcribed")
-
-    def _interrupted(self, task: TranscribeTask, chunk: Chunk, receipt: str, heartbeat: _Heartbeat) -> None:
-        from ytcaption.worker.loop import TIME_LIMIT_REASON
-
-        w = self.w
-        if heartbeat.expired.is_set():
-            w._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
-            return
-        if heartbeat.lost.is_set():
-            job = w.store.get(task.job_id)
-            if job is None or job.status.terminal:
-                if job is not None:
-                    w._answer_ended(task, job)
-                w._delete(receipt)
-            return  # else another worker took the chunk over
-        w.store.release_chunk(task.job_id, chunk.index, w.worker_id)
-        w._give_back(receipt)
+        run_work(
+            w, task, receipt, heartbeat,
+            work=lambda: self._work(task, chunk, job, heartbeat),
+            release=lambda: w.store.release_chunk(task.job_id, chunk.index, w.worker_id),
+            done=lambda _: self._finish(task, chunk, receipt, job, "chunk transcribed"),
+        )  # fmt: skip
 
     def _language(self, task: TranscribeTask, job: Job, local: Path) -> str | None:
         """Given, or detected once from the file's first speech and shared by every chunk."""
@@ -116,7 +89,11 @@ class ChunkRunner:
             return task.options.language
         if job.language:
             return job.language
-        detected = detect_language(self.w.models, task.options.model, decode_range(local, 0.0, LANGUAGE_SECONDS))
+        model, _ = self.w.models.get(task.options.model)
+        if model.model.is_multilingual:
+            detected = detect_language(self.w.models, task.options.model, decode_range(local, 0.0, LANGUAGE_SECONDS))
+        else:
+            detected = "en"  # an English-only model: nothing to detect, so nothing to decode for it
         return self.w.store.settle_language(task.job_id, detected)
 
     def _work(self, task: TranscribeTask, chunk: Chunk, job: Job, heartbeat: _Heartbeat) -> None:
@@ -139,11 +116,12 @@ class ChunkRunner:
                     return False
             return True
 
-        with tempfile.TemporaryDirectory(prefix="ytc-chunk-") as tmp:
-            local = Path(tmp) / "audio"
-            MediaStore(task.audio.bucket).download(task.audio.key, local)
-            language = self._language(task, job, local)
-            audio = decode_range(local, chunk.start, chunk.end)
+        prepared = time.perf_counter()
+        # Downloaded once per worker and job, not once per chunk (worker.audio).
+        local, cached = w.audio.get(task.audio.bucket, task.audio.key)
+        language = self._language(task, job, local)
+        audio = decode_range(local, chunk.start, chunk.end)
+        prepare_seconds = time.perf_counter() - prepared
         progress(0.0)
         options = task.options.model_copy(update={"language": language})
         part = shifted(transcribe(w.models, audio, options, progress), chunk.start)
@@ -159,6 +137,9 @@ class ChunkRunner:
         metrics = {
             "audio_seconds": round(chunk.seconds, 3),
             "processing_seconds": timings.processing_seconds if timings else None,
+            # Download (unless the worker had the file already), language, decoding the range.
+            "prepare_seconds": round(prepare_seconds, 3),
+            "audio_cached": cached,
             "worker": w.worker_id,
         }
         w.store.chunk_done(task.job_id, chunk.index, chunk.seconds, key, metrics)
@@ -168,15 +149,14 @@ class ChunkRunner:
         w = self.w
         plan = [Chunk.model_validate(c) for c in job.plan or []]
         results = MediaStore(w.settings.bucket)
-        present = [results.head(chunk_result_key(task.job_id, c.index)) is not None for c in plan]
+        # One listing, not a HEAD per chunk at every chunk's end (that was n² requests for n chunks).
+        written = {o.key for o in results.landed(chunk_results_prefix(task.job_id), 0.0)}
         output: dict[str, Any] = {"job_id": task.job_id, "chunk": chunk.index}
-        if plan and all(present):
+        if plan and all(chunk_result_key(task.job_id, c.index) in written for c in plan):
             output.update(self._merge(task, plan, results))
         w._answer(task, lambda: w.sfn.send_task_success(taskToken=task.task_token, output=_json(output)))
         w._delete(receipt)
         w.jobs_done += 1
-        from ytcaption.worker.loop import logger
-
         logger.info(what, extra={"chunk": chunk.index, "merged": "keys" in output})
 
     def _merge(self, task: TranscribeTask, plan: list[Chunk], results: MediaStore) -> dict[str, Any]:

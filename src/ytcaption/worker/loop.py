@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
 from ytcaption.domain.chunks import Chunk
@@ -43,11 +42,11 @@ from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import MediaStore
 from ytcaption.store.tenants import TenantStore
+from ytcaption.worker.audio import AudioCache
 from ytcaption.worker.protection import ScaleInProtection
 from ytcaption.worker.queues import PollOrder
+from ytcaption.worker.runner import TIME_LIMIT_REASON, logger, run_work
 from ytcaption.worker.transcribe import Interrupted, ModelCache, transcribe
-
-logger = Logger(service="ytcaption-worker")
 
 # What Step Functions answers for a token whose task has already ended
 # (the emulator says InvalidToken where AWS says TaskTimedOut).
@@ -69,9 +68,6 @@ class TranscribeTask(BaseModel):
     chunk: Chunk | None = None
     # The job's own time limit, counted from when a worker first takes it.
     time_limit_seconds: float | None = None
-
-
-TIME_LIMIT_REASON = "The job ran past its time limit and was stopped."
 
 
 class _Heartbeat(threading.Thread):
@@ -154,6 +150,8 @@ class Worker:
         self.protection = ScaleInProtection()
         # One sender thread keeps progress events in order without slowing the transcription.
         self._progress_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
+        # The audio of the long job whose chunks this worker takes, kept between them (worker.audio).
+        self.audio = AudioCache()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -167,6 +165,13 @@ class Worker:
 
     def run(self) -> None:
         logger.info("worker started", extra={"worker_id": self.worker_id, "queues": self.queue_urls})
+        try:
+            self._run()
+        finally:
+            self.audio.clear()
+        logger.info("worker stopped", extra={"worker_id": self.worker_id, "jobs_done": self.jobs_done})
+
+    def _run(self) -> None:
         backoff = 0.0
         while not self.stopping.is_set():
             try:
@@ -180,7 +185,6 @@ class Worker:
                 backoff = min(30.0, max(1.0, backoff * 2))
                 logger.warning("AWS unreachable; retrying", extra={"in_seconds": backoff, "error": str(exc)})
                 self.stopping.wait(backoff)
-        logger.info("worker stopped", extra={"worker_id": self.worker_id, "jobs_done": self.jobs_done})
 
     def _poll_once(self) -> None:
         received = self._receive()
@@ -255,22 +259,12 @@ class Worker:
         self._progress_sender.submit(
             publish_quietly, started_envelope(task.job_id, job.tenant, self.worker_id, job.redrives)
         )
-        heartbeat.start()
-        try:
-            output = self._work(task, heartbeat, job.tenant)
-        except Interrupted:
-            self._interrupted(task, receipt, heartbeat)
-            return
-        except YtcError as exc:
-            self._fail(task, receipt, exc.code, exc.reason)
-            return
-        except Exception as exc:
-            logger.exception("unexpected error")
-            self._fail(task, receipt, ErrorCode.INTERNAL_ERROR, f"The worker hit an unexpected error: {exc}")
-            return
-        finally:
-            heartbeat.finished.set()
-        self._succeed(task, receipt, output, "job transcribed")
+        run_work(
+            self, task, receipt, heartbeat,
+            work=lambda: self._work(task, heartbeat, job.tenant),
+            release=lambda: self.store.release_lease(task.job_id, self.worker_id),
+            done=lambda output: self._succeed(task, receipt, output, "job transcribed"),
+        )  # fmt: skip
 
     def _succeed(self, task: TranscribeTask, receipt: str, output: dict[str, Any], what: str) -> None:
         self._answer(task, lambda: self.sfn.send_task_success(taskToken=task.task_token, output=json.dumps(output)))
@@ -427,25 +421,6 @@ class Worker:
         else:
             return  # COMPLETED: its task was answered already
         self._answer(task, lambda: self.sfn.send_task_failure(taskToken=task.task_token, error=error, cause=error))
-
-    def _interrupted(self, task: TranscribeTask, receipt: str, heartbeat: _Heartbeat) -> None:
-        if heartbeat.expired.is_set():
-            self._fail(task, receipt, ErrorCode.TIMEOUT, TIME_LIMIT_REASON)
-            return
-        if heartbeat.lost.is_set():
-            job = self.store.get(task.job_id)
-            if job is None or job.status.terminal:
-                if job is not None:
-                    self._answer_ended(task, job)
-                self._delete(receipt)
-            else:
-                # Another worker took the job over (our lease had lapsed): the message is its now.
-                logger.warning("job taken over by another worker", extra={"holder": job.lease_owner})
-            return
-        # Shutting down: hand the message back at once so another worker resumes it.
-        self.store.release_lease(task.job_id, self.worker_id)
-        self._give_back(receipt)
-        logger.info("shutdown: unfinished job handed back to the queue")
 
     def _fail(self, task: TranscribeTask, receipt: str, code: ErrorCode, reason: str) -> None:
         # The reason goes on the job itself: the emulator drops SendTaskFailure's cause.
