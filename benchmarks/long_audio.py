@@ -6,7 +6,7 @@ each worker limited to one core (YTC_WORKER_THREADS=1), through the whole local 
 Reports the wall time (upload to COMPLETED) and the WER of each, the per-chunk timings of the
 chunked run, and the wall time projected for 4/8/16/32 workers: the chunks' measured processing
 times scheduled longest first on N workers, plus the chunked run's measured overhead (fetch, the
-silence analysis, queueing, the merge). Measured, never asserted. Writes
+silence analysis, queueing, the merge), and a 3-hour file on 32 such workers. Measured, never asserted. Writes
 benchmarks/results/long_audio.json.
 
 It also records what else ran on the host: the load average before and after each run, and the CPU
@@ -301,6 +301,28 @@ def host_ceiling(audio: Path, model: str, cuts: list[float]) -> dict[str, Any]:
     }
 
 
+def project_three_hours(chunked: dict[str, Any], chunks: list[dict[str, Any]], workers: int = 32) -> dict[str, Any]:
+    """A 3-hour file on `workers` of these workers: its chunks (this run's mean chunk length) at this run's
+    processing seconds per audio second, scheduled on the workers, plus this run's overhead with the part
+    before the first chunk is queued (fetch and the silence plan, which grow with the file) scaled up."""
+    audio = sum(float(c["audio_seconds"]) for c in chunks)
+    per_audio_second = sum(float(c["processing_seconds"] or 0) for c in chunks) / audio
+    chunk_seconds = audio / len(chunks)
+    count = -(-10800 // int(chunk_seconds))
+    times = [chunk_seconds * per_audio_second] * int(count)
+    before = float(chunked["timeline_seconds"]["QUEUED"])
+    overhead = max(0.0, chunked["wall_seconds"] - makespan([float(c["processing_seconds"] or 0) for c in chunks], 2))
+    scaled = overhead - before + before * 10800 / audio
+    return {
+        "workers": workers,
+        "chunks": int(count),
+        "seconds_per_chunk": round(times[0], 1),
+        "overhead_seconds": round(scaled, 1),
+        "wall_seconds": round(scaled + makespan(times, workers), 1),
+        "note": "these workers (the run's model, one CPU core each); a GPU worker takes less per chunk",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=30)
@@ -349,6 +371,7 @@ def main() -> None:
         "speedup_of_ceiling": round(speedup / ceiling["speedup_ceiling"], 2) if ceiling else None,
         "projected_wall_seconds": {f"{n}_workers": round(overhead + makespan(times, n), 1) for n in (4, 8, 16, 32)},
         "projection_overhead_seconds": round(overhead, 1),
+        "projected_three_hour_file": project_three_hours(chunked, chunked["chunks"]),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")

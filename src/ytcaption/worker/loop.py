@@ -478,7 +478,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preload", default=None, help="model to load before taking work, or 'none'")
     args = parser.parse_args(argv)
     settings = get_settings()
-    models = ModelCache(Path(settings.model_cache_dir), settings.worker_threads, settings.cuda_batch_size)
+    models = ModelCache(
+        Path(settings.model_cache_dir), settings.worker_threads, settings.cuda_batch_size, settings.cpu_batch_size
+    )
     preload = args.preload or settings.worker_preload or settings.default_model
     if preload and preload != "none":
         try:

@@ -44,11 +44,11 @@ def choose_device(threads: int = 0) -> Device:
 class ModelCache:
     """Loads each model once per process and keeps it."""
 
-    def __init__(self, cache_dir: Path, threads: int = 0, cuda_batch_size: int = 0) -> None:
+    def __init__(self, cache_dir: Path, threads: int = 0, cuda_batch_size: int = 0, cpu_batch_size: int = 0) -> None:
         self.cache_dir = cache_dir
         self.device = choose_device(threads)
-        # Batched decoding, on a GPU only: the batch size, 0 for none.
-        self.batch_size = cuda_batch_size if self.device.device == "cuda" else 0
+        # Batched decoding: the batch size for the device this process found, 0 for none.
+        self.batch_size = cuda_batch_size if self.device.device == "cuda" else cpu_batch_size
         self._models: dict[str, Any] = {}
         self._batched: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -138,7 +138,7 @@ def transcribe(
     runner, extra = model, {}
     batch_size = int(getattr(models, "batch_size", 0) or 0)
     if batch_size and options.vad:
-        # On a GPU: VAD segments decoded in batches (vad_filter is what cuts them).
+        # VAD segments decoded in batches (vad_filter is what cuts them): on a GPU, or a CPU set to.
         runner, extra = models.batched(options.model), {"batch_size": batch_size}
     try:
         segments, info = runner.transcribe(
