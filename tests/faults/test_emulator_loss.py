@@ -69,3 +69,32 @@ def test_the_runtime_survives_losing_its_emulator(tmp_path: Path) -> None:
         assert "lives in the emulator's memory" in again.stdout, "up says plainly that state did not survive"
     finally:
         _cli(["local", "down"], env)
+
+
+def test_a_worker_started_before_its_emulator_waits_for_it(tmp_path: Path) -> None:
+    """A worker whose AWS endpoint does not answer yet (its queues cannot even be looked up) keeps retrying
+    instead of dying on start-up: on a busy host `local up`'s workers may still be starting when the
+    emulator goes, and in AWS a task may start during an outage."""
+    from ytcaption.local.runtime import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YTC_"))}
+    env.update({
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+        "YTC_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1", "YTC_POLL_WAIT_SECONDS": "1",
+    })  # fmt: skip
+    log_file = tmp_path / "worker.log"
+    with log_file.open("w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ytcaption.worker", "--preload", "none"], env=env, stdout=log, stderr=log
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "AWS unreachable" not in log_file.read_text() and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        text = log_file.read_text()
+        assert worker.poll() is None, f"the worker died instead of waiting:\n{text[-2000:]}"
+        assert "AWS unreachable" in text and "Traceback" not in text
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)

@@ -138,12 +138,13 @@ class Worker:
         self.sqs = aws.client("sqs")
         self.sfn = aws.client("stepfunctions")
         # One queue per priority; queue_url is the one of the message in hand.
-        self.queue_urls = {
-            "high": aws.queue_url(settings.queue_name_high),
-            "normal": aws.queue_url(settings.queue_name),
-            "low": aws.queue_url(settings.queue_name_low),
+        self.queue_names = {
+            "high": settings.queue_name_high,
+            "normal": settings.queue_name,
+            "low": settings.queue_name_low,
         }
-        self.queue_url = self.queue_urls["normal"]
+        self._queue_urls: dict[str, str] = {}
+        self.queue_url = ""
         self.order = PollOrder(settings.priority_fairness_every)
         self.stopping = threading.Event()
         self.jobs_done = 0
@@ -152,6 +153,14 @@ class Worker:
         self._progress_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
         # The audio of the long job whose chunks this worker takes, kept between them (worker.audio).
         self.audio = AudioCache()
+
+    @property
+    def queue_urls(self) -> dict[str, str]:
+        """Looked up on the first poll, inside its reconnect loop: a worker that starts while AWS (the
+        emulator) cannot be reached waits for it instead of dying."""
+        if not self._queue_urls:
+            self._queue_urls = {priority: aws.queue_url(name) for priority, name in self.queue_names.items()}
+        return self._queue_urls
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -164,7 +173,7 @@ class Worker:
         signal.signal(signal.SIGINT, stop)
 
     def run(self) -> None:
-        logger.info("worker started", extra={"worker_id": self.worker_id, "queues": self.queue_urls})
+        logger.info("worker started", extra={"worker_id": self.worker_id, "queues": self.queue_names})
         try:
             self._run()
         finally:
