@@ -155,8 +155,11 @@ def test_ctrl_c_stops_the_run_and_the_runtime_it_started(tmp_path: Path, long_sp
     from ytcaption.local.runtime import port_free
 
     env = _clean_env(tmp_path, PYTHONUNBUFFERED="1")
+    # Ctrl-C in a terminal: SIGINT at its default, even where this test runs as a background job (a shell
+    # starts those with SIGINT ignored, and a child inherits that).
     proc = subprocess.Popen([*CLI, "transcribe", str(long_speech_wav), "--model", "tiny.en"], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:
