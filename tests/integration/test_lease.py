@@ -27,16 +27,21 @@ def _queued_job(store: JobStore) -> str:
 def test_a_sub_second_lease_holds_then_lapses(runtime: Any) -> None:
     store = JobStore(resources.TABLE)
     job_id = _queued_job(store)
-    first = store.claim(job_id, "worker-a", lease_seconds=0.6, time_limit_seconds=100)
+    # A lease long enough to hold through the next calls on a busy host, then a sub-second renewal that
+    # must lapse: the wait is read from the stored lease, not assumed.
+    first = store.claim(job_id, "worker-a", lease_seconds=10.5, time_limit_seconds=100)
     assert first.status == JobStatus.TRANSCRIBING and first.lease_owner == "worker-a"
-    assert first.lease_until is not None and first.lease_until != int(first.lease_until)  # not whole seconds
     assert first.deadline_at == pytest.approx(time.time() + 100, abs=2)
     with pytest.raises(InvalidTransition):
         store.claim(job_id, "worker-b", lease_seconds=5)
     assert store.renew_lease(job_id, "worker-a", 0.6)
     assert not store.renew_lease(job_id, "worker-b", 0.6)
+    renewed = store.get(job_id)
+    assert renewed is not None and renewed.lease_until is not None
+    assert renewed.lease_until != int(renewed.lease_until)  # not whole seconds
+    assert renewed.lease_until < (first.lease_until or 0) - 5, "the renewal shortened the lease to 0.6 s"
 
-    time.sleep(0.7)
+    time.sleep(max(0.0, renewed.lease_until - time.time()) + 0.1)
     second = store.claim(job_id, "worker-b", lease_seconds=5, time_limit_seconds=1)
     assert second.lease_owner == "worker-b" and second.lost_workers == 1
     assert second.deadline_at == first.deadline_at, "a take-over keeps the job's time limit"
