@@ -12,7 +12,15 @@ import pytest
 
 from tests.support.audio import long_recording as make_long_recording
 from tests.support.audio import normalise, word_error_rate
-from tests.support.pipeline import history_statuses, read_result, submit, wait_execution, wait_job, wait_status
+from tests.support.pipeline import (
+    BusObserver,
+    history_statuses,
+    read_result,
+    submit,
+    wait_execution,
+    wait_job,
+    wait_status,
+)
 from ytcaption import resources
 from ytcaption.domain.job import JobStatus
 from ytcaption.store.jobs import JobStore
@@ -31,14 +39,25 @@ def test_long_audio_is_chunked_at_silences_over_two_workers_and_merged(
     path, text = long_recording
     first, second = runtime.start_worker(), runtime.start_worker()
     try:
-        started = time.monotonic()
-        job_id = submit(path, word_timestamps=True)
-        job = wait_job(job_id, timeout=900)
-        chunked_seconds = time.monotonic() - started
+        with BusObserver("ytcaption-test-long-audio") as bus:
+            started = time.monotonic()
+            job_id = submit(path, word_timestamps=True)
+            job = wait_job(job_id, timeout=900)
+            chunked_seconds = time.monotonic() - started
+            details = bus.details(
+                job_id, until=lambda ds: any(d["event_type"] == "transcription.completed" for d in ds)
+            )
     finally:
         runtime.stop_worker(first)
         runtime.stop_worker(second)
     assert job.status == JobStatus.COMPLETED, job.error_reason
+    # The job's own tenths are announced, with an ETA, whichever worker's chunk crossed them (two workers
+    # crossing the same tenth send the same event id).
+    progress = {d["event_id"]: d["data"] for d in details if d["event_type"] == "transcription.progress"}
+    tenths = sorted(data["progress"] for data in progress.values())
+    assert len(tenths) >= 5 and len(set(tenths)) == len(tenths), tenths
+    assert all(p % 10 == 0 and 10 <= p <= 90 for p in tenths), tenths
+    assert all(isinstance(data["eta_seconds"], int | float) and data["eta_seconds"] >= 0 for data in progress.values())
     assert wait_execution(job_id)["status"] == "SUCCEEDED"
     assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED"]
     assert job.media and job.media["duration"] >= 600

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import resource
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.transcript import Transcript
 from ytcaption.store.media import MediaStore, chunk_result_key, chunk_results_prefix
+from ytcaption.worker.progress import progress_reporter
 from ytcaption.worker.runner import TIME_LIMIT_REASON, logger, run_work
 from ytcaption.worker.transcribe import Interrupted, decode_range, detect_language, transcribe
 
@@ -99,22 +101,16 @@ class ChunkRunner:
     def _work(self, task: TranscribeTask, chunk: Chunk, job: Job, heartbeat: _Heartbeat) -> None:
         w = self.w
         duration = float(task.duration or chunk.end)
-        last_decile = -1
 
-        def progress(fraction: float) -> bool:
-            nonlocal last_decile
-            if w.stopping.is_set() or heartbeat.lost.is_set() or heartbeat.past_deadline():
-                return False
-            decile = int(fraction * 10)
-            if decile > last_decile:
-                last_decile = decile
-                w.store.chunk_progress(task.job_id, chunk.index, fraction * chunk.seconds)
-                done = sum(float(c.get("seconds_done") or 0) for c in w.store.chunks(task.job_id))
-                percent = min(99, int(done / duration * 100))
-                if not w.store.update(task.job_id, JobStatus.TRANSCRIBING, progress=percent):
-                    heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
-                    return False
-            return True
+        def job_fraction(fraction: float) -> float:
+            w.store.chunk_progress(task.job_id, chunk.index, fraction * chunk.seconds)
+            return sum(float(c.get("seconds_done") or 0) for c in w.store.chunks(task.job_id)) / duration
+
+        # The job began transcribing with its first chunk's claim (started_at), not with this chunk.
+        began = (
+            datetime.fromisoformat(job.started_at.replace("Z", "+00:00")).timestamp() if job.started_at else time.time()
+        )
+        progress = progress_reporter(w, task, heartbeat, job.tenant, began, job_fraction)
 
         prepared = time.perf_counter()
         # Downloaded once per worker and job, not once per chunk (worker.audio).

@@ -43,6 +43,7 @@ from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import MediaStore
 from ytcaption.store.tenants import TenantStore
 from ytcaption.worker.audio import AudioCache
+from ytcaption.worker.progress import progress_reporter
 from ytcaption.worker.protection import ScaleInProtection
 from ytcaption.worker.queues import PollOrder
 from ytcaption.worker.runner import TIME_LIMIT_REASON, logger, run_work
@@ -345,29 +346,7 @@ class Worker:
         return bool(keys) and all(media.head(key) is not None for key in keys.values())
 
     def _work(self, task: TranscribeTask, heartbeat: _Heartbeat, tenant: str) -> dict[str, Any]:
-        started = time.monotonic()
-        last_decile = -1
-
-        def progress(fraction: float) -> bool:
-            nonlocal last_decile
-            if self.stopping.is_set() or heartbeat.lost.is_set() or heartbeat.past_deadline():
-                return False
-            decile = int(fraction * 10)
-            if decile > last_decile:
-                last_decile = decile
-                elapsed = time.monotonic() - started
-                eta = elapsed / fraction * (1 - fraction) if fraction > 0 else None
-                still_ours = self.store.update(
-                    task.job_id, JobStatus.TRANSCRIBING, progress=min(99, int(fraction * 100)),
-                    eta_seconds=round(eta, 1) if eta is not None else None,
-                )  # fmt: skip
-                if not still_ours:
-                    heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
-                    return False
-                if 0 < decile < 10:
-                    self._progress_event(task, tenant, decile * 10, eta)
-            return True
-
+        progress = progress_reporter(self, task, heartbeat, tenant, time.time())
         media = MediaStore(task.audio.bucket)
         with tempfile.TemporaryDirectory(prefix="ytc-worker-") as tmp:
             local = Path(tmp) / "audio"
