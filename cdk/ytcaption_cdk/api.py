@@ -16,12 +16,11 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
-from ytcaption_cdk.pipeline import retention
+from ytcaption_cdk.pipeline import access_log_group
 
 # The stage is the first part of every public path: https://<api>/api/v1/transcriptions. Not "v1":
 # the app's routes carry their version themselves (/v1/...), and a "v1" stage made the public URLs
@@ -52,12 +51,7 @@ class Api(Construct):
         authorizer_function: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, id)
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=retention(config.logRetentionDays),
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        access_logs = access_log_group(self, config)
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 import jsii
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
@@ -31,7 +31,7 @@ from constructs import Construct
 from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
-from ytcaption_cdk.pipeline import _logical_ref, retention
+from ytcaption_cdk.pipeline import _logical_ref, access_log_group
 
 # API Gateway's authorizer reads the key here (browsers cannot set a WebSocket's headers).
 KEY_QUERY = "route.request.querystring.key"
@@ -95,12 +95,7 @@ class Live(Construct):
                 integration=integrations.WebSocketLambdaIntegration("MessageIntegration", socket_function)
             ),
         )
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=retention(config.logRetentionDays),
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        access_logs = access_log_group(self, config)
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",

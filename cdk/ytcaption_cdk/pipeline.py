@@ -380,6 +380,13 @@ def retention(days: int) -> logs.RetentionDays:
     return next((value for limit, value in _RETENTION.items() if limit >= days), logs.RetentionDays.TEN_YEARS)
 
 
+def access_log_group(scope: Construct, config: Config) -> logs.LogGroup:
+    """An API's access logs (`AccessLogs` in `scope`): kept as configured, removed with the stack."""
+    return logs.LogGroup(
+        scope, "AccessLogs", retention=retention(config.logRetentionDays), removal_policy=RemovalPolicy.DESTROY
+    )
+
+
 # -- what each function may do ---------------------------------------------------
 
 
