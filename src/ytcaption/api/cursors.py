@@ -13,7 +13,7 @@ from typing import Any
 
 from ytcaption.api.problems import ApiProblem
 from ytcaption.store import keys
-from ytcaption.store.jobs import TENANT_INDEX_KEY
+from ytcaption.store.usage import TENANT_INDEX_KEY
 
 
 def encode_cursor(key: dict[str, Any]) -> str:

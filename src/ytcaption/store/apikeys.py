@@ -20,7 +20,7 @@ from typing import Any
 
 from ytcaption.domain.job import iso, utcnow
 from ytcaption.store import aws, keys
-from ytcaption.store.jobs import from_dynamo, to_dynamo
+from ytcaption.store.items import from_dynamo, to_dynamo
 
 KEY_PREFIX = "ytc_"
 # Tenants name S3 prefixes and table keys: keep them plain.
