@@ -148,6 +148,7 @@ class Pipeline(Construct):
         self.state_machine = self._state_machine()
         self.event_archive = self._event_archive()
         self.execution_ends = self._route_execution_ends()
+        self.progress_webhooks = self._route_progress_webhooks()
 
     # -- Lambdas ----------------------------------------------------------------
 
@@ -291,6 +292,21 @@ class Pipeline(Construct):
                 **_pattern_fields(resources.execution_end_pattern(self.state_machine.state_machine_arn))
             ),
             targets=[targets.LambdaFunction(self.functions["reconcile-executions"], retry_attempts=4)],
+        )
+
+    def _route_progress_webhooks(self) -> events.Rule:
+        """Progress events -> notify, the one webhook sender: a worker never calls a tenant's endpoint."""
+        pattern = resources.progress_webhook_pattern()
+        return events.Rule(
+            self,
+            "ProgressWebhooksRule",
+            rule_name=f"{self.names.prefix}-progress-webhooks",
+            description="Progress events (transcription.progress) -> notify: the webhook of a job that asked for them",
+            event_pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"]),
+            # A progress event is stale soon: a later tenth supersedes it.
+            targets=[
+                targets.LambdaFunction(self.functions["notify"], retry_attempts=2, max_event_age=Duration.minutes(10))
+            ],
         )
 
     # -- state machine ------------------------------------------------------------

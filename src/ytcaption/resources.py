@@ -190,6 +190,16 @@ def live_event_pattern() -> dict[str, Any]:
     return {"source": [EVENT_SOURCE]}
 
 
+# The progress event's type (ytcaption.finish.events.PROGRESS; a unit test keeps them equal).
+PROGRESS_EVENT_TYPE = "transcription.progress"
+
+
+def progress_webhook_pattern() -> dict[str, Any]:
+    """Progress events (rule `{prefix}-progress-webhooks`, target `notify`): the notification path, not
+    the worker, sends them to the webhook of a job that asked for progress."""
+    return {"source": [EVENT_SOURCE], "detail-type": [PROGRESS_EVENT_TYPE]}
+
+
 def lambda_spec(name: str) -> LambdaSpec:
     return next(spec for spec in LAMBDAS if spec.name == name)
 

@@ -1,13 +1,18 @@
-"""The Notify step: publish the job's terminal event to the bus, then the webhook."""
+"""The notification path, the one webhook sender: the Notify step publishes a job's terminal event to
+the bus, then sends the email and the webhook; progress events reach it from the bus (rule
+`{prefix}-progress-webhooks`) and go to the webhook of a job that asked for them. Workers only
+publish: no worker ever calls a tenant's endpoint.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
+from ytcaption.domain.job import Job, JobStatus
 from ytcaption.finish.email import EMAILED, email_job
 from ytcaption.finish.events import envelope, publish
-from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, WebhookRetryable, deliver
+from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, Delivery, WebhookRetryable, deliver
 from ytcaption.intake.urlpolicy import webhook_policy
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
@@ -32,15 +37,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     earlier = store.webhook_outcomes(job_id, job.status) if url else []
     if not url or "delivered" in earlier:
         return answer
-    secret = TenantStore(settings.table).webhook_secret(job.tenant)
-    delivery = deliver(
-        url,
-        message,
-        secret,
-        webhook_policy(settings.allow_loopback_urls),
-        settings.webhook_require_https,
-        settings.webhook_timeout_seconds,
-    )
+    delivery = send_webhook(job, url, message, settings)
     if delivery.outcome == "retry" and len(earlier) + 1 >= WEBHOOK_ATTEMPTS:
         # The state machine retries no more: this attempt is the last, and history says so.
         delivery = replace(
@@ -50,3 +47,31 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     if delivery.outcome == "retry":
         raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")
     return {**answer, "webhook": delivery.as_dict()}
+
+
+def notify_progress(event: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
+    """A progress event (the envelope a worker published) to the webhook of its job, if the job asked
+    for progress and has not ended: one attempt, never retried (the next tenth supersedes it),
+    recorded in the job's history as every delivery is."""
+    job_id = str(event.get("correlation_id") or event["data"]["job_id"])
+    answer: dict[str, Any] = {"event_id": event.get("event_id"), "event_type": event.get("event_type")}
+    job = store.get(job_id)
+    url = job.options.webhook_url if job is not None and job.options.notify_progress else None
+    if job is None or not url or job.status.terminal:
+        return answer
+    delivery = send_webhook(job, url, event, settings)
+    store.record_delivery(job_id, JobStatus.TRANSCRIBING, str(event["event_type"]), delivery.as_dict())
+    return {**answer, "webhook": delivery.as_dict()}
+
+
+def send_webhook(job: Job, url: str, message: dict[str, Any], settings: Settings) -> Delivery:
+    """One signed attempt, under the webhook URL policy, with the tenant's secret."""
+    secret = TenantStore(settings.table).webhook_secret(job.tenant)
+    return deliver(
+        url,
+        message,
+        secret,
+        webhook_policy(settings.allow_loopback_urls),
+        settings.webhook_require_https,
+        settings.webhook_timeout_seconds,
+    )

@@ -183,6 +183,14 @@ def route_live_events(function_arn: str) -> None:
     events.put_targets(Rule=rule, Targets=[{"Id": "live", "Arn": function_arn}])
 
 
+def route_progress_webhooks(function_arn: str) -> None:
+    """Progress events reach `notify`, which sends them to the job's webhook (the worker only publishes)."""
+    events = aws.client("events")
+    rule = f"{resources.PREFIX}-progress-webhooks"
+    events.put_rule(Name=rule, EventPattern=json.dumps(resources.progress_webhook_pattern()), State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "progress-webhooks", "Arn": function_arn}])
+
+
 def verify_email_sender(sender: str) -> None:
     """The sender's address is an SES identity (SES refuses to send from anything else)."""
     address = parseaddr(sender)[1] or sender
@@ -297,6 +305,7 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     machine = create_state_machine(queue_url)
     route_execution_ends(arns["reconcile-executions"], machine)
     route_live_events(arns["live"])
+    route_progress_webhooks(arns["notify"])
     if environment.get("YTC_EMAIL_SENDER"):
         verify_email_sender(environment["YTC_EMAIL_SENDER"])
     return {

@@ -57,7 +57,7 @@ class Worker:
             store=store,
             messages=Messages(settings, self.stopping),
             stopping=self.stopping,
-            events=EventSender(settings, store),
+            events=EventSender(),
             protection=ScaleInProtection(),
             audio=AudioCache(),
         )

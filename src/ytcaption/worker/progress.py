@@ -1,6 +1,7 @@
 """Progress of the work in hand, the one place a whole job (worker.whole) and a chunk of a long one
 (worker.chunked) report it: at each new tenth of its own work a worker writes the job's percent and
-ETA, then announces each new tenth of the job (a progress event: bus, live updates, webhook).
+ETA, then announces each new tenth of the job (a progress event on the bus: live updates, and the
+webhook through the notification path).
 
 A chunk's tenth moves the job by less than a tenth, so the job's own tenths are what is announced;
 two chunk workers that announce the same tenth send the same event id (receivers drop the second).
