@@ -6,6 +6,7 @@ publish: no worker ever calls a tenant's endpoint.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -17,6 +18,9 @@ from ytcaption.intake.urlpolicy import webhook_policy
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.tenants import TenantStore
+
+# How long past the webhook timeout a job's progress-webhook turn is held (and waited for).
+PROGRESS_TURN_MARGIN_SECONDS = 5.0
 
 
 def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: str | None = None) -> dict[str, Any]:
@@ -52,14 +56,27 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
 def notify_progress(event: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
     """A progress event (the envelope a worker published) to the webhook of its job, if the job asked
     for progress and has not ended: one attempt, never retried (the next tenth supersedes it),
-    recorded in the job's history as every delivery is."""
+    recorded in the job's history as every delivery is. Events may arrive out of order and at once:
+    a job's progress webhooks go out one at a time and never backwards (store.deliveries)."""
     job_id = str(event.get("correlation_id") or event["data"]["job_id"])
     answer: dict[str, Any] = {"event_id": event.get("event_id"), "event_type": event.get("event_type")}
     job = store.get(job_id)
     url = job.options.webhook_url if job is not None and job.options.notify_progress else None
     if job is None or not url or job.status.terminal:
         return answer
-    delivery = send_webhook(job, url, event, settings)
+    progress = int(event["data"]["progress"])
+    hold = settings.webhook_timeout_seconds + PROGRESS_TURN_MARGIN_SECONDS
+    waiting_until = time.monotonic() + hold + PROGRESS_TURN_MARGIN_SECONDS
+    while (turn := store.claim_progress_webhook(job_id, job.redrives, progress, hold)) == "busy":
+        if time.monotonic() > waiting_until:
+            break
+        time.sleep(0.2)
+    if turn != "claimed":
+        return {**answer, "webhook": None, "skipped": "a later progress was sent, or the job's turn never came"}
+    try:
+        delivery = send_webhook(job, url, event, settings)
+    finally:
+        store.release_progress_webhook(job_id, job.redrives, progress)
     store.record_delivery(job_id, JobStatus.TRANSCRIBING, str(event["event_type"]), delivery.as_dict())
     return {**answer, "webhook": delivery.as_dict()}
 

@@ -4,6 +4,7 @@ on the bus, each webhook attempt, and the one email of an end.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -19,6 +20,44 @@ class Deliveries(JobTable):
             lambda: self.table.put_item(
                 Item={"pk": keys.job_pk(job_id), "sk": f"{keys.event_sk(status)}#PUBLISHED", "kind": "published"},
                 ConditionExpression="attribute_not_exists(sk)",
+            )
+        )
+
+    def claim_progress_webhook(self, job_id: str, attempt: int, progress: int, hold_seconds: float) -> str:
+        """Take the job's progress-webhook turn for `progress`: "claimed" (send it, then release), "stale"
+        (this or a later progress went out already: drop it) or "busy" (another progress of the job is
+        being sent: try again shortly). One at a time per job, never backwards, whatever order the
+        events arrive in; a sender that died frees the turn after `hold_seconds`. Bookkeeping, like the
+        publication markers: not in the job's history."""
+        key = {"pk": keys.job_pk(job_id), "sk": keys.progress_webhook_sk(attempt)}
+        now = time.time()
+        if aws.conditionally(
+            lambda: self.table.update_item(
+                Key=key,
+                UpdateExpression="SET kind = :kind, progress = :p, sending_until = :until",
+                ConditionExpression="(attribute_not_exists(progress) OR progress < :p) "
+                "AND (attribute_not_exists(sending_until) OR sending_until < :now)",
+                ExpressionAttributeValues=to_dynamo(
+                    {
+                        ":kind": "published",
+                        ":p": progress,
+                        ":until": round(now + hold_seconds, 3),
+                        ":now": round(now, 3),
+                    }
+                ),
+            )
+        ):
+            return "claimed"
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+        return "stale" if int(item.get("progress", -1)) >= progress else "busy"
+
+    def release_progress_webhook(self, job_id: str, attempt: int, progress: int) -> None:
+        aws.conditionally(
+            lambda: self.table.update_item(
+                Key={"pk": keys.job_pk(job_id), "sk": keys.progress_webhook_sk(attempt)},
+                UpdateExpression="REMOVE sending_until",
+                ConditionExpression="progress = :p",
+                ExpressionAttributeValues={":p": progress},
             )
         )
 

@@ -2,7 +2,7 @@
 
 Items by kind (pk / sk):
   job               JOB#<job_id>        / JOB
-  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE|#EMAIL]
+  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#PROGRESS|#REDRIVE|#EMAIL]
   its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it, or one chunk of it)
   its chunks        JOB#<job_id>        / CHUNK#<nnnn>  (long audio: each chunk's lease, progress and result)
   its event log     JOB#<job_id>        / EVENTLOG#<event_id>  (every envelope published for it: live replays)
@@ -53,6 +53,11 @@ def claim_sk(at: str, worker_id: str) -> str:
 def email_sk(status: JobStatus) -> str:
     """The one email item of a job's end (kept in its history after the status it reports)."""
     return f"{event_sk(status)}#EMAIL"
+
+
+def progress_webhook_sk(attempt: int = 0) -> str:
+    """The newest progress a job's webhook was sent in this attempt (a redrive starts again from 10 %)."""
+    return f"{event_sk(JobStatus.TRANSCRIBING, attempt)}#PROGRESS"
 
 
 def chunk(job_id: str, index: int) -> Key:
