@@ -107,9 +107,8 @@ def worker(runtime: object) -> Iterator[subprocess.Popen[bytes]]:
     from ytcaption.local.runtime import LocalRuntime
 
     assert isinstance(runtime, LocalRuntime)
-    proc = runtime.start_worker()
-    yield proc
-    runtime.stop_worker(proc)
+    with runtime.worker() as proc:
+        yield proc
 
 
 # -- the IAM check: every AWS call the runtime made, against the deployed roles (tests/support/iam.py) --

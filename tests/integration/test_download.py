@@ -130,11 +130,8 @@ def test_blocked_downloads_open_the_breaker_which_fails_fast_then_closes(
     from ytcaption.local.runtime import LocalRuntime
 
     assert isinstance(runtime, LocalRuntime)
-    proc = runtime.start_worker()
-    try:
+    with runtime.worker():
         job = wait_job(_submit(server.url("/later.mp3")))
-    finally:
-        runtime.stop_worker(proc)
     assert job.status == JobStatus.COMPLETED, job.error_reason
     assert breaker.status("127.0.0.1").state == "closed"
 

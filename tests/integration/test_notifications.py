@@ -146,8 +146,7 @@ def strict_runtime(runtime: object, tmp_path: Path) -> Any:
 def test_job_over_its_time_limit_fails_with_timeout_and_its_worker_stops(
     strict_runtime: Any, long_speech_wav: Path
 ) -> None:
-    worker = strict_runtime.start_worker()
-    try:
+    with strict_runtime.worker() as worker:
         job_id = submit(long_speech_wav)
         job = wait_job(job_id, timeout=120)
         assert job.status == JobStatus.FAILED
@@ -160,8 +159,6 @@ def test_job_over_its_time_limit_fails_with_timeout_and_its_worker_stops(
         assert "abandoning the job" in log.read_text(), "the worker noticed and stopped"
         results = aws.client("s3").list_objects_v2(Bucket=resources.BUCKET, Prefix=f"results/{job_id}/")
         assert results["KeyCount"] == 0
-    finally:
-        strict_runtime.stop_worker(worker)
 
 
 def test_cancelled_job_delivers_one_cancelled_event(runtime: Any, worker: Any, long_speech_wav: Path) -> None:

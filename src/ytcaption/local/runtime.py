@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -184,6 +185,16 @@ class LocalRuntime:
         self.worker_pids.append(worker.pid)
         self._save()
         return worker
+
+    @contextlib.contextmanager
+    def worker(self, extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+        """A Whisper worker for the length of a `with` block, stopped (SIGTERM) at its end whatever happened."""
+        worker = self.start_worker(extra_env)
+        try:
+            yield worker
+        finally:
+            if worker.poll() is None or worker in self._workers:
+                self.stop_worker(worker)
 
     def stop_worker(self, worker: subprocess.Popen[bytes], timeout: float = 60) -> int:
         """SIGTERM, as ECS does on scale-in; the worker hands back unfinished work."""
