@@ -510,9 +510,18 @@ def layout_page() -> str:
     for child in sorted(package.glob("*.py")):
         if child.name != "__init__.py":
             rows.append(f"| `{child.name}` | {_cell(_docstring_line(child))} |")
+    rooms = []
+    for child in sorted(package.iterdir()):
+        if child.is_dir() and (child / "__init__.py").exists():
+            modules = [m for m in sorted(child.glob("*.py")) if m.name not in {"__init__.py", "__main__.py"}]
+            rooms += [f"### `{child.name}/`\n", "| module | what it holds |\n| --- | --- |"]
+            rooms += [f"| `{m.name}` | {_cell(_docstring_line(m))} |" for m in modules]
+            rooms.append("")
     top = {
         "functions/": "one folder per Lambda: thin adapters over the core package",
         "containers/whisper/": "the worker image (CUDA base, model baked in at build)",
+        "layers/": "each Lambda layer's definition (layers/<name>/layer.toml: core, dependencies, javascript), "
+        "built into layers/build/ by scripts/build_layers.py",
         "statemachines/": "transcription.asl.json, with ${Placeholders} for ARNs",
         "cdk/": "the CDK app that deploys all of it (cdk/ytcaption_cdk/)",
         "scripts/": "build_layers.py (Lambda layers without Docker), gen_docs.py (these generated pages)",
@@ -535,6 +544,9 @@ def layout_page() -> str:
             "| part | what it is |\n| --- | --- |",
             *rows,
             "",
+            "## Inside each subpackage\n",
+            "One room per concept: one line per module, the first paragraph of its docstring.\n",
+            *rooms,
         ]
     )
 

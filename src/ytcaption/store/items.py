@@ -1,7 +1,8 @@
-"""What every part of the job store shares: DynamoDB's numbers, SET/REMOVE expressions, and the
-base of the job's table with the one conditional update every status change goes through (a
-terminal job never changes again: a write whose condition fails is InvalidTransition) and the
-history item of each status reached. Keys come from store.keys.
+"""What every part of the job store shares: DynamoDB numbers, update expressions, one conditional update.
+
+JobTable is the base of each part: the jobs table, a job's read, the one conditional update every
+status change goes through (a terminal job never changes again: a write whose condition fails is
+InvalidTransition) and the history item of each status reached. Keys come from store.keys.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""A job's lifecycle and history: created, moved forward status by status (each a conditional
-write, each kept as a history item: sk "EVENT#<rank>#<STATUS>", so history sorts in order and
-writing the same transition twice is harmless), failed, updated while in a status, redriven; and the
-operators' scan over every job.
+"""A job's lifecycle and history: created, moved forward, failed, updated, redriven; the operators' scan.
+
+Each status change is a conditional write, kept as a history item (sk "EVENT#<rank>#<STATUS>", so
+history sorts in order and writing the same transition twice is harmless).
 """
 
 from __future__ import annotations

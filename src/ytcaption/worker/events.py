@@ -1,6 +1,8 @@
-"""The worker's job events (started, progress) on their way to the event bus: best effort, in order,
-on one thread of their own, so that a slow bus never slows the transcription. The worker sends nothing
-else: webhooks (progress included) go out from the notification path (ytcaption.finish.notify)."""
+"""The worker's job events (started, progress) on their way to the event bus, and nowhere else.
+
+Best effort, in order, on one thread of their own, so that a slow bus never slows the transcription.
+Webhooks (progress included) go out from the notification path (ytcaption.finish.notify).
+"""
 
 from __future__ import annotations
 

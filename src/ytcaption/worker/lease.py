@@ -1,5 +1,7 @@
-"""The worker's hold on the work in hand: a heartbeat thread that renews the lease (the job's, or one
-chunk's) every third of its length and then keeps the message hidden, and watches the time limit.
+"""The worker's hold on the work in hand: one heartbeat, on a job's lease or a chunk's.
+
+The heartbeat thread renews the lease every third of its length, then keeps the message hidden, and
+watches the time limit.
 
 Lease first, then the message: the message always reappears after the lease has lapsed, so the next
 worker to receive it finds the work free to take over.

@@ -1,6 +1,7 @@
-"""The queue and the execution waiting on it, from the worker's side: receive a task message (the
-highest priority first), keep it hidden while the work goes on, defer it, hand it back, delete it,
-and answer the execution through the task's token.
+"""The queue and the execution waiting on it, from the worker's side.
+
+Receive a task message (the highest priority first), keep it hidden while the work goes on, defer
+it, hand it back, delete it, and answer the execution through the task's token.
 
 A token whose task has already ended is no error: the emulator answers InvalidToken where AWS
 answers TaskTimedOut, and a Retry of the state reuses the token of the attempt before.

@@ -1,5 +1,6 @@
-"""Progress of the work in hand, the one place a whole job (worker.whole) and a chunk of a long one
-(worker.chunked) report it: at each new tenth of its own work a worker writes the job's percent and
+"""Progress of the work in hand, as a whole job (worker.whole) and a chunk (worker.chunked) report it.
+
+At each new tenth of its own work a worker writes the job's percent and
 ETA, then announces each new tenth of the job (a progress event on the bus: live updates, and the
 webhook through the notification path).
 

@@ -1,6 +1,7 @@
-"""Run one task's work under its heartbeat and sort how it ended: the one place both runners, a whole
-job (worker.whole) and a chunk of a long one (worker.chunked), do it; and the answers they share
-for a job that fails or cannot be taken now.
+"""Run one task's work under its heartbeat and sort how it ended, for both runners.
+
+The one place a whole job (worker.whole) and a chunk of a long one (worker.chunked) do it; and the
+answers they share for a job that fails or cannot be taken now.
 
 The work ends in one of four ways: done (the runner answers with its result), Interrupted (shutdown,
 cancellation, a lost lease or the time limit: see `interrupted`), a YtcError (the job fails with its
