@@ -70,34 +70,23 @@ def explain(exc: BaseException) -> CliError | None:
 
 
 def _explain_client(exc: BaseException) -> CliError | None:
-    from ytcaption.client import (
-        ApiError,
-        BadRequest,
-        ClientError,
-        Forbidden,
-        RateLimited,
-        TransportError,
-        Unauthorized,
-        Unavailable,
-        ValidationFailed,
-        WaitTimeout,
-    )
+    from ytcaption.client import errors as api
 
-    if isinstance(exc, Unauthorized | Forbidden):
+    if isinstance(exc, api.Unauthorized | api.Forbidden):
         return CliError(f"error: the API refused the key ({exc.code}): {exc.detail}", EXIT_UNAUTHORIZED)
-    if isinstance(exc, ValidationFailed | BadRequest):
+    if isinstance(exc, api.ValidationFailed | api.BadRequest):
         fields = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         return CliError(f"error: {exc.code}: {exc.detail}" + (f" ({fields})" if fields else ""), EXIT_USAGE)
-    if isinstance(exc, RateLimited | Unavailable):
+    if isinstance(exc, api.RateLimited | api.Unavailable):
         after = f" (retry after {exc.retry_after:.0f} s)" if exc.retry_after else ""
         return CliError(f"error: {exc.code}: {exc.detail}{after}", EXIT_UNAVAILABLE)
-    if isinstance(exc, ApiError):
+    if isinstance(exc, api.ApiError):
         return CliError(f"error: {exc.code}: {exc.detail}", EXIT_FAILED)
-    if isinstance(exc, TransportError):
+    if isinstance(exc, api.TransportError):
         return CliError(f"error: {exc}", EXIT_UNAVAILABLE)
-    if isinstance(exc, WaitTimeout):
+    if isinstance(exc, api.WaitTimeout):
         return CliError(f"error: {exc}", EXIT_TIMEOUT)
-    if isinstance(exc, ClientError):
+    if isinstance(exc, api.ClientError):
         return CliError(f"error: {exc}", EXIT_FAILED)
     return _pydantic(exc)
 
