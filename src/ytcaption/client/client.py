@@ -24,7 +24,7 @@ from ytcaption.api.schemas import (
     UploadTicket,
 )
 from ytcaption.client import live, uploads
-from ytcaption.client.errors import ClientError, WaitTimeout, error_for
+from ytcaption.client.errors import ClientError, NotFound, WaitTimeout, error_for
 from ytcaption.client.retries import RetryPolicy, send
 
 log = logging.getLogger("ytcaption.client")
@@ -155,7 +155,7 @@ class Client:
         )
         ticket = self.upload_ticket(request)
         self.send_file(ticket, file, kind, on_progress)
-        return self.get(self.wait_for_upload(ticket.upload_id, arrival_timeout))
+        return self.wait_for_upload(ticket.upload_id, arrival_timeout)
 
     def upload_ticket(self, request: UploadRequest) -> UploadTicket:
         """POST /v1/uploads: a presigned POST for one file."""
@@ -179,16 +179,20 @@ class Client:
     def upload_status(self, upload_id: str) -> UploadStatus:
         return UploadStatus.model_validate(self._request("GET", f"/v1/uploads/{upload_id}").json())
 
-    def wait_for_upload(self, upload_id: str, timeout: float = 300.0) -> str:
-        """The id of the transcription the upload started, once it has arrived."""
+    def wait_for_upload(self, upload_id: str, timeout: float = 300.0) -> Transcription:
+        """The transcription the upload started, once the file has arrived and the job exists (the
+        upload's status names the job as soon as the file is stored; the job follows from its event)."""
         deadline = time.monotonic() + timeout
         pause = 0.2
         while True:
             status = self.upload_status(upload_id)
             if status.status == "received" and status.transcription_id:
-                return status.transcription_id
+                try:
+                    return self.get(status.transcription_id)
+                except NotFound:
+                    pass
             if time.monotonic() + pause > deadline:
-                raise ClientError(f"upload {upload_id} did not arrive within {timeout:g} s")
+                raise ClientError(f"upload {upload_id} started no transcription within {timeout:g} s")
             self._sleep(pause)
             pause = min(pause * 1.5, 2.0)
 
