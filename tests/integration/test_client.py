@@ -15,7 +15,7 @@ import webvtt
 
 from tests.support.api import new_key
 from tests.support.audio import MEETING, word_error_rate
-from tests.support.media_server import MediaServer, media_server
+from tests.support.media_server import MediaServer
 from ytcaption.client import Client, Conflict, NotFound, Transcription, Unauthorized, ValidationFailed
 
 pytestmark = pytest.mark.integration
@@ -30,13 +30,6 @@ def key() -> str:
 def api(base_url: str, key: str) -> Iterator[Client]:
     with Client(base_url, key) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def server(speech_mp3: Path) -> Iterator[MediaServer]:
-    with media_server() as srv:
-        srv.serve_file("/talk.mp3", speech_mp3)
-        yield srv
 
 
 def test_a_file_job_uploaded_and_followed_live(
@@ -63,8 +56,8 @@ def test_a_file_job_uploaded_and_followed_live(
     assert statuses[-1] == "COMPLETED" and "QUEUED" in statuses
 
 
-def test_listing_follows_cursors_and_keeps_to_the_tenant(api: Client, base_url: str, server: MediaServer) -> None:
-    made = [api.create_from_url(server.url(f"/talk.mp3?n={n}"), {"priority": "low"}).id for n in range(3)]
+def test_listing_follows_cursors_and_keeps_to_the_tenant(api: Client, base_url: str, talk_server: MediaServer) -> None:
+    made = [api.create_from_url(talk_server.url(f"/talk.mp3?n={n}"), {"priority": "low"}).id for n in range(3)]
     page = api.list(limit=2)
     assert len(page.items) == 2 and page.next_cursor
     every = [job.id for job in api.iter_all(page_size=2)]
@@ -78,8 +71,8 @@ def test_listing_follows_cursors_and_keeps_to_the_tenant(api: Client, base_url: 
         assert api.cancel(job_id).status == "CANCELLED"
 
 
-def test_a_cancelled_job_and_a_second_cancel(api: Client, server: MediaServer) -> None:
-    job = api.create_from_url(server.url("/talk.mp3?cancel"), cache=False)
+def test_a_cancelled_job_and_a_second_cancel(api: Client, talk_server: MediaServer) -> None:
+    job = api.create_from_url(talk_server.url("/talk.mp3?cancel"), cache=False)
     assert api.cancel(job.id).status == "CANCELLED"
     assert api.wait(job.id, timeout=60).status == "CANCELLED"
     with pytest.raises(Conflict) as again:

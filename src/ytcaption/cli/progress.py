@@ -5,23 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 Update = Callable[[str, float], None]
 
 
 @contextmanager
-def progress_bar(first: str = "PENDING") -> Iterator[Update]:
-    """update(description, percent) moves the bar."""
+def progress_bar() -> Iterator[Update]:
+    """update(description, percent) moves the bar; it appears with the first update, so a command
+    refused before any progress prints its one error line alone."""
+    from contextlib import ExitStack
+
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
     columns = (TextColumn("{task.description:<13}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(first, total=100)
+    bar = Progress(*columns, console=Console(stderr=True), transient=False)
+    with ExitStack() as shown:
+        task: list[TaskID] = []
 
         def update(description: str, percent: float) -> None:
-            bar.update(task, description=description, completed=percent)
+            if not task:
+                shown.enter_context(bar)
+                task.append(bar.add_task(description, total=100))
+            bar.update(task[0], description=description, completed=percent)
 
         yield update
 

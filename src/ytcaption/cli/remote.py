@@ -23,7 +23,7 @@ def transcribe(args: argparse.Namespace, target: ApiTarget) -> int:
         raise CliError(f"error: {source} is neither a file nor a URL", EXIT_USAGE)
     cache = True if args.cache is None else args.cache
     with target.client() as api:
-        with progress_bar("PENDING" if is_url else "UPLOADING") as update:
+        with progress_bar() as update:
             if is_url:
                 job = api.create_from_url(source, options, cache=cache)
             else:
