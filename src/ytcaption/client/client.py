@@ -87,6 +87,7 @@ class Client:
         return f"Client({self.api_url!r})"
 
     def close(self) -> None:
+        """Close its connections (`with Client(...) as api:` does it)."""
         self._http.close()
         self._storage.close()
 
@@ -177,6 +178,7 @@ class Client:
             parts["files"]["file"][1].close()
 
     def upload_status(self, upload_id: str) -> UploadStatus:
+        """GET /v1/uploads/{id}: whether the file has arrived, and the transcription it started."""
         return UploadStatus.model_validate(self._request("GET", f"/v1/uploads/{upload_id}").json())
 
     def wait_for_upload(self, upload_id: str, timeout: float = 300.0) -> Transcription:
