@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ytcaption.cli.api_target import add_api_arguments, resolve
 from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
+from ytcaption.cli.job_options import FORMATS as RESULT_FORMATS
 from ytcaption.cli.job_options import (
     add_format_arguments,
     add_option_arguments,
@@ -31,7 +32,6 @@ from ytcaption.cli.progress import output_paths, progress_bar
 from ytcaption.cli.target import use_running_runtime
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.options import JobOptions
-from ytcaption.store.media import RESULT_FORMATS
 
 
 def is_url(source: str) -> bool:
