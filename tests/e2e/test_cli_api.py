@@ -169,3 +169,26 @@ def test_a_429_is_retried_after_its_retry_after(tmp_path: Path) -> None:
     assert first.path == second.path == "/v1/transcriptions?limit=20"
     # A lower bound only (sleep never returns early): the retry waited the second it was told to.
     assert second.at - first.at >= 1.0
+
+
+def test_the_apis_refusals_and_an_unreachable_api_are_one_line_each(
+    env: dict[str, str], api_url: str, talk_server: MediaServer, tmp_path: Path
+) -> None:
+    refused = cli(["transcribe", "https://example.com/talk.mp3"], env, tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.startswith("error: url-not-allowed: ") and "(body.source.url: " in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+    with Client(api_url, new_key("cli-other-tenant")) as other:
+        theirs = other.create_from_url(talk_server.url("/talk.mp3?theirs"), cache=False).id
+        other.cancel(theirs)
+    hidden = cli(["jobs", "get", theirs], env, tmp_path)
+    assert hidden.returncode == EXIT_FAILED and hidden.stderr.startswith("error: not-found: "), hidden.stderr
+
+    with scripted_api() as gone:
+        closed = gone.url
+    unreachable = cli(["jobs", "list"], {**env, "YTC_API_URL": closed}, tmp_path)
+    assert unreachable.returncode == 4 and unreachable.stderr.startswith("error: cannot reach 127.0.0.1"), (
+        unreachable.stderr
+    )
+    assert len(unreachable.stderr.strip().splitlines()) == 1
