@@ -722,7 +722,10 @@ def client_page() -> str:
     import ytcaption.client as client
     from ytcaption.client import errors
 
-    example = textwrap.dedent(_doc(client).split("\n\n")[1])
+    # The docstring's indented example (blank lines inside it included).
+    lines = _doc(client).splitlines()
+    indented = [n for n, line in enumerate(lines) if line.startswith("    ")]
+    example = textwrap.dedent("\n".join(lines[indented[0] : indented[-1] + 1]))
     out = [
         _header("the signatures and docstrings of ytcaption.client"),
         "# Python client reference\n",

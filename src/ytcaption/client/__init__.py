@@ -1,6 +1,7 @@
 """A Python client of the public HTTP API, for tenants: create, follow, download, cancel.
 
     from ytcaption.client import Client
+
     with Client("https://api.example.com/prod", "ytc_...") as api:
         job = api.create_from_file("talk.mp4", {"language": "en", "task": "transcribe"})
         job = api.wait(job.id, on_update=lambda j: print(j.status, j.progress))
