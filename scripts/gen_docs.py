@@ -7,6 +7,8 @@ Each page is made from its source of truth, never typed:
 
 - docs/reference/cli.md          the argparse parser (ytcaption.cli.build_parser)
 - docs/reference/api.md          the committed openapi.json
+- docs/reference/client.md       the public functions of the Python client (ytcaption.client), from their
+                                 signatures and docstrings
 - docs/reference/settings.md     the Settings class (ytcaption/settings.py): fields, defaults, comments,
                                  and which YTC_* variables the CDK app or the local runtime sets
 - docs/reference/cdk-context.md  the Config dataclass (cdk/ytcaption_cdk/config.py)
@@ -695,9 +697,67 @@ def benchmarks_page() -> str:
     return "\n".join(out)
 
 
+# --- the Python client ----------------------------------------------------------------------------
+
+
+def _doc(thing: object) -> str:
+    import inspect
+
+    return inspect.getdoc(thing) or ""
+
+
+def _signature(function: Any) -> str:
+    """As written: the annotations without the quotes that postponed evaluation gives them."""
+    import inspect
+    import re
+
+    text = str(inspect.signature(function)).replace("(self, ", "(").replace("(self)", "()")
+    return re.sub(r"(: |-> )'([^']*)'", r"\1\2", text)
+
+
+def client_page() -> str:
+    import dataclasses
+    import textwrap
+
+    import ytcaption.client as client
+    from ytcaption.client import errors
+
+    # The docstring's indented example (blank lines inside it included).
+    lines = _doc(client).splitlines()
+    indented = [n for n, line in enumerate(lines) if line.startswith("    ")]
+    example = textwrap.dedent("\n".join(lines[indented[0] : indented[-1] + 1]))
+    out = [
+        _header("the signatures and docstrings of ytcaption.client"),
+        "# Python client reference\n",
+        "`from ytcaption.client import Client`; how to use it: [Clients](../use/clients.md).\n",
+        "```python\n" + example + "\n```\n",
+        f"## `Client{_signature(client.Client)}`\n",
+        _doc(client.Client) + "\n",
+    ]
+    for name, member in vars(client.Client).items():
+        if not name.startswith("_") and callable(member):
+            out.append(f"### `{name}{_signature(member)}`\n")
+            out.append(_doc(member) + "\n")
+    out.append("## Errors\n")
+    out.append(_doc(errors) + "\n")
+    rows = [
+        f"| `{name}` | `{kind.__mro__[1].__name__}` | {_cell(_doc(kind))} |"
+        for name, kind in vars(errors).items()
+        if isinstance(kind, type) and issubclass(kind, Exception) and kind.__module__ == errors.__name__
+    ]
+    out.append("| class | is a | when |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n")
+    out.append("## `RetryPolicy`\n")
+    out.append(_doc(client.RetryPolicy) + "\n")
+    fields = dataclasses.fields(client.RetryPolicy)
+    rows = [f"| `{f.name}` | {_code(f.default)} |" for f in fields]
+    out.append("| field | default |\n| --- | --- |\n" + "\n".join(rows))
+    return "\n".join(out)
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "docs/reference/cli.md": cli_page,
     "docs/reference/api.md": api_page,
+    "docs/reference/client.md": client_page,
     "docs/reference/settings.md": settings_page,
     "docs/reference/cdk-context.md": cdk_page,
     "docs/inside/state-machine.md": state_machine_page,
