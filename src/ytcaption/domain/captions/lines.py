@@ -127,6 +127,8 @@ def break_cost(before: Token, after: Token, first_of_sentence: bool) -> float:
         return 0.0
     if ends_clause(before):
         return 0.3
+    if before.closes:
+        return 0.4
     word = before.text.lower().strip("\"'“‘(")
     if _is_name_word(before) and _is_name_word(after) and not first_of_sentence and before.space == after.space:
         return 4.0  # "John | Smith": a name split over two lines or cues

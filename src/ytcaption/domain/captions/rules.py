@@ -87,9 +87,8 @@ class SubtitleSettings(BaseModel):
         """These settings with what `other` sets explicitly on top (a download over its job's)."""
         if other is None:
             return self
-        return SubtitleSettings.model_validate(
-            {**self.model_dump(exclude_unset=True), **other.model_dump(exclude_unset=True)}
-        )
+        mine, theirs = self.model_dump(exclude_none=True), other.model_dump(exclude_unset=True, exclude_none=True)
+        return SubtitleSettings.model_validate({**mine, **theirs})
 
 
 def _base(language: str | None) -> Rules:

@@ -57,7 +57,9 @@ def _split_long(tokens: Sequence[Token], max_chars: int) -> list[Token]:
         pieces = [token.text[i : i + max_chars] for i in range(0, len(token.text), max_chars)]
         step = (token.end - token.start) / len(pieces)
         for n, piece in enumerate(pieces):
-            out.append(Token(piece, token.start + n * step, token.start + (n + 1) * step, token.space and n == 0))
+            last = n == len(pieces) - 1
+            at = token.start + n * step
+            out.append(Token(piece, at, at + step, token.space and n == 0, token.closes and last))
     return out
 
 

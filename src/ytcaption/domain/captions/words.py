@@ -22,6 +22,9 @@ class Token:
     start: float
     end: float
     space: bool
+    # The last word of a Whisper segment: a phrase boundary even where no punctuation shows it
+    # (Whisper's Chinese often has none).
+    closes: bool = False
 
 
 def is_no_space_char(ch: str) -> bool:
@@ -64,13 +67,14 @@ def _pieces(chunk: str) -> list[str]:
 
 def tokens(transcript: Transcript) -> list[Token]:
     """Every word of the transcript in time order, with monotone times."""
-    raw: list[tuple[str, float, float, bool]] = []
+    raw: list[tuple[str, float, float, bool, bool]] = []
     for segment in transcript.segments:
+        first = len(raw)
         if segment.words:
             for word in segment.words:
-                text = word.word.strip()
+                text = " ".join(word.word.split())
                 if text:
-                    raw.append((text, word.start, word.end, word.word[:1].isspace()))
+                    raw.append((text, word.start, word.end, word.word[:1].isspace(), False))
         else:
             words = [(p, n > 0 and i == 0) for n, chunk in enumerate(segment.text.split())
                      for i, p in enumerate(_pieces(chunk))]  # fmt: skip
@@ -81,15 +85,17 @@ def tokens(transcript: Transcript) -> list[Token]:
             at = segment.start
             for text, space in words:
                 length = span * len(text) / total
-                raw.append((text, at, at + length, space))
+                raw.append((text, at, at + length, space, False))
                 at += length
+        if len(raw) > first:
+            raw[-1] = (*raw[-1][:4], True)
     # Stable by start: segments of merged chunks may overlap by a little in time.
     raw.sort(key=lambda item: item[1])
     out: list[Token] = []
     last_start = 0.0
-    for n, (text, start, end, space) in enumerate(raw):
+    for n, (text, start, end, space, closes) in enumerate(raw):
         start = max(start, last_start)
         end = max(end, start)
         last_start = start
-        out.append(Token(text, start, end, space and n > 0))
+        out.append(Token(text, start, end, space and n > 0, closes))
     return out
