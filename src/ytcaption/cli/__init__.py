@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from importlib.metadata import PackageNotFoundError, version
 
-from ytcaption.cli import local, manage, transcribe
+from ytcaption.cli import local, manage, subtitles, transcribe
 from ytcaption.cli.errors import EXIT_INTERRUPTED, explain, say
 
 
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_command(commands, formatter)
     local.add_commands(commands, formatter)
     manage.add_commands(commands, formatter)
+    subtitles.add_commands(commands, formatter)
     return parser
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
 from ytcaption.cli.local import add_settings_arguments, settings_for
+from ytcaption.cli.subtitles import add_subtitle_arguments, subtitle_settings
 from ytcaption.cli.target import use_running_runtime
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.options import JobOptions
@@ -56,6 +57,7 @@ def _options(args: argparse.Namespace) -> JobOptions:
             language=args.language,
             word_timestamps=args.word_timestamps,
             prefer_captions=args.prefer_captions,
+            subtitles=subtitle_settings(args),
         )
     except ValidationError as exc:
         raise CliError("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), EXIT_USAGE) from exc
@@ -200,5 +202,6 @@ def add_command(
     cmd.add_argument("--prefer-captions", action="store_true", help="use the video's own subtitles when it has them")
     cmd.add_argument("--tenant", default="local", help="whose job it is")
     cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
+    add_subtitle_arguments(cmd)
     add_settings_arguments(cmd)
     cmd.set_defaults(func=run)
