@@ -5,7 +5,6 @@ and lines balanced."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 from ytcaption.domain.captions.words import Token
@@ -151,49 +150,57 @@ def _orphan(tokens: Sequence[Token]) -> bool:
     return len(tokens) == 1 and len(tokens[0].text) <= SHORT_WORD and tokens[0].text.isascii()
 
 
-def break_lines(
-    tokens: Sequence[Token], max_chars: int, max_lines: int, starts: Sequence[bool]
-) -> tuple[list[list[Token]], float] | None:
-    """The best split of `tokens` into as few lines as fit (at most `max_lines` of `max_chars`), and
-    its cost; None if they do not fit. `starts[i]` says whether tokens[i] begins a sentence."""
-    n = len(tokens)
-    total = length(tokens)
-    if total <= max_chars:
-        return [list(tokens)], 0.0
-    if max_lines < 2 or total > max_lines * max_chars + max_lines - 1:
-        return None
-    # prefix[i]: length of tokens[:i] counting spaces between them.
-    prefix = [0]
-    for i, token in enumerate(tokens):
-        prefix.append(prefix[-1] + len(token.text) + (1 if token.space and i else 0))
+class LineFitter:
+    """Line breaks for any stretch tokens[i:j] of one run of speech, from sums and costs computed once
+    per run (the cue search asks for thousands of stretches)."""
 
-    def span(a: int, b: int) -> int:  # length of tokens[a:b] as one line
-        return prefix[b] - prefix[a] - (1 if tokens[a].space and a else 0)
+    def __init__(self, tokens: Sequence[Token], starts: Sequence[bool]) -> None:
+        self.tokens = tokens
+        self.prefix = [0]
+        for k, token in enumerate(tokens):
+            self.prefix.append(self.prefix[-1] + len(token.text) + (1 if token.space and k else 0))
+        self.after = [break_cost(tokens[k], tokens[k + 1], starts[k]) for k in range(len(tokens) - 1)]
+        self.orphan = [_orphan([t]) for t in tokens]
 
-    for count in range(2, max_lines + 1):
-        target = total / count
-        # best[k][j]: (cost, breaks) of tokens[:j] in k lines.
-        start: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
-        best = [start] + [{} for _ in range(count)]
-        for k in range(1, count + 1):
-            for j in range(1, n + 1):
-                if k == count and j != n:
-                    continue
-                options = []
-                for i, (cost, breaks) in best[k - 1].items():
-                    if i >= j or span(i, j) > max_chars:
+    def span(self, a: int, b: int) -> int:
+        """Characters of tokens[a:b] as one line."""
+        return self.prefix[b] - self.prefix[a] - (1 if a and self.tokens[a].space else 0)
+
+    def _line(self, a: int, b: int, target: float, max_chars: int) -> float:
+        cost = abs(self.span(a, b) - target) / max_chars * 2.0
+        return cost + (5.0 if b - a == 1 and self.orphan[a] else 0.0)
+
+    def fit(self, i: int, j: int, max_chars: int, max_lines: int) -> tuple[tuple[int, ...], float] | None:
+        """The line starts after the first (as indexes into the run) and the cost, for the fewest lines
+        that fit; None if tokens[i:j] do not fit in `max_lines` lines of `max_chars`."""
+        total = self.span(i, j)
+        if total <= max_chars:
+            return (), 0.0
+        if max_lines < 2 or total > max_lines * (max_chars + 1):
+            return None
+        best: tuple[float, tuple[int, ...]] | None = None
+        target = total / 2
+        for b in range(i + 1, j):
+            if self.span(i, b) > max_chars:
+                break
+            if self.span(b, j) > max_chars:
+                continue
+            cost = self._line(i, b, target, max_chars) + self._line(b, j, target, max_chars) + self.after[b - 1]
+            if best is None or cost < best[0]:
+                best = (cost, (b,))
+        if best is None and max_lines >= 3:
+            target = total / 3
+            for b in range(i + 1, j - 1):
+                if self.span(i, b) > max_chars:
+                    break
+                first = self._line(i, b, target, max_chars) + self.after[b - 1]
+                for c in range(b + 1, j):
+                    if self.span(b, c) > max_chars:
+                        break
+                    if self.span(c, j) > max_chars:
                         continue
-                    line = tokens[i:j]
-                    c = cost + abs(span(i, j) - target) / max_chars * 2.0
-                    if _orphan(line):
-                        c += 5.0
-                    if j < n:
-                        c += break_cost(tokens[j - 1], tokens[j], starts[j - 1])
-                    options.append((c, (*breaks, j)))
-                if options:
-                    best[k][j] = min(options)
-        if n in best[count]:
-            cost, breaks = best[count][n]
-            edges = [0, *breaks]
-            return [list(tokens[a:b]) for a, b in itertools.pairwise(edges)], cost
-    return None
+                    cost = first + self._line(b, c, target, max_chars) + self._line(c, j, target, max_chars)
+                    cost += self.after[c - 1]
+                    if best is None or cost < best[0]:
+                        best = (cost, (b, c))
+        return None if best is None else (best[1], best[0])

@@ -9,11 +9,12 @@ speech with no silence after it can leave a cue short or fast; the checker lists
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ytcaption.domain.captions.lines import break_cost, break_lines, ends_sentence, length, text_of
+from ytcaption.domain.captions.lines import LineFitter, ends_sentence, length, text_of
 from ytcaption.domain.captions.rules import Rules
 from ytcaption.domain.captions.words import Token
 
@@ -92,32 +93,33 @@ def _shape_run(
 ) -> list[tuple[int, int, list[list[Token]]]]:
     n = len(run)
     starts = _sentence_starts(run)
-    capacity = rules.max_lines * rules.max_line_chars + rules.max_lines
+    fitter = LineFitter(run, starts)
+    sentences = [0]  # sentences[k]: sentence ends among run[:k]
+    for token in run:
+        sentences.append(sentences[-1] + (1 if ends_sentence(token) else 0))
+    capacity = rules.max_lines * (rules.max_line_chars + 1)
     best: list[float] = [0.0] + [math.inf] * n
-    choice: list[tuple[int, list[list[Token]]] | None] = [None] * (n + 1)
+    choice: list[tuple[int, tuple[int, ...]]] = [(0, ())] * (n + 1)
     for i in range(n):
-        if best[i] == math.inf:
-            continue
         for j in range(i + 1, n + 1):
-            words = run[i:j]
-            chars = length(words)
+            chars = fitter.span(i, j)
             if j - i > 1 and (chars > capacity or run[j - 1].end - run[i].start > rules.max_cue_seconds):
                 break
-            fitted = break_lines(words, rules.max_line_chars, rules.max_lines, starts[i:j])
+            fitted = fitter.fit(i, j, rules.max_line_chars, rules.max_lines)
             if fitted is None:
-                if j - i == 1:  # cannot happen after _split_long; keep the word rather than lose it
-                    fitted = ([list(words)], 0.0)
-                else:
+                if j - i > 1:
                     break
-            lines, cost = fitted
+                fitted = ((), 0.0)  # cannot happen after _split_long; keep the word rather than lose it
+            breaks, cost = fitted
             cost += _PER_CUE
             after = run[j].start if j < n else next_start
             if j < n:
-                cost += _CUE_END_WEIGHT * break_cost(run[j - 1], run[j], starts[j - 1])
-            for k in range(i, j - 1):
-                if ends_sentence(run[k]):
-                    boundary = sum(len(line) for line in lines[:1]) == k - i + 1
-                    cost += _INNER_SENTENCE_END * (0.4 if boundary else 1.0)
+                cost += _CUE_END_WEIGHT * fitter.after[j - 1]
+            inner = sentences[j - 1] - sentences[i]
+            if inner:
+                cost += _INNER_SENTENCE_END * inner
+                if breaks and ends_sentence(run[breaks[0] - 1]):
+                    cost -= _INNER_SENTENCE_END * 0.6  # two sentences on two lines read well enough
             shown = _available(rules, run[i].start, run[j - 1].end, after)
             if shown < rules.min_cue_seconds:
                 cost += _TOO_SHORT * (1 + (rules.min_cue_seconds - max(shown, 0.0)) / rules.min_cue_seconds)
@@ -127,14 +129,13 @@ def _shape_run(
                 cost += _TOO_FAST * (1 + chars / shown / rules.max_chars_per_second)
             if best[i] + cost < best[j]:
                 best[j] = best[i] + cost
-                choice[j] = (i, lines)
+                choice[j] = (i, breaks)
     cues: list[tuple[int, int, list[list[Token]]]] = []
     j = n
     while j > 0:
-        picked = choice[j]
-        assert picked is not None
-        i, lines = picked
-        cues.append((i, j, lines))
+        i, breaks = choice[j]
+        edges = [i, *breaks, j]
+        cues.append((i, j, [list(run[a:b]) for a, b in itertools.pairwise(edges)]))
         j = i
     return cues[::-1]
 
