@@ -672,7 +672,9 @@ def benchmarks_page() -> str:
         "process) and the host's own ceiling for two one-core workers (two 1-thread transcriptions at once "
         "against one after the other). "
         "`benchmarks/gpu_throughput.py` compares faster-whisper's batched pipeline with its sequential "
-        "decoding (`base`) on the CPU, and on CUDA where there is a GPU.\n",
+        "decoding (`base`) on the CPU, and on CUDA where there is a GPU. "
+        "`benchmarks/word_timestamps.py` measures what keeping word timestamps (which subtitles are shaped "
+        "from) costs: `base` with and without them, alternated in one run, and the shaping itself.\n",
         "Every number on this page comes from a result file committed under `benchmarks/results/`: run a "
         "benchmark, commit its JSON, then run `" + FIX + "`.\n",
     ]

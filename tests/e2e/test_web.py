@@ -22,6 +22,7 @@ import uvicorn
 
 from tests import paths
 from tests.support.api import new_key
+from ytcaption.domain.captions.check import check_text
 
 pytestmark = pytest.mark.e2e
 
@@ -155,7 +156,19 @@ def test_upload_watch_read_seek_search_and_download(
     download.value.save_as(str(saved))
     assert download.value.suggested_filename.endswith(".srt")
     cues = list(srt.parse(saved.read_text(encoding="utf-8")))
-    assert len(cues) == segments.count() and "budget" in " ".join(c.content for c in cues).lower()
+    # Shaped to the reading rules from the words: more, shorter cues than Whisper's segments.
+    assert len(cues) >= segments.count() and "budget" in " ".join(c.content for c in cues).lower()
+    assert check_text(saved.read_text(encoding="utf-8")).ok()
+
+    # The same download with other subtitle settings, filled in beside the buttons.
+    page.locator("#subtitle-settings summary").click()
+    page.get_by_label("Characters a line").fill("24")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="SRT").click()
+    download.value.save_as(str(saved))
+    narrow = list(srt.parse(saved.read_text(encoding="utf-8")))
+    assert len(narrow) >= len(cues) and max(len(line) for c in narrow for line in c.content.split("\n")) <= 24
+    page.get_by_label("Characters a line").fill("")
 
     # Copy: the text of every segment, one a line.
     page.get_by_role("button", name="Copy text").click()

@@ -312,8 +312,9 @@ def test_upload_flow_then_results_in_every_format(acme: httpx.Client, worker: ob
     assert acme.get(f"/v1/transcriptions/{job_id}/result").headers["content-type"] == "application/json"
     document = json.loads(bodies["json"])
     assert word_error_rate(MEETING, document["text"]) <= 0.15
-    assert len(list(srt.parse(bodies["srt"]))) == len(document["segments"]) > 0
-    assert len(webvtt.from_buffer(__import__("io").StringIO(bodies["vtt"]))) == len(document["segments"])
+    cues = len(list(srt.parse(bodies["srt"])))
+    assert cues >= len(document["segments"]) > 0  # shaped from the words
+    assert len(webvtt.from_buffer(__import__("io").StringIO(bodies["vtt"]))) == cues
     _problem(acme.get(f"/v1/transcriptions/{job_id}/result", params={"format": "docx"}), 422, "validation-error")
 
     # Its audio: a redirect to a presigned GET (no key needed), or the link itself as JSON.

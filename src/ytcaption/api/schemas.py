@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.options import PROMPT_MAX_CHARS
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
 
@@ -74,6 +75,12 @@ class OptionsIn(_Strict):
         description="vocabulary hints: names and jargon to expect, in the audio's language "
         "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
         examples=["YTCaption, faster-whisper, Step Functions"],
+    )
+    subtitles: SubtitleSettings | None = Field(
+        default=None,
+        description="subtitle reading rules for the SRT and VTT (what is left out keeps the broadcast default; "
+        "a download can change them again)",
+        examples=[{"max_line_chars": 32, "max_chars_per_second": 17}],
     )
 
 
@@ -152,6 +159,7 @@ class OptionsOut(BaseModel):
     notify_progress: bool = False
     notify_email: str | None = None
     prompt: str | None = None
+    subtitles: SubtitleSettings | None = None
 
 
 class ErrorOut(BaseModel):

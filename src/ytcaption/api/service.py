@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
 from ytcaption.api.problems import ApiProblem
+from ytcaption.api.rerender import rerender
 from ytcaption.api.schemas import (
     Models,
     OptionsIn,
@@ -28,6 +29,7 @@ from ytcaption.api.schemas import (
     UploadStatus,
     UploadTicket,
 )
+from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
@@ -62,12 +64,16 @@ class Hooks:
 
 
 def fingerprint(request: TranscriptionRequest) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    # Requests without subtitle settings hash as before the setting existed.
+    unset = {"subtitles"} if request.subtitles is None else None
+    canonical = json.dumps(request.model_dump(mode="json", exclude=unset), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
-    payload = {"tenant": tenant, "source": identity, "options": options.model_dump(exclude=_CACHE_NEUTRAL)}
+    # Subtitle settings shape the stored SRT/VTT, so they are part of the key (when set at all).
+    neutral = _CACHE_NEUTRAL | ({"subtitles"} if options.subtitles is None else set())
+    payload = {"tenant": tenant, "source": identity, "options": options.model_dump(mode="json", exclude=neutral)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -360,8 +366,11 @@ class ApiService:
 
     # -- results ------------------------------------------------------------------
 
-    def result(self, caller: ApiKey, job_id: str, fmt: str) -> tuple[bytes | None, str, str | None]:
-        """(content, media type, None) or (None, media type, presigned URL) for large results."""
+    def result(
+        self, caller: ApiKey, job_id: str, fmt: str, subtitles: SubtitleSettings | None = None
+    ) -> tuple[bytes | None, str, str | None]:
+        """(content, media type, None) or (None, media type, presigned URL) for large results; SRT or
+        VTT with other subtitle settings are rendered again from the stored transcript."""
         job = self.visible_job(caller, job_id)
         if job.status != JobStatus.COMPLETED:
             raise ApiProblem(
@@ -376,6 +385,8 @@ class ApiService:
         if not key:
             raise not_found(f"{fmt} result for {job_id}")
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
+        if subtitles is not None:
+            return rerender(media, job, fmt, subtitles), CONTENT_TYPES[fmt], None
         content, url = media.read_or_link(key, max_bytes=INLINE_RESULT_BYTES, expires_in=900)
         return content, CONTENT_TYPES[fmt], url
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from importlib.metadata import PackageNotFoundError, version
 
-from ytcaption.cli import jobs, local, manage, transcribe
+from ytcaption.cli import jobs, local, manage, subtitles, transcribe
 from ytcaption.cli.errors import EXIT_INTERRUPTED, explain, say
 
 
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_commands(commands, formatter)
     local.add_commands(commands, formatter)
     manage.add_commands(commands, formatter)
+    subtitles.add_commands(commands, formatter)
     return parser
 
 

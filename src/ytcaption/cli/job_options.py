@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from ytcaption.api.schemas import OptionsIn
 from ytcaption.cli.errors import EXIT_USAGE, CliError
+from ytcaption.cli.subtitles import subtitle_settings
 from ytcaption.domain.vocabulary import Priority, ResultFormat, Task
 
 FORMATS: tuple[str, ...] = get_args(ResultFormat)
@@ -47,6 +48,9 @@ def add_option_arguments(parser: argparse.ArgumentParser) -> None:
 def given_options(args: argparse.Namespace) -> OptionsIn:
     """The options given on the command line, checked as the API checks them."""
     values = {name: getattr(args, name) for name in OPTION_FIELDS if getattr(args, name, None) is not None}
+    subtitles = subtitle_settings(args)  # one flag per setting (--max-line-chars ...), not one `--subtitles`
+    if subtitles is not None:
+        values["subtitles"] = subtitles.model_dump(exclude_unset=True)
     try:
         return OptionsIn.model_validate(values)
     except ValidationError as exc:

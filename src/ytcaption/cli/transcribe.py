@@ -29,6 +29,7 @@ from ytcaption.cli.job_options import (
 )
 from ytcaption.cli.local import add_settings_arguments, settings_for
 from ytcaption.cli.progress import output_paths, progress_bar
+from ytcaption.cli.subtitles import add_subtitle_arguments
 from ytcaption.cli.target import use_running_runtime
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.options import JobOptions
@@ -203,6 +204,7 @@ def add_command(
     cmd.add_argument("--output", help="where to write the format (several: its stem with each format's suffix)")
     cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
     add_option_arguments(cmd)
+    add_subtitle_arguments(cmd)
     add_api_arguments(cmd)
     cmd.add_argument("--tenant", default="local", help="whose job it is (without an API; with one, the key says)")
     add_settings_arguments(cmd)

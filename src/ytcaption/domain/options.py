@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.vocabulary import EmailAddress, LanguageCode, ModelName, Priority, Task
 
 # Whisper reads at most 223 tokens of prompt (half its 448-token context); 600 characters stay within
@@ -21,7 +22,8 @@ class JobOptions(BaseModel):
     model: ModelName = "tiny.en"
     language: LanguageCode | None = Field(default=None, description="ISO code; None detects it")
     task: Task = "transcribe"
-    word_timestamps: bool = False
+    word_timestamps: bool = Field(default=False, description="words with their times in the JSON")
+    subtitles: SubtitleSettings | None = Field(default=None, description="subtitle reading rules over the defaults")
     vad: bool = True
     beam_size: int = Field(default=5, ge=1, le=10)
     prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")

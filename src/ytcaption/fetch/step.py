@@ -181,7 +181,7 @@ def _from_captions(
     transcript = captions.to_transcript(captions.parse(downloader.fetch_text(url), fmt), language, info.get("duration"))
     if not transcript.segments:
         return None
-    keys = MediaStore(settings.bucket).write_results(job.job_id, render_all(transcript))
+    keys = MediaStore(settings.bucket).write_results(job.job_id, render_all(transcript, job.options))
     metrics = {"audio_seconds": transcript.duration, "processing_seconds": 0.0, "origin": "captions"}
     result = {"bucket": settings.bucket, "keys": keys, "metrics": metrics, "origin": "captions"}
     store.update(job.job_id, JobStatus.DOWNLOADING, progress=100, result=result, language=language)

@@ -17,6 +17,8 @@ CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
     "srt": "application/x-subrip; charset=utf-8",
     "vtt": "text/vtt; charset=utf-8",
+    # The transcript with its words, kept for re-rendering subtitles (domain.formats.WORDS).
+    "words.json": "application/json",
 }
 
 

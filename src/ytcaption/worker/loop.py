@@ -360,7 +360,7 @@ class Worker:
             heartbeat.abandon("job is no longer ours (cancelled or ended)")
         if self.stopping.is_set() or heartbeat.lost.is_set():
             raise Interrupted()
-        keys = MediaStore(self.settings.bucket).write_results(task.job_id, render_all(transcript))
+        keys = MediaStore(self.settings.bucket).write_results(task.job_id, render_all(transcript, task.options))
         timings = transcript.timings
         metrics = {
             "audio_seconds": transcript.duration,

@@ -38,6 +38,13 @@ def _schema(name: str) -> dict[str, Any]:
 def test_every_job_option_of_the_openapi_document_has_a_transcribe_flag(request_schema: str) -> None:
     flags = _flags(_subcommand("transcribe"))
     properties = _schema(request_schema)["properties"]
+    # An object option is given as one flag per field of it (`subtitles`: --max-line-chars ...).
+    nested = {name: _ref(spec) for name, spec in properties.items() if _ref(spec) and name not in NOT_FLAGS}
+    for name, schema_name in nested.items():
+        properties.pop(name)
+        fields = _schema(schema_name)["properties"]
+        missing = [field for field in fields if f"--{field.replace('_', '-')}" not in flags]
+        assert missing == [], f"fields of the {name} option without a `ytcaption transcribe` flag: {missing}"
     missing = [name for name in properties if name not in NOT_FLAGS and f"--{name.replace('_', '-')}" not in flags]
     assert missing == [], f"job options without a `ytcaption transcribe` flag: {missing}"
     for name, spec in properties.items():
@@ -46,6 +53,12 @@ def test_every_job_option_of_the_openapi_document_has_a_transcribe_flag(request_
             assert list(flags[f"--{name.replace('_', '-')}"].choices or []) == choices, name
         if spec.get("type") == "boolean":  # on and off, as the API takes true and false
             assert f"--no-{name.replace('_', '-')}" in flags, name
+
+
+def _ref(spec: dict[str, Any]) -> str:
+    """The schema an object option refers to ('' for a plain value)."""
+    refs = [s["$ref"] for s in spec.get("anyOf", [spec]) if "$ref" in s]
+    return str(refs[0]).rsplit("/", 1)[-1] if refs else ""
 
 
 def _args(*argv: str) -> argparse.Namespace:

@@ -20,7 +20,8 @@ def test_statuses_are_the_job_statuses() -> None:
 
 def test_result_formats_are_one_list() -> None:
     assert RESULT_FORMATS == get_args(ResultFormat) == ("json", "txt", "srt", "vtt")
-    assert set(CONTENT_TYPES) == set(RESULT_FORMATS)
+    # and the transcript with its words, kept for re-rendering subtitles
+    assert set(CONTENT_TYPES) == {*RESULT_FORMATS, "words.json"}
 
 
 @pytest.mark.parametrize(("field", "words"), [("task", Task), ("priority", Priority)])

@@ -84,6 +84,7 @@ def test_result_keys_of_every_format_are_distinct_and_under_the_job() -> None:
 
 
 def test_every_result_format_has_a_content_type() -> None:
-    assert set(storage.CONTENT_TYPES) == set(RESULT_FORMATS)
+    # and the transcript with its words, kept for re-rendering subtitles
+    assert set(storage.CONTENT_TYPES) == {*RESULT_FORMATS, "words.json"}
     assert storage.CONTENT_TYPES["vtt"].startswith("text/vtt")
     assert storage.CONTENT_TYPES["json"] == "application/json"

@@ -8,18 +8,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import RedirectResponse
+from pydantic import ConfigDict
 
 from ytcaption.api.deps import BaseUrl, Caller, JobId, Service
 from ytcaption.api.presenters import to_event, to_transcription
 from ytcaption.api.problems import ApiProblem, problem_responses
 from ytcaption.api.schemas import AudioLink, JobEvents, Transcription, TranscriptionPage, TranscriptionRequest
 from ytcaption.api.service import AUDIO_LINK_SECONDS
+from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.job import iso, utcnow
 from ytcaption.domain.vocabulary import ResultFormat, Status
 
 router = APIRouter(tags=["transcriptions"])
 
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+class SubtitleQuery(SubtitleSettings):
+    """The subtitle settings as query parameters of a download (the other query parameters pass)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+SUBTITLE_DEFAULTS = SubtitleQuery()
 
 
 @router.post(
@@ -114,8 +125,15 @@ def get_result(
     who: Caller,
     job_id: JobId,
     format: Annotated[ResultFormat, Query(description="json, txt, srt or vtt")] = "json",
+    subtitles: Annotated[
+        SubtitleQuery,
+        Query(description="srt and vtt only: other subtitle settings, rendered again from the stored transcript"),
+    ] = SUBTITLE_DEFAULTS,
 ) -> Response:
-    content, media_type, redirect = service.result(who, job_id, format)
+    given = subtitles.model_dump(exclude_unset=True)
+    content, media_type, redirect = service.result(
+        who, job_id, format, SubtitleSettings.model_validate(given) if given else None
+    )
     if redirect:
         return RedirectResponse(redirect, status_code=303)
     headers = {"Content-Disposition": f'inline; filename="{job_id}.{format}"'}

@@ -66,8 +66,9 @@ export class Api {
   cancel(id) {
     return this.request(`/v1/transcriptions/${encodeURIComponent(id)}`, { method: "DELETE" });
   }
-  result(id, format) {
-    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/result?format=${format}`, { raw: true });
+  result(id, format, settings = {}) {
+    const query = new URLSearchParams({ format, ...settings });
+    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/result?${query}`, { raw: true });
   }
   audio(id) {
     return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/audio?redirect=false`);
