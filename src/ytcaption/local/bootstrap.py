@@ -212,10 +212,6 @@ def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
             raise
         lam.update_function_code(FunctionName=spec.function_name, ZipFile=code)
         arn = str(lam.update_function_configuration(**config)["FunctionArn"])
-    if spec.reserved_concurrency:
-        lam.put_function_concurrency(
-            FunctionName=spec.function_name, ReservedConcurrentExecutions=spec.reserved_concurrency
-        )
     return arn
 
 
