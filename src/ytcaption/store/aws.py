@@ -31,9 +31,11 @@ def _config(service: str, base: Config) -> Config:
     if service != "s3":
         return base
     own_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    addressing = "path" if own_endpoint else "virtual"
     return base.merge(
-        Config(signature_version="s3v4", s3={"addressing_style": addressing, "us_east_1_regional_endpoint": "regional"})
+        Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path" if own_endpoint else "virtual", "us_east_1_regional_endpoint": "regional"},
+        )
     )
 
 
