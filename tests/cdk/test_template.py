@@ -87,8 +87,11 @@ def test_media_bucket_is_encrypted_private_tls_only_versioned_with_lifecycle(gpu
                 )
             },
             "LoggingConfiguration": Match.any_value(),
-            # The web page's uploads (presigned POST from the browser), and nothing else cross-origin.
-            "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]},
+            # The web page's uploads (presigned POST from the browser) and its reads of large results (a
+            # presigned GET, sent without the key), and nothing else cross-origin.
+            "CorsConfiguration": {
+                "CorsRules": [{"AllowedMethods": ["GET", "POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]
+            },
         },
     )
     # TLS only: a Deny on aws:SecureTransport=false in the bucket policy.

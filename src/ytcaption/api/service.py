@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
+from ytcaption.api.payload import PROXIED_BODY_BYTES, proxied
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.schemas import (
     Models,
@@ -45,8 +46,8 @@ from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
 
 log = logging.getLogger(__name__)
 
-# Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
-INLINE_RESULT_BYTES = 5_000_000
+# How long a link to a large result works.
+RESULT_LINK_SECONDS = 900
 # Options that change the transcript; priority and webhook do not.
 # How long a link to a job's audio works (long enough to listen to a long recording).
 AUDIO_LINK_SECONDS = 4 * 3600
@@ -361,7 +362,8 @@ class ApiService:
     # -- results ------------------------------------------------------------------
 
     def result(self, caller: ApiKey, job_id: str, fmt: str) -> tuple[bytes | None, str, str | None]:
-        """(content, media type, None) or (None, media type, presigned URL) for large results."""
+        """(content, media type, None), or (None, media type, presigned URL) for a result whose body
+        would not stay well under Lambda's 6 MB once encoded (api/payload.py)."""
         job = self.visible_job(caller, job_id)
         if job.status != JobStatus.COMPLETED:
             raise ApiProblem(
@@ -376,8 +378,11 @@ class ApiService:
         if not key:
             raise not_found(f"{fmt} result for {job_id}")
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
-        content, url = media.read_or_link(key, max_bytes=INLINE_RESULT_BYTES, expires_in=900)
-        return content, CONTENT_TYPES[fmt], url
+        media_type = CONTENT_TYPES[fmt]
+        content, url = media.read_or_link(key, max_bytes=PROXIED_BODY_BYTES, expires_in=RESULT_LINK_SECONDS)
+        if content is not None and not proxied(content, media_type):
+            content, url = None, media.link(key, RESULT_LINK_SECONDS)
+        return content, media_type, url
 
     def audio(self, caller: ApiKey, job_id: str, expires_in: int = AUDIO_LINK_SECONDS) -> str:
         """A presigned GET of the audio the job was (or is being) transcribed from."""

@@ -12,8 +12,16 @@ from fastapi.responses import RedirectResponse
 from ytcaption.api.deps import BaseUrl, Caller, JobId, Service
 from ytcaption.api.presenters import to_event, to_transcription
 from ytcaption.api.problems import ApiProblem, problem_responses
-from ytcaption.api.schemas import AudioLink, JobEvents, Transcription, TranscriptionPage, TranscriptionRequest
-from ytcaption.api.service import AUDIO_LINK_SECONDS
+from ytcaption.api.schemas import (
+    RESULT_LINK_TYPE,
+    AudioLink,
+    JobEvents,
+    ResultLink,
+    Transcription,
+    TranscriptionPage,
+    TranscriptionRequest,
+)
+from ytcaption.api.service import AUDIO_LINK_SECONDS, RESULT_LINK_SECONDS
 from ytcaption.domain.job import iso, utcnow
 from ytcaption.domain.vocabulary import ResultFormat, Status
 
@@ -103,9 +111,10 @@ def get_transcription(service: Service, who: Caller, base: BaseUrl, job_id: JobI
                 "text/plain": {"schema": {"type": "string"}},
                 "application/x-subrip": {"schema": {"type": "string"}},
                 "text/vtt": {"schema": {"type": "string"}},
+                RESULT_LINK_TYPE: {"schema": ResultLink.model_json_schema()},
             },
         },
-        303: {"description": "A large result: follow `Location` (a presigned download URL)"},
+        303: {"description": "A large result: follow `Location` (a presigned download URL; send no key there)"},
         **problem_responses(401, 404, 409, 422),
     },
 )
@@ -114,10 +123,22 @@ def get_result(
     who: Caller,
     job_id: JobId,
     format: Annotated[ResultFormat, Query(description="json, txt, srt or vtt")] = "json",
+    redirect: Annotated[
+        bool,
+        Query(
+            description="false: a large result is answered 200 with its link as JSON (media type "
+            f"`{RESULT_LINK_TYPE}`) instead of a 303: a page's fetch cannot read a redirect, and following "
+            "one would send its key to S3"
+        ),
+    ] = True,
 ) -> Response:
-    content, media_type, redirect = service.result(who, job_id, format)
-    if redirect:
-        return RedirectResponse(redirect, status_code=303)
+    content, media_type, link = service.result(who, job_id, format)
+    if link and redirect:
+        return RedirectResponse(link, status_code=303)
+    if link:
+        expires_at = iso(utcnow() + timedelta(seconds=RESULT_LINK_SECONDS))
+        body = ResultLink(url=link, expires_at=expires_at).model_dump_json()
+        return Response(content=body, media_type=RESULT_LINK_TYPE)
     headers = {"Content-Disposition": f'inline; filename="{job_id}.{format}"'}
     return Response(content=content, media_type=media_type, headers=headers)
 
