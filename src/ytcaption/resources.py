@@ -41,6 +41,9 @@ CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 LIVE_API = f"{PREFIX}-live"
 LIVE_STAGE = "live"
 LIVE_PATH = "/v1/live"
+# Where a job's audio link (a ticket: store/audiolinks.py) is redeemed without a key: outside /v1, like
+# the web page's own open routes (API Gateway lets it through without the authorizer).
+AUDIO_LINK_PATH = "/audio"
 
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"

@@ -630,6 +630,7 @@ def test_api_gateway_takes_tenant_keys_and_leaves_health_and_docs_open(gpu: Synt
     assert set(routes) == {
         ("/", "ANY"), ("/{proxy+}", "ANY"),
         ("/health/{proxy+}", "GET"), ("/docs", "GET"), ("/openapi.json", "GET"), ("/", "GET"), ("/app/{proxy+}", "GET"),
+        ("/audio/{token}", "GET"),
     }  # fmt: skip
     for (path, method), props in routes.items():
         assert props.get("ApiKeyRequired") in (None, False), path

@@ -11,7 +11,7 @@ from ytcaption.domain.options import JobOptions
 from ytcaption.settings import get_settings
 from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
-from ytcaption.store.media import CONTENT_TYPES, result_key
+from ytcaption.store.media import CONTENT_TYPES, audio_key, result_key
 
 # Text that JSON escapes to six bytes a character (a page's transcript need not be English).
 WIDE = "日本語の字幕テキスト"
@@ -29,14 +29,18 @@ def transcript_srt(cues: int, text: str = "Grüße " * 200) -> bytes:
     return "".join(f"{i + 1}\n{stamp(2 * i)} --> {stamp(2 * i + 2)}\n{i} {text}\n\n" for i in range(cues)).encode()
 
 
-def completed_job(tenant: str, results: dict[str, bytes]) -> str:
-    """A COMPLETED job of this tenant with these results (format -> bytes) in the bucket."""
+def completed_job(tenant: str, results: dict[str, bytes], audio: bytes | None = None) -> str:
+    """A COMPLETED job of this tenant with these results (format -> bytes) in the bucket (and audio)."""
     settings = get_settings()
     job_id = f"job-large-{uuid.uuid4().hex[:16]}"
     keys = {}
     for fmt, body in results.items():
         keys[fmt] = result_key(job_id, fmt)
         aws.client("s3").put_object(Bucket=settings.bucket, Key=keys[fmt], Body=body, ContentType=CONTENT_TYPES[fmt])
+    extra = {}
+    if audio is not None:
+        extra["audio"] = {"bucket": settings.bucket, "key": audio_key(job_id, ".mp3")}
+        aws.client("s3").put_object(Bucket=settings.bucket, Key=extra["audio"]["key"], Body=audio)
     created = JobStore(settings.table).create(
         job_id=job_id,
         tenant=tenant,
@@ -45,6 +49,7 @@ def completed_job(tenant: str, results: dict[str, bytes]) -> str:
         status=JobStatus.COMPLETED,
         result={"bucket": settings.bucket, "keys": keys},
         language="ja",
+        **extra,
     )
     assert created
     return job_id

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from ytcaption.api.deps import BaseUrl, Caller, JobId, Service
@@ -21,9 +21,10 @@ from ytcaption.api.schemas import (
     TranscriptionPage,
     TranscriptionRequest,
 )
-from ytcaption.api.service import AUDIO_LINK_SECONDS, RESULT_LINK_SECONDS
+from ytcaption.api.service import RESULT_LINK_SECONDS
 from ytcaption.domain.job import iso, utcnow
 from ytcaption.domain.vocabulary import ResultFormat, Status
+from ytcaption.resources import AUDIO_LINK_PATH
 
 router = APIRouter(tags=["transcriptions"])
 
@@ -148,8 +149,11 @@ def get_result(
     summary="The audio that was transcribed: a redirect to a presigned download",
     response_model=AudioLink,
     responses={
-        200: {"description": "With `redirect=false`: the presigned URL itself (a page sets it as an audio source)"},
-        307: {"description": "Follow `Location` (a presigned GET of the audio, valid for 4 hours)"},
+        200: {
+            "description": "With `redirect=false`: a link that works for 4 hours without a key (a page sets it as "
+            "an audio source): each request for it is redirected to a presigned GET signed then"
+        },
+        307: {"description": "Follow `Location` at once (a presigned GET of the audio, valid for 15 minutes)"},
         **problem_responses(401, 404, 422),
     },
 )
@@ -157,15 +161,33 @@ def get_audio(
     service: Service,
     who: Caller,
     job_id: JobId,
+    request: Request,
     redirect: Annotated[
         bool,
         Query(description="false: answer the URL as JSON instead of redirecting (browsers cannot read a redirect)"),
     ] = True,
 ) -> Response | AudioLink:
-    url = service.audio(who, job_id)
     if redirect:
-        return RedirectResponse(url, status_code=307)
-    return AudioLink(url=url, expires_at=iso(utcnow() + timedelta(seconds=AUDIO_LINK_SECONDS)))
+        return RedirectResponse(service.audio(who, job_id), status_code=307)
+    token, expires = service.audio_ticket(who, job_id)
+    # Absolute (with the stage's root): an <audio> element on a page hosted elsewhere loads it as is.
+    url = f"{str(request.base_url).rstrip('/')}{AUDIO_LINK_PATH}/{token}"
+    return AudioLink(url=url, expires_at=iso(datetime.fromtimestamp(expires, UTC)))
+
+
+@router.get(
+    AUDIO_LINK_PATH + "/{token}",
+    summary="A job's audio by the link `GET /v1/transcriptions/{id}/audio?redirect=false` gave: no key needed",
+    status_code=307,
+    responses={
+        307: {"description": "Follow `Location` (a presigned GET of the audio, signed now, valid for 15 minutes)"},
+        **problem_responses(404, 422),
+    },
+)
+def get_audio_by_link(
+    service: Service, token: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$", description="the link's token")]
+) -> Response:
+    return RedirectResponse(service.redeem_audio_ticket(token), status_code=307)
 
 
 @router.get(
