@@ -207,7 +207,6 @@ class Pipeline(Construct):
             environment=self.environment(spec),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
-            reserved_concurrent_executions=spec.reserved_concurrency,
         )
         # Lambda's log stream names are generated: the statement must name the group's streams.
         acknowledge(

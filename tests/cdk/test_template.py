@@ -87,8 +87,11 @@ def test_media_bucket_is_encrypted_private_tls_only_versioned_with_lifecycle(gpu
                 )
             },
             "LoggingConfiguration": Match.any_value(),
-            # The web page's uploads (presigned POST from the browser), and nothing else cross-origin.
-            "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]},
+            # The web page's uploads (presigned POST from the browser) and its reads of large results (a
+            # presigned GET, sent without the key), and nothing else cross-origin.
+            "CorsConfiguration": {
+                "CorsRules": [{"AllowedMethods": ["GET", "POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]
+            },
         },
     )
     # TLS only: a Deny on aws:SecureTransport=false in the bucket policy.
@@ -627,6 +630,7 @@ def test_api_gateway_takes_tenant_keys_and_leaves_health_and_docs_open(gpu: Synt
     assert set(routes) == {
         ("/", "ANY"), ("/{proxy+}", "ANY"),
         ("/health/{proxy+}", "GET"), ("/docs", "GET"), ("/openapi.json", "GET"), ("/", "GET"), ("/app/{proxy+}", "GET"),
+        ("/audio/{token}", "GET"),
     }  # fmt: skip
     for (path, method), props in routes.items():
         assert props.get("ApiKeyRequired") in (None, False), path

@@ -324,7 +324,7 @@ def test_upload_flow_then_results_in_every_format(acme: httpx.Client, worker: ob
     assert fetched.status_code == 200 and len(fetched.content) > 1000
     link = acme.get(f"/v1/transcriptions/{job_id}/audio", params={"redirect": "false"})
     assert link.status_code == 200 and set(link.json()) == {"url", "expires_at"}
-    assert httpx.get(link.json()["url"]).content == fetched.content
+    assert httpx.get(link.json()["url"], follow_redirects=True).content == fetched.content
 
     # The same upload through POST /v1/transcriptions is the same job, not a second one.
     again = acme.post("/v1/transcriptions", json={"source": {"upload_id": upload_id}})

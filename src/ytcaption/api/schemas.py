@@ -238,6 +238,15 @@ class AudioLink(BaseModel):
     expires_at: str
 
 
+# The media type of a large result's link (`redirect=false`): never the type of a result itself.
+RESULT_LINK_TYPE = "application/vnd.ytcaption.result-link+json"
+
+
+class ResultLink(BaseModel):
+    url: str = Field(description="a presigned GET of the result; send no key with it (S3 allows any page to read it)")
+    expires_at: str
+
+
 class UploadStatus(BaseModel):
     upload_id: str
     status: Literal["awaiting_file", "received"]

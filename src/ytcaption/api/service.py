@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
+from ytcaption.api.payload import PROXIED_BODY_BYTES, proxied
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.rerender import rerender
 from ytcaption.api.schemas import (
@@ -40,6 +41,7 @@ from ytcaption.intake.urlpolicy import UrlPolicy, check_url, webhook_policy
 from ytcaption.operations import cancel_job
 from ytcaption.settings import Settings
 from ytcaption.store.apikeys import ApiKey, ApiKeyStore
+from ytcaption.store.audiolinks import AudioLinks
 from ytcaption.store.cache import ResultCache
 from ytcaption.store.health import readiness
 from ytcaption.store.jobs import JobStore
@@ -47,11 +49,15 @@ from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
 
 log = logging.getLogger(__name__)
 
-# Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
-INLINE_RESULT_BYTES = 5_000_000
+# How long a link to a large result works.
+RESULT_LINK_SECONDS = 900
 # Options that change the transcript; priority and webhook do not.
-# How long a link to a job's audio works (long enough to listen to a long recording).
+# How long a link to a job's audio works (long enough to listen to a long recording): a ticket of
+# ours (store/audiolinks.py), so it keeps that lifetime whatever the signing credentials' own.
 AUDIO_LINK_SECONDS = 4 * 3600
+# A presigned GET signed at request time (the keyed redirect, and each use of a ticket): short, well
+# within what the Lambda's temporary credentials have left.
+AUDIO_REDIRECT_SECONDS = 900
 _CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
 
 
@@ -369,8 +375,9 @@ class ApiService:
     def result(
         self, caller: ApiKey, job_id: str, fmt: str, subtitles: SubtitleSettings | None = None
     ) -> tuple[bytes | None, str, str | None]:
-        """(content, media type, None) or (None, media type, presigned URL) for large results; SRT or
-        VTT with other subtitle settings are rendered again from the stored transcript."""
+        """(content, media type, None), or (None, media type, presigned URL) for a result whose body
+        would not stay well under Lambda's 6 MB once encoded (api/payload.py); SRT or VTT with other
+        subtitle settings are rendered again from the stored transcript."""
         job = self.visible_job(caller, job_id)
         if job.status != JobStatus.COMPLETED:
             raise ApiProblem(
@@ -385,20 +392,49 @@ class ApiService:
         if not key:
             raise not_found(f"{fmt} result for {job_id}")
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
+        media_type = CONTENT_TYPES[fmt]
         if subtitles is not None:
-            return rerender(media, job, fmt, subtitles), CONTENT_TYPES[fmt], None
-        content, url = media.read_or_link(key, max_bytes=INLINE_RESULT_BYTES, expires_in=900)
-        return content, CONTENT_TYPES[fmt], url
+            rendered = rerender(media, job, fmt, subtitles)
+            if proxied(rendered, media_type):
+                return rendered, media_type, None
+            # Too large for the Lambda's answer, and the API may not write results: the JSON (linked) renders anywhere.
+            raise ApiProblem(
+                413,
+                "result-too-large",
+                f"{fmt} of {job_id} with other settings is too large to render through the API: download the "
+                "json and run `ytcaption subtitles render transcript.json` with the same settings.",
+            )
+        content, url = media.read_or_link(key, max_bytes=PROXIED_BODY_BYTES, expires_in=RESULT_LINK_SECONDS)
+        if content is not None and not proxied(content, media_type):
+            content, url = None, media.link(key, RESULT_LINK_SECONDS)
+        return content, media_type, url
 
-    def audio(self, caller: ApiKey, job_id: str, expires_in: int = AUDIO_LINK_SECONDS) -> str:
-        """A presigned GET of the audio the job was (or is being) transcribed from."""
+    def audio(self, caller: ApiKey, job_id: str, expires_in: int = AUDIO_REDIRECT_SECONDS) -> str:
+        """A presigned GET of the audio the job was (or is being) transcribed from, signed now: short,
+        for a client that follows it at once."""
+        bucket, key = self._audio_object(caller, job_id)
+        media = self.media if bucket == self.media.bucket else MediaStore(bucket)
+        return media.link(key, expires_in)
+
+    def audio_ticket(self, caller: ApiKey, job_id: str) -> tuple[str, int]:
+        """A link to the job's audio that lasts AUDIO_LINK_SECONDS: (token, expiry in epoch seconds)."""
+        bucket, key = self._audio_object(caller, job_id)
+        return AudioLinks(self.settings.table).issue(job_id, caller.tenant, bucket, key, AUDIO_LINK_SECONDS)
+
+    def redeem_audio_ticket(self, token: str) -> str:
+        """A presigned GET, signed now, of the audio a ticket names (no key: the ticket is the authorization)."""
+        found = AudioLinks(self.settings.table).redeem(token)
+        if found is None:
+            raise ApiProblem(404, "not-found", "There is no such audio link, or it has expired: ask for a new one.")
+        media = self.media if found["bucket"] == self.media.bucket else MediaStore(found["bucket"])
+        return media.link(found["key"], AUDIO_REDIRECT_SECONDS)
+
+    def _audio_object(self, caller: ApiKey, job_id: str) -> tuple[str, str]:
         job = self.visible_job(caller, job_id)
         audio = job.audio or {}
         if not audio.get("key"):
             raise not_found(f"audio for transcription {job_id} (captions and cached results have none)")
-        bucket = audio.get("bucket") or self.settings.bucket
-        media = self.media if bucket == self.media.bucket else MediaStore(bucket)
-        return media.link(audio["key"], expires_in)
+        return str(audio.get("bucket") or self.settings.bucket), str(audio["key"])
 
     # -- uploads ------------------------------------------------------------------
 
