@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ytcaption.domain.options import PROMPT_MAX_CHARS
-from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
+from ytcaption.domain.options import PROMPT_MAX_CHARS, prompt_text
+from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, named_model
 
 _URL = r"^https?://\S+$"
 
@@ -43,8 +43,8 @@ class SourceIn(_Strict):
 class OptionsIn(_Strict):
     """How to transcribe; every field is optional."""
 
-    # ModelName's rule, after the length check (a max_length on the optional field would come after the rule).
-    model: Annotated[str, Field(max_length=200), AfterValidator(model_name)] | None = Field(
+    # A name, never a path (paths are for operators: YTC_DEFAULT_MODEL), after the length check.
+    model: Annotated[str, Field(max_length=200), AfterValidator(named_model)] | None = Field(
         default=None,
         description="Whisper model: tiny, tiny.en, base, small, medium, large-v3, turbo... (default: the server's)",
         examples=["base"],
@@ -75,6 +75,12 @@ class OptionsIn(_Strict):
         "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
         examples=["YTCaption, faster-whisper, Step Functions"],
     )
+
+    # The domain's rule, at the door: the request is refused with the field's path, not later.
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _plain_prompt(cls, value: Any) -> Any:
+        return prompt_text(value)
 
 
 class TranscriptionRequest(OptionsIn):

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
+from ytcaption.api.invalid import field_errors, validation_problem
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.schemas import (
     Models,
@@ -84,7 +85,7 @@ class ApiService:
         self.media = MediaStore(settings.bucket)
         self.keys = ApiKeyStore(settings.table, settings.api_key_pepper)
         self.url_policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
-        self.webhook_policy = webhook_policy(settings.allow_loopback_urls)
+        self.webhook_policy = webhook_policy(settings.allow_loopback_urls, settings.webhook_require_https)
 
     # -- auth ---------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class ApiService:
             fields = request.model_dump(include=set(OptionsIn.model_fields))
             options = JobOptions(**{**fields, "model": request.model or self.settings.default_model})
         except ValidationError as exc:  # the request model checks the same rules: a safety net
-            raise ApiProblem(422, "validation-error", str(exc)) from exc
+            raise validation_problem(field_errors(exc.errors(), ("body",))) from exc
         if not self.settings.serves(options.model):
             served = ", ".join(self.settings.served() or [])
             raise ApiProblem(
@@ -191,6 +192,13 @@ class ApiService:
                 422,
                 "idempotency-key-mismatch",
                 "This Idempotency-Key was already used with a different request body; use a new key.",
+                errors=[
+                    {
+                        "field": "header.Idempotency-Key",
+                        "message": "was already used with a different request body",
+                        "type": "idempotency_key_mismatch",
+                    }
+                ],
             )
         if job.status == JobStatus.PENDING:
             # The first attempt may have stopped between creating the job and starting it.
