@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ytcaption.domain.media_types import accepted_media_type
 from ytcaption.domain.options import PROMPT_MAX_CHARS, prompt_text
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, named_model
 
@@ -105,7 +106,11 @@ class TranscriptionRequest(OptionsIn):
 class UploadRequest(OptionsIn):
     filename: str = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$", examples=["talk.mp4"])
     size_bytes: int | None = Field(default=None, ge=1, description="the file's size, if known: checked against limits")
-    content_type: str | None = Field(default=None, max_length=255, examples=["video/mp4"])
+    content_type: Annotated[str, Field(max_length=100), AfterValidator(accepted_media_type)] | None = Field(
+        default=None,
+        description="the file's audio or video media type; left out, the file name's extension decides",
+        examples=["video/mp4"],
+    )
 
     @field_validator("filename")
     @classmethod

@@ -32,6 +32,7 @@ from ytcaption.api.schemas import (
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
+from ytcaption.domain.media_types import media_type_of
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.intake.launch import create_from_result, launch_job, start_execution, state_machine_arn
@@ -395,7 +396,8 @@ class ApiService:
             raise not_found(f"audio for transcription {job_id} (captions and cached results have none)")
         bucket = audio.get("bucket") or self.settings.bucket
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
-        return media.link(audio["key"], expires_in)
+        # Served as the media type of its name (an upload's stored type is the uploader's word).
+        return media.link(audio["key"], expires_in, content_type=media_type_of(audio["key"]))
 
     # -- uploads ------------------------------------------------------------------
 
@@ -415,7 +417,8 @@ class ApiService:
         self.store.put_upload(upload_id, caller.tenant, options, max_bytes=max_bytes)
         key = upload_key(caller.tenant, upload_id, request.filename)
         ttl = self.settings.upload_url_ttl_seconds
-        url, fields = self.media.presigned_post(key, max_bytes, request.content_type, expires_in=ttl)
+        content_type = request.content_type or media_type_of(request.filename)
+        url, fields = self.media.presigned_post(key, max_bytes, content_type, expires_in=ttl)
         return UploadTicket(
             upload_id=upload_id,
             url=url,
