@@ -68,9 +68,10 @@ def test_a_setting_given_to_local_up_reaches_every_component(
 ) -> None:
     env, state = configured_runtime
     wanted = {**SETTINGS, **FROM_FILE, **FROM_FLAG, "YTC_DEFAULT_MODEL": "tiny.en"}
+    secret = (Path(str(state["state_dir"])) / "aws-secret").read_text().strip()  # the runtime's own
     lam = boto3.client(
         "lambda", endpoint_url=state["endpoint"], region_name="us-east-1",  # type: ignore[arg-type]
-        aws_access_key_id="local", aws_secret_access_key="local",
+        aws_access_key_id="local", aws_secret_access_key=secret,
     )  # fmt: skip
     functions = lam.list_functions()["Functions"]
     assert len(functions) >= 5

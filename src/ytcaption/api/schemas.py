@@ -246,6 +246,9 @@ class UploadStatus(BaseModel):
     status: Literal["awaiting_file", "received"]
     filename: str | None = None
     transcription_id: str | None = None
+    ignored_files: int = Field(
+        default=0, ge=0, description="files posted again under this ticket after the first: recorded, never a job"
+    )
     links: dict[str, str]
 
 

@@ -44,6 +44,7 @@ from ytcaption.store.cache import ResultCache
 from ytcaption.store.health import readiness
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
+from ytcaption.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class ApiService:
         self.store = JobStore(settings.table)
         self.cache = ResultCache(settings.table)
         self.media = MediaStore(settings.bucket)
+        self.tickets = TicketStore(settings.table)
         self.keys = ApiKeyStore(settings.table, settings.api_key_pepper)
         self.url_policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
         self.webhook_policy = webhook_policy(settings.allow_loopback_urls, settings.webhook_require_https)
@@ -237,8 +239,10 @@ class ApiService:
                 409, "upload-not-received", "The file has not been uploaded yet: POST it to the upload URL first."
             )
         key, etag = found
-        job_id = upload_job_id(self.settings.bucket, key, etag)
-        # The upload's own event starts this same job: whichever comes first creates it.
+        # The upload's own event starts this same job: whichever comes first claims the ticket and
+        # creates it; a later file under the same ticket gets the first one's job.
+        claim = self.tickets.claim(upload_id, upload_job_id(self.settings.bucket, key, etag), key, etag)
+        job_id, key = claim.job_id, claim.key
         if self.store.get(job_id) is None:
             self._check_limits(caller)
             source = S3Source(bucket=self.settings.bucket, key=key)
@@ -438,13 +442,15 @@ class ApiService:
         if found is None:
             return UploadStatus(upload_id=upload_id, status="awaiting_file", links=links)
         key, etag = found
-        job_id = upload_job_id(self.settings.bucket, key, etag)
+        claim = self.tickets.claimed(upload_id)
+        job_id = claim.job_id if claim else upload_job_id(self.settings.bucket, key, etag)
         links["transcription"] = f"{base}/v1/transcriptions/{job_id}"
         return UploadStatus(
             upload_id=upload_id,
             status="received",
             filename=key.rsplit("/", 1)[-1],
             transcription_id=job_id,
+            ignored_files=len(self.tickets.refused(upload_id)),
             links=links,
         )
 

@@ -52,7 +52,14 @@ class OutboxMiddleware:
 
 def sent_emails(endpoint: str) -> list[dict[str, Any]]:
     """From outside: what the emulator at `endpoint` sent."""
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}{OUTBOX_PATH}", timeout=30) as response:
+    import os
+
+    # The outbox is the runtime's: it answers only with the runtime's secret (ytcaption.local.front_door).
+    request = urllib.request.Request(
+        f"{endpoint.rstrip('/')}{OUTBOX_PATH}",
+        headers={"X-Ytc-Local-Secret": os.environ.get("AWS_SECRET_ACCESS_KEY", "")},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
         return list(json.loads(response.read()))
 
 

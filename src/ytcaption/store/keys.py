@@ -7,6 +7,8 @@ Items by kind (pk / sk):
   its chunks        JOB#<job_id>        / CHUNK#<nnnn>  (long audio: each chunk's lease, progress and result)
   its event log     JOB#<job_id>        / EVENTLOG#<event_id>  (every envelope published for it: live replays)
   upload record     UPLOAD#<upload_id>  / UPLOAD
+  its claim         UPLOAD#<upload_id>  / CLAIM  (the one file, by ETag, that became the ticket's job)
+  later files       UPLOAD#<upload_id>  / REFUSED#<etag>  (posted under a used ticket: recorded, no job)
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
   API key           APIKEY#<hash>       / APIKEY
@@ -73,6 +75,15 @@ def tenant(tenant_name: str) -> Key:
 
 def upload(upload_id: str) -> Key:
     return {"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}
+
+
+def upload_claim(upload_id: str) -> Key:
+    return {"pk": f"UPLOAD#{upload_id}", "sk": "CLAIM"}
+
+
+def upload_refused(upload_id: str, etag: str) -> Key:
+    bare = etag.strip('"')
+    return {"pk": f"UPLOAD#{upload_id}", "sk": f"REFUSED#{bare}"}
 
 
 def cache(tenant_name: str, digest: str) -> Key:
