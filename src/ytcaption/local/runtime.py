@@ -38,12 +38,12 @@ ACCESS_KEY_ID = "local"
 SECRET_FILE = "aws-secret"
 
 
-def client_env(endpoint: str, secret: str) -> dict[str, str]:
+def client_env(endpoint: str, secret: str, key_id: str = ACCESS_KEY_ID) -> dict[str, str]:
     """What a client process needs to talk to the emulator: its endpoint and the runtime's credentials
     (the emulator refuses any request not signed with them)."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_ACCESS_KEY_ID": key_id,
         "AWS_SECRET_ACCESS_KEY": secret,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
@@ -120,8 +120,17 @@ class LocalRuntime:
         return self.config.state_dir / SECRET_FILE
 
     @property
+    def key_id(self) -> str:
+        if self.config.external_endpoint:
+            return os.environ.get("AWS_ACCESS_KEY_ID") or "test"
+        return ACCESS_KEY_ID
+
+    @property
     def secret(self) -> str:
-        """The secret the runtime's processes sign with: made once per `local up`, never a known dummy."""
+        """The secret the runtime's processes sign with: made once per `local up`, never a known dummy.
+        An endpoint the runtime did not start (LocalStack) has its own: the shell's credentials."""
+        if self.config.external_endpoint:
+            return os.environ.get("AWS_SECRET_ACCESS_KEY") or "test"
         if self._secret is None:
             try:
                 self._secret = self.secret_file.read_text().strip()
@@ -139,9 +148,10 @@ class LocalRuntime:
 
     def up(self) -> dict[str, str]:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        # A new secret for every runtime: nothing signed for an earlier one is good here.
-        self.secret_file.unlink(missing_ok=True)
-        self._secret = None
+        if not self.config.external_endpoint:
+            # A new secret for every runtime: nothing signed for an earlier one is good here.
+            self.secret_file.unlink(missing_ok=True)
+            self._secret = None
         if not self.config.external_endpoint and not port_free(self.config.host, self.config.port):
             raise RuntimeStartError(f"port {self.config.port} is in use; pick another with --port")
         if self.config.api_port and not port_free(self.config.host, self.config.api_port):
@@ -179,7 +189,7 @@ class LocalRuntime:
 
     def activate(self) -> None:
         """Point this process's AWS clients at the runtime."""
-        os.environ.update(client_env(self.endpoint, self.secret))
+        os.environ.update(client_env(self.endpoint, self.secret, self.key_id))
         os.environ.update(self.config.settings)
         from ytcaption.settings import get_settings
         from ytcaption.store import aws
@@ -291,7 +301,7 @@ class LocalRuntime:
         path = self.config.state_dir / log_name
         log = path.open("ab")
         self._logs.append(log)
-        full_env = {**os.environ, **client_env(self.endpoint, self.secret), **env}
+        full_env = {**os.environ, **client_env(self.endpoint, self.secret, self.key_id), **env}
         # Own session: `local up` returns while these keep running.
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
         self.log_paths[proc.pid] = path
