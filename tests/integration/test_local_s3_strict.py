@@ -198,6 +198,13 @@ def test_only_the_pages_origin_may_post_uploads_from_a_browser(runtime: Any) -> 
         "get_object", Params={"Bucket": resources.BUCKET, "Key": VICTIM_RESULT}
     )
     assert "access-control-allow-origin" not in send("GET", link, headers=[("Origin", "https://evil.example")]).headers
+    # The page reads its upload's answer (taken or refused); another origin cannot.
+    body = multipart(_form([("key", "uploads/x/y/z.mp3")]))
+    for origin, allowed in ((page, True), ("https://evil.example", False)):
+        headers = [("Content-Type", "multipart/form-data; boundary=xYzBoundary"), ("Origin", origin)]
+        refused = send("POST", _bucket_url(runtime), body, headers)
+        assert refused.status == 403
+        assert (refused.headers.get("access-control-allow-origin") == origin) is allowed, refused.headers
 
 
 # -- upload tickets are single-use; audio is served as what it is ------------------------------

@@ -7,7 +7,8 @@ tenants may reach its port), so its emulator admits only:
   credentials, which it made at `local up` and gives only to its own processes (ytcaption.local.sigv4);
 - form uploads (an unsigned multipart POST to a bucket) that carry a policy signed with those
   credentials and keep to it (ytcaption.local.post_policy), whatever the case of their Content-Type;
-- CORS preflights (OPTIONS), which S3 answers from the bucket's CORS rules.
+- CORS preflights (OPTIONS), which S3 answers from the bucket's CORS rules. moto leaves CORS headers
+  off a form upload's answer; the front door adds them where the bucket's rules allow the page's origin.
 
 Everything else (unsigned reads and listings, moto's own /moto-api, the outbox without the runtime's
 secret) is refused with S3's XML error, and an HTML error page from moto becomes an XML InternalError.
@@ -48,12 +49,22 @@ def is_form_upload(environ: dict[str, Any]) -> bool:
 
 
 class FrontDoor:
-    def __init__(self, app: WsgiApp, credentials: Credentials) -> None:
+    def __init__(
+        self, app: WsgiApp, credentials: Credentials, cors_allows: Callable[[str, str, str], bool] | None = None
+    ) -> None:
         self.app = app
         self.credentials = credentials
+        # (bucket, origin, method) -> whether the bucket's CORS rules allow it (the emulator: moto's rules).
+        self.cors_allows = cors_allows or bucket_cors_allows
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request_id = uuid4().hex.upper()[:16]
+        origin = str(environ.get("HTTP_ORIGIN", ""))
+        if origin and is_form_upload(environ) and not sigv4.is_signed(environ):
+            # A page's upload: its answer (taken or refused) is readable by a page the bucket allows.
+            bucket = str(environ.get("PATH_INFO", "")).strip("/").split("/")[0]
+            if self.cors_allows(bucket, origin, "POST"):
+                start_response = _with_headers(start_response, [("Access-Control-Allow-Origin", origin)])
         try:
             failure = self.refusal(environ)
         except Exception:  # an unreadable request is refused, never answered with a trace
@@ -118,6 +129,32 @@ class FrontDoor:
             return self._answer(failure, request_id, start_response)
         start_response(held["status"], held["headers"], held.get("exc_info"))
         return body
+
+
+def _with_headers(start_response: Callable[..., Any], extra: list[tuple[str, str]]) -> Callable[..., Any]:
+    def adding(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        present = {name.lower() for name, _ in headers}
+        headers = [*headers, *((k, v) for k, v in extra if k.lower() not in present), ("Vary", "Origin")]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    return adding
+
+
+def bucket_cors_allows(bucket: str, origin: str, method: str) -> bool:
+    """Whether the emulator's bucket has a CORS rule for this origin and method (moto's stored rules)."""
+    from moto.s3.models import s3_backends
+    from moto.s3.utils import cors_matches_origin
+
+    for partitions in list(s3_backends.values()):
+        for backend in list(partitions.values()):
+            found = backend.buckets.get(bucket)
+            if found is None:
+                continue
+            return any(
+                method in (rule.allowed_methods or []) and cors_matches_origin(origin, rule.allowed_origins or [])
+                for rule in found.cors
+            )
+    return False
 
 
 def _body(environ: dict[str, Any]) -> bytes:
