@@ -247,3 +247,27 @@ def test_a_ticket_makes_one_job_and_its_audio_is_served_as_audio(runtime: Any, b
     audio = send("GET", link, headers=[("Origin", "https://evil.example")])
     assert audio.status == 200 and audio.headers["content-type"] == "audio/mpeg"
     assert "access-control-allow-origin" not in audio.headers
+
+
+def test_a_job_fetches_only_the_file_it_was_made_from(speech_mp3: Path) -> None:
+    """A later file under a used ticket overwrites the object (S3 does so too): FetchAudio sees that
+    the object is no longer the job's file (its ETag) and fails the job plainly instead of using it."""
+    from ytcaption.domain.errors import ErrorCode, YtcError
+    from ytcaption.domain.job import S3Source
+    from ytcaption.domain.options import JobOptions
+    from ytcaption.fetch.step import fetch_s3_audio
+    from ytcaption.settings import get_settings
+    from ytcaption.store.jobs import JobStore
+
+    settings = get_settings()
+    key = "uploads/edges-fetch/0123456789abcdef0123456789abcdef/meeting.mp3"
+    first = aws.client("s3").put_object(Bucket=resources.BUCKET, Key=key, Body=speech_mp3.read_bytes())["ETag"]
+    aws.client("s3").put_object(Bucket=resources.BUCKET, Key=key, Body=speech_mp3.read_bytes()[:-1000])
+    store = JobStore(settings.table)
+    source = S3Source(bucket=resources.BUCKET, key=key, etag=first)
+    assert store.create(
+        job_id="job-edges-fetch", tenant="edges-fetch", source=source.model_dump(), options=JobOptions()
+    )
+    with pytest.raises(YtcError) as refused:
+        fetch_s3_audio("job-edges-fetch", source, settings, store)
+    assert refused.value.code == ErrorCode.SOURCE_NOT_FOUND and "replaced by a later upload" in refused.value.reason

@@ -245,7 +245,7 @@ class ApiService:
         job_id, key = claim.job_id, claim.key
         if self.store.get(job_id) is None:
             self._check_limits(caller)
-            source = S3Source(bucket=self.settings.bucket, key=key)
+            source = S3Source(bucket=self.settings.bucket, key=key, etag=claim.etag)
             if launch_job(
                 self.store, self.settings, job_id=job_id, tenant=caller.tenant, source=source, options=registered
             ):

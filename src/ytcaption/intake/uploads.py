@@ -35,7 +35,7 @@ def start_upload_job(
         log.warning("ignoring upload with unexpected key shape: %s", key)
         return None
     job_id = upload_job_id(bucket, key, etag)
-    source = S3Source(bucket=bucket, key=key)
+    source = S3Source(bucket=bucket, key=key, etag=etag)
     options, problem, max_bytes = _registration(key, tenant, settings, store)
     if not _first_under_its_ticket(key, etag, job_id, settings, store):
         return None
