@@ -99,6 +99,10 @@ def test_a_setting_given_to_local_up_reaches_every_component(
         assert job["status"] == "COMPLETED", job.get("error")
         text = api.get(f"/v1/transcriptions/{job['id']}/result", params={"format": "txt"}).text
     assert word_error_rate(MEETING, text) <= 0.15
+    # The outbox answers the CLI (it has the runtime's secret), and no one else.
+    outbox = _cli(["local", "outbox", "--json"], env)
+    assert outbox.returncode == 0 and isinstance(json.loads(outbox.stdout), list), outbox.stderr
+    assert httpx.get(f"{state['endpoint']}/_ytcaption/outbox").status_code == 403
 
 
 def _one_clean_line(result: subprocess.CompletedProcess[str]) -> str:

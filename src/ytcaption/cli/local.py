@@ -88,7 +88,7 @@ def outbox(args: argparse.Namespace) -> int:
     if runtime is None:
         print("the local runtime is not running")
         return EXIT_FAILED
-    emails = sent_emails(runtime.endpoint)
+    emails = sent_emails(runtime.endpoint, runtime.secret)
     if args.json:
         print(json.dumps(emails, indent=2))
         return 0
