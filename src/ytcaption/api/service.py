@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
+from ytcaption.api.invalid import field_errors, validation_problem
 from ytcaption.api.payload import PROXIED_BODY_BYTES, proxied
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.rerender import rerender
@@ -34,6 +35,7 @@ from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
+from ytcaption.domain.media_types import media_type_of
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.intake.launch import create_from_result, launch_job, start_execution, state_machine_arn
@@ -46,6 +48,7 @@ from ytcaption.store.cache import ResultCache
 from ytcaption.store.health import readiness
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
+from ytcaption.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +97,10 @@ class ApiService:
         self.store = JobStore(settings.table)
         self.cache = ResultCache(settings.table)
         self.media = MediaStore(settings.bucket)
+        self.tickets = TicketStore(settings.table)
         self.keys = ApiKeyStore(settings.table, settings.api_key_pepper)
         self.url_policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
-        self.webhook_policy = webhook_policy(settings.allow_loopback_urls)
+        self.webhook_policy = webhook_policy(settings.allow_loopback_urls, settings.webhook_require_https)
 
     # -- auth ---------------------------------------------------------------------
 
@@ -143,7 +147,7 @@ class ApiService:
             fields = request.model_dump(include=set(OptionsIn.model_fields))
             options = JobOptions(**{**fields, "model": request.model or self.settings.default_model})
         except ValidationError as exc:  # the request model checks the same rules: a safety net
-            raise ApiProblem(422, "validation-error", str(exc)) from exc
+            raise validation_problem(field_errors(exc.errors(), ("body",))) from exc
         if not self.settings.serves(options.model):
             served = ", ".join(self.settings.served() or [])
             raise ApiProblem(
@@ -203,6 +207,13 @@ class ApiService:
                 422,
                 "idempotency-key-mismatch",
                 "This Idempotency-Key was already used with a different request body; use a new key.",
+                errors=[
+                    {
+                        "field": "header.Idempotency-Key",
+                        "message": "was already used with a different request body",
+                        "type": "idempotency_key_mismatch",
+                    }
+                ],
             )
         if job.status == JobStatus.PENDING:
             # The first attempt may have stopped between creating the job and starting it.
@@ -240,11 +251,13 @@ class ApiService:
                 409, "upload-not-received", "The file has not been uploaded yet: POST it to the upload URL first."
             )
         key, etag = found
-        job_id = upload_job_id(self.settings.bucket, key, etag)
-        # The upload's own event starts this same job: whichever comes first creates it.
+        # The upload's own event starts this same job: whichever comes first claims the ticket and
+        # creates it; a later file under the same ticket gets the first one's job.
+        claim = self.tickets.claim(upload_id, upload_job_id(self.settings.bucket, key, etag), key, etag)
+        job_id, key = claim.job_id, claim.key
         if self.store.get(job_id) is None:
             self._check_limits(caller)
-            source = S3Source(bucket=self.settings.bucket, key=key)
+            source = S3Source(bucket=self.settings.bucket, key=key, etag=claim.etag)
             if launch_job(
                 self.store, self.settings, job_id=job_id, tenant=caller.tenant, source=source, options=registered
             ):
@@ -414,7 +427,8 @@ class ApiService:
         for a client that follows it at once."""
         bucket, key = self._audio_object(caller, job_id)
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
-        return media.link(key, expires_in)
+        # Served as the media type of its name (an upload's stored type is the uploader's word).
+        return media.link(key, expires_in, content_type=media_type_of(key))
 
     def audio_ticket(self, caller: ApiKey, job_id: str) -> tuple[str, int]:
         """A link to the job's audio that lasts AUDIO_LINK_SECONDS: (token, expiry in epoch seconds)."""
@@ -427,7 +441,7 @@ class ApiService:
         if found is None:
             raise ApiProblem(404, "not-found", "There is no such audio link, or it has expired: ask for a new one.")
         media = self.media if found["bucket"] == self.media.bucket else MediaStore(found["bucket"])
-        return media.link(found["key"], AUDIO_REDIRECT_SECONDS)
+        return media.link(found["key"], AUDIO_REDIRECT_SECONDS, content_type=media_type_of(found["key"]))
 
     def _audio_object(self, caller: ApiKey, job_id: str) -> tuple[str, str]:
         job = self.visible_job(caller, job_id)
@@ -454,7 +468,8 @@ class ApiService:
         self.store.put_upload(upload_id, caller.tenant, options, max_bytes=max_bytes)
         key = upload_key(caller.tenant, upload_id, request.filename)
         ttl = self.settings.upload_url_ttl_seconds
-        url, fields = self.media.presigned_post(key, max_bytes, request.content_type, expires_in=ttl)
+        content_type = request.content_type or media_type_of(request.filename)
+        url, fields = self.media.presigned_post(key, max_bytes, content_type, expires_in=ttl)
         return UploadTicket(
             upload_id=upload_id,
             url=url,
@@ -474,13 +489,15 @@ class ApiService:
         if found is None:
             return UploadStatus(upload_id=upload_id, status="awaiting_file", links=links)
         key, etag = found
-        job_id = upload_job_id(self.settings.bucket, key, etag)
+        claim = self.tickets.claimed(upload_id)
+        job_id = claim.job_id if claim else upload_job_id(self.settings.bucket, key, etag)
         links["transcription"] = f"{base}/v1/transcriptions/{job_id}"
         return UploadStatus(
             upload_id=upload_id,
             status="received",
             filename=key.rsplit("/", 1)[-1],
             transcription_id=job_id,
+            ignored_files=len(self.tickets.refused(upload_id)),
             links=links,
         )
 

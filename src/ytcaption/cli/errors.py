@@ -57,7 +57,8 @@ def explain(exc: BaseException) -> CliError | None:
     if isinstance(exc, NoCredentialsError | NoRegionError) and endpoint:
         return CliError(
             f"error: AWS_ENDPOINT_URL={endpoint} is set but no credentials or region are: set AWS_ACCESS_KEY_ID, "
-            "AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION (any values work for a local emulator).",
+            "AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION (for `ytcaption local up`: its secret is in "
+            "~/.ytcaption/local/aws-secret; LocalStack takes any).",
             EXIT_UNAVAILABLE,
         )
     if isinstance(exc, NoCredentialsError | NoRegionError):

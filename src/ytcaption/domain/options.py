@@ -14,6 +14,16 @@ from ytcaption.domain.vocabulary import EmailAddress, LanguageCode, ModelName, P
 PROMPT_MAX_CHARS = 600
 
 
+def prompt_text(value: Any) -> Any:
+    """A prompt as Whisper gets it: plain text, runs of whitespace as one space; an empty one is None."""
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        if any(not ch.isprintable() for ch in value):
+            raise ValueError("the prompt must be plain text: no control characters")
+        return value or None
+    return value
+
+
 class JobOptions(BaseModel):
     """What the client asked for; validated at the edge, carried to the worker."""
 
@@ -40,12 +50,7 @@ class JobOptions(BaseModel):
     @field_validator("prompt", mode="before")
     @classmethod
     def _prompt_is_plain_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = " ".join(value.split())
-            if any(not ch.isprintable() for ch in value):
-                raise ValueError("the prompt must be plain text")
-            return value or None
-        return value
+        return prompt_text(value)
 
     @field_validator("language", mode="before")
     @classmethod

@@ -218,7 +218,7 @@ def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
 
 def upload_origins(environment: dict[str, str]) -> list[str]:
     """The pages that may POST uploads to the bucket from a browser: the local API's own page and
-    YTC_CORS_ORIGINS."""
+    YTC_CORS_ORIGINS; no other origin (the emulator adds no CORS of its own)."""
     found = []
     for url in [environment.get("YTC_PUBLIC_API_URL", ""), *environment.get("YTC_CORS_ORIGINS", "").split(",")]:
         parts = urlsplit(url.strip())

@@ -9,6 +9,8 @@ Items by kind (pk / sk):
   its event counter JOB#<job_id>        / EVENTSEQ  (the last `sequence` given to one of its events)
   upload record     UPLOAD#<upload_id>  / UPLOAD
   audio link        AUDIOLINK#<token>   / AUDIOLINK  (a ticket for a job's audio, redeemed for a fresh presigned GET)
+  its claim         UPLOAD#<upload_id>  / CLAIM  (the one file, by ETag, that became the ticket's job)
+  later files       UPLOAD#<upload_id>  / REFUSED#<etag>  (posted under a used ticket: recorded, no job)
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
   API key           APIKEY#<hash>       / APIKEY
@@ -75,6 +77,15 @@ def tenant(tenant_name: str) -> Key:
 
 def upload(upload_id: str) -> Key:
     return {"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}
+
+
+def upload_claim(upload_id: str) -> Key:
+    return {"pk": f"UPLOAD#{upload_id}", "sk": "CLAIM"}
+
+
+def upload_refused(upload_id: str, etag: str) -> Key:
+    bare = etag.strip('"')
+    return {"pk": f"UPLOAD#{upload_id}", "sk": f"REFUSED#{bare}"}
 
 
 def cache(tenant_name: str, digest: str) -> Key:

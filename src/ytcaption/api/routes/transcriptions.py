@@ -73,7 +73,13 @@ def create_transcription(
             422,
             "validation-error",
             "Idempotency-Key must be 1-255 printable ASCII characters without spaces.",
-            errors=[{"field": "header.Idempotency-Key", "message": "invalid", "type": "value_error"}],
+            errors=[
+                {
+                    "field": "header.Idempotency-Key",
+                    "message": "must be 1-255 printable ASCII characters without spaces",
+                    "type": "value_error",
+                }
+            ],
         )
     job, replayed = service.create(who, body, idempotency_key)
     out = to_transcription(job, base)
