@@ -30,8 +30,8 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
-from ytcaption_cdk.pipeline import _logical_ref, access_log_group
+from ytcaption_cdk.nag import acknowledge, acknowledge_resource
+from ytcaption_cdk.pipeline import access_log_group
 
 # API Gateway's authorizer reads the key here (browsers cannot set a WebSocket's headers).
 KEY_QUERY = "route.request.querystring.key"
@@ -125,10 +125,9 @@ class Live(Construct):
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[self.connections_arn])
             )
-            acknowledge(
+            acknowledge_resource(
                 function.role or function,
-                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
-                f"<{_logical_ref(self.api)}>/{resources.LIVE_STAGE}/POST/@connections/*]",
+                self.connections_arn,
                 reason="Connection ids are made by API Gateway: posting is allowed to any connection of this "
                 "one stage, nothing else.",
             )

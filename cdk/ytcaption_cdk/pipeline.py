@@ -25,7 +25,7 @@ from constructs import Construct
 from ytcaption import resources
 from ytcaption.resources import LambdaSpec
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -209,12 +209,6 @@ class Pipeline(Construct):
             log_group=log_group,
             reserved_concurrent_executions=spec.reserved_concurrency,
         )
-        # Lambda's log stream names are generated: the statement must name the group's streams.
-        acknowledge(
-            role,
-            id=f"AwsSolutions-IAM5[Resource::<{_logical_ref(log_group)}.Arn>:*]",
-            reason="Lambda writes to log streams it names itself, all inside this function's own log group.",
-        )
         acknowledge(
             role,
             id="AwsSolutions-IAM5[Resource::*]",
@@ -352,10 +346,6 @@ class Pipeline(Construct):
 
 def _pattern_fields(pattern: dict[str, Any]) -> dict[str, Any]:
     return {"source": pattern["source"], "detail_type": pattern["detail-type"], "detail": pattern["detail"]}
-
-
-def _logical_ref(construct: Construct) -> str:
-    return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
 
 
 _RETENTION = {
@@ -553,9 +543,9 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DescribeTable"], resources=[p.table.table_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeStateMachine"], resources=[p.state_machine_arn]))
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX, resources.AUDIO_PREFIX])
-    acknowledge(
+    acknowledge_resource(
         role,
-        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{p.names.state_machine}:*]",
+        p.execution_arns,
         reason="Executions are named after jobs: the API stops and describes any execution of this one state machine.",
     )
 
@@ -577,9 +567,9 @@ def _grant_live_socket(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
 
 def _ack_prefixes(p: Pipeline, role: iam.Role, prefixes: list[str]) -> None:
     for prefix in prefixes:
-        acknowledge(
+        acknowledge_resource(
             role,
-            id=f"AwsSolutions-IAM5[Resource::<{_logical_ref(p.bucket)}.Arn>/{prefix}*]",
+            _objects(p.bucket, prefix),
             reason=f"Objects are keyed by job/upload id: access is limited to the {prefix} prefix.",
         )
 

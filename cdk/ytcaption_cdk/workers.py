@@ -38,7 +38,7 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ROOT
 from ytcaption_cdk.pipeline import put_events_statement, retention
 
@@ -272,15 +272,16 @@ class Workers(Construct):
         state_machine.grant_task_response(role)
         # Task scale-in protection while a job is in hand (through the ECS agent's endpoint, which
         # calls UpdateTaskProtection with the task's role): scale-in stops only idle workers.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="ecs", resource="task", resource_name=f"{self.cluster.cluster_name}/*"
-                    )
-                ],
-            )
+        cluster_tasks = Stack.of(self).format_arn(
+            service="ecs", resource="task", resource_name=f"{self.cluster.cluster_name}/*"
+        )
+        protection = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
+        role.add_to_principal_policy(iam.PolicyStatement(actions=protection, resources=[cluster_tasks]))
+        acknowledge_resource(
+            role,
+            cluster_tasks,
+            reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
+            "names this cluster's tasks.",
         )
         # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
         # and writes results/ (and reads them back: a long file's chunk transcripts, merged).
@@ -315,20 +316,12 @@ class Workers(Construct):
                 resources=[table.table_arn],
             )
         )
-        cluster_ref = Stack.of(self).get_logical_id(self.cluster.node.default_child)  # type: ignore[arg-type]
-        acknowledge(
-            role,
-            id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<{cluster_ref}>/*]",
-            reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
-            "names this cluster's tasks.",
-        )
         # transcription.started and .progress go to the event bus.
         role.add_to_principal_policy(put_events_statement(self))
-        bucket_ref = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         for prefix in (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX):
-            acknowledge(
+            acknowledge_resource(
                 role,
-                id=f"AwsSolutions-IAM5[Resource::<{bucket_ref}.Arn>/{prefix}*]",
+                bucket.arn_for_objects(f"{prefix}*"),
                 reason=f"Objects are keyed by job id: the worker's access is limited to the {prefix} prefix.",
             )
 
