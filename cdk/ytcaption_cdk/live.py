@@ -26,6 +26,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ytcaption import resources
@@ -74,6 +75,7 @@ class Live(Construct):
         socket_function: lambda_.Function,
         fan_out_function: lambda_.Function,
         authorizer_function: lambda_.IFunction,
+        dead_letter_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, id)
         authorizer = authorizers.WebSocketLambdaAuthorizer(
@@ -139,7 +141,14 @@ class Live(Construct):
             rule_name=f"{config.names.prefix}-live",
             description="Every job event (transcription.*) -> live: recorded and posted to WebSocket subscribers",
             event_pattern=events.EventPattern(source=resources.live_event_pattern()["source"]),
-            targets=[targets.LambdaFunction(fan_out_function, retry_attempts=2, max_event_age=Duration.hours(1))],
+            targets=[
+                targets.LambdaFunction(
+                    fan_out_function,
+                    retry_attempts=2,
+                    max_event_age=Duration.hours(1),
+                    dead_letter_queue=dead_letter_queue,
+                )
+            ],
         )
         acknowledge(
             self.api,

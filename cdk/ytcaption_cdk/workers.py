@@ -41,6 +41,7 @@ from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ROOT
 from ytcaption_cdk.pipeline import put_events_statement, retention
+from ytcaption_cdk.teardown import ScaleInProtectionRelease
 
 # ECS's longest stop timeout; the worker needs seconds to hand its message back.
 STOP_TIMEOUT = Duration.seconds(120)
@@ -54,13 +55,25 @@ IMAGE_CONTEXT_EXCLUDE = [
     "!containers",
     "**/__pycache__",
 ]
-# Capacity providers without managed termination protection: with it, CDK marks every new
-# instance protected from scale-in and ECS only lifts that from idle instances it chooses, so a
-# stack deletion waits on instances the ASG may not terminate (it can hang for hours or fail).
-# Busy workers are guarded instead by managed draining: before the ASG terminates an instance,
-# ECS drains it, and each worker gets SIGTERM and hands its message back to the queue. Scaling
-# goes only to zero (never shrinks a busy fleet), so an instance with work is rarely chosen.
-TEARDOWN_SAFE = {"enable_managed_termination_protection": False, "enable_managed_draining": True}
+# Managed termination protection: ECS keeps scale-in protection on every GPU instance that runs a
+# task and lifts it only from idle ones, so when the fleet shrinks the Auto Scaling group can remove
+# idle instances only, never one with a job (without it the group picks by its own policy and managed
+# draining stops the task on it: the job goes back to the queue and counts toward its dead-letter
+# limit). CDK turns on the groups' new-instance scale-in protection with it, as ECS requires. The
+# protection outlives the capacity provider and would hold a stack deletion: teardown.py lifts it.
+# Managed draining still covers what protection does not (Spot reclaim, instance refresh).
+CAPACITY_PROVIDER = {"enable_managed_termination_protection": True, "enable_managed_draining": True}
+# A new worker image (or task definition) rolls out beside the running workers: new tasks start at once
+# (up to twice the count), idle old ones stop at once, and an old worker with a job in hand keeps its
+# task scale-in protection (worker/protection.py), which deployments honour too, until the job ends or
+# the protection expires: at most the job's time limit (an hour without one). That bounds how long a
+# deployment (and CloudFormation's wait for it) can take; the circuit breaker rolls back an image
+# whose tasks fail to start.
+DEPLOYMENT = {
+    "min_healthy_percent": 0,
+    "max_healthy_percent": 200,
+    "circuit_breaker": ecs.DeploymentCircuitBreaker(rollback=True),
+}
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)(?::(?P<tag>.+))?$"
 )
@@ -421,6 +434,7 @@ class Workers(Construct):
             )
             return asg
 
+        release = ScaleInProtectionRelease(self, "ScaleInProtectionRelease", config=config)
         strategies = []
         if config.gpuSpot:
             spot = ecs.AsgCapacityProvider(
@@ -428,16 +442,18 @@ class Workers(Construct):
                 "GpuSpotCapacity",
                 auto_scaling_group=group("GpuSpotGroup", True),
                 spot_instance_draining=True,
-                **TEARDOWN_SAFE,
+                **CAPACITY_PROVIDER,
             )
+            spot.node.add_dependency(release.add(spot.auto_scaling_group))
             self.cluster.add_asg_capacity_provider(spot)
             strategies.append(
                 ecs.CapacityProviderStrategy(capacity_provider=spot.capacity_provider_name, weight=config.spotWeight)
             )
         if not config.gpuSpot or config.onDemandWeight > 0:
             on_demand = ecs.AsgCapacityProvider(
-                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False), **TEARDOWN_SAFE
+                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False), **CAPACITY_PROVIDER
             )
+            on_demand.node.add_dependency(release.add(on_demand.auto_scaling_group))
             self.cluster.add_asg_capacity_provider(on_demand)
             strategies.append(
                 ecs.CapacityProviderStrategy(
@@ -460,11 +476,9 @@ class Workers(Construct):
             "GpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            min_healthy_percent=0,
-            max_healthy_percent=100,
+            **DEPLOYMENT,
             capacity_provider_strategies=strategies,
             placement_strategies=[ecs.PlacementStrategy.packed_by_memory()],
-            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
         )
 
     def _fargate_service(self) -> ecs.FargateService:
@@ -479,13 +493,11 @@ class Workers(Construct):
             "CpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            min_healthy_percent=0,
-            max_healthy_percent=100,
+            **DEPLOYMENT,
             capacity_provider_strategies=strategies,
             vpc_subnets=self.subnets,
             security_groups=[self.security_group],
             assign_public_ip=not config.natGateways,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
         )
 
     # -- scaling ---------------------------------------------------------------------
