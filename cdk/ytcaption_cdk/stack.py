@@ -117,8 +117,3 @@ class YtcaptionStack(Stack):
                 id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
                 reason="CDK's own bucket-notification helper (runs once per deploy) uses the basic execution role.",
             )
-            acknowledge(
-                role,
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="CDK's bucket-notification helper needs s3:PutBucketNotification; CDK scopes it itself.",
-            )

@@ -183,6 +183,34 @@ def test_retain_data_false_deletes_buckets_and_table_with_the_stack(alt: Synth) 
 
 
 @pytest.mark.parametrize("variant", ["gpu", "alt"])
+def test_what_a_redeploy_after_a_stack_deletion_meets(variant: str, request: pytest.FixtureRequest) -> None:
+    """The fixed names a new stack of the same prefix reuses, kept or deleted under each retainData
+    setting; docs/operate/teardown.md says what to do about the kept ones, by these names."""
+    synth: Synth = request.getfixturevalue(variant)
+    prefix, retain = ("ytc2", False) if variant == "alt" else (resources.PREFIX, True)
+    fixed = {
+        resolve(synth.template, r["Properties"]["BucketName"]): r
+        for r in synth.resources("AWS::S3::Bucket").values()
+        if "BucketName" in r["Properties"]
+    }
+    fixed[_jobs_table(synth)["Properties"]["TableName"]] = _jobs_table(synth)
+    # The access-log bucket's name is made up by CloudFormation: it never collides.
+    assert set(fixed) == {f"{prefix}-media-123456789012-us-east-1", f"{prefix}-jobs"}
+    assert {r["DeletionPolicy"] for r in fixed.values()} == {"Retain" if retain else "Delete"}
+    (connections,) = [t for t in synth.resources("AWS::DynamoDB::Table").values() if t is not _jobs_table(synth)]
+    assert connections["DeletionPolicy"] == "Delete", "never kept: nothing in it outlives its connection"
+    teardown = (ROOT / "docs" / "operate" / "teardown.md").read_text()
+    for command in (
+        f"aws dynamodb update-table --table-name {resources.TABLE} --no-deletion-protection-enabled",
+        f"aws dynamodb delete-table --table-name {resources.TABLE}",
+        f"aws s3 rb s3://{resources.PREFIX}-media-<account>-<region>",
+        "-c retainData=false",
+        "-c namePrefix=",
+    ):
+        assert command in teardown, command
+
+
+@pytest.mark.parametrize("variant", ["gpu", "alt"])
 def test_scale_in_never_picks_a_busy_gpu_and_a_stack_deletion_lifts_the_protection(
     variant: str, request: pytest.FixtureRequest
 ) -> None:
