@@ -577,8 +577,20 @@ RUNBOOK: dict[str, str] = {
         "job id) and find the state it stopped in; the job may still show a non-terminal status: cancel it "
         "with `ytcaption admin cancel JOB_ID` and redrive it if wanted."
     ),
+    "UndeliveredEvents": (
+        "EventBridge could not deliver an event to one of its Lambda targets after its retries (the live "
+        "fan-out `<prefix>-live`, or the reconcilers `<prefix>-reconcile-uploads` and "
+        "`<prefix>-reconcile-executions`): the event waits in `<prefix>-events-dlq`, its message attributes "
+        "(`ERROR_CODE`, `ERROR_MESSAGE`, `RULE_ARN`, `TARGET_ARN`) say why. Throttling usually means the "
+        "account's Lambda concurrency is used up (see the quotas in [Before you deploy](prerequisites.md)). "
+        "A lost live event only delays a WebSocket client (it replays from the job's log on reconnect); a "
+        "lost reconcile run is made up by the next one (every 5 minutes); a lost execution end leaves its "
+        "job non-terminal: end it with `ytcaption admin cancel JOB_ID` or redrive it. Purge the queue once "
+        "read."
+    ),
     "OldestMessageAge": (
-        "A transcription waited too long for a worker. Check the ECS service's desired and running counts on "
+        "A transcription of any priority (the high, normal and low queues are all watched) waited too long "
+        "for a worker. Check the ECS service's desired and running counts on "
         "the dashboard: desired > 0 but running 0 usually means no GPU capacity (a G-instance vCPU quota of 0 "
         "— see [Before you deploy](prerequisites.md) — or no Spot capacity: raise `onDemandWeight` or add "
         "`gpuInstanceTypes`); desired 0 means scaling did not react (look at the step-scaling alarm); "

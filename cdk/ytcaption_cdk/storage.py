@@ -11,7 +11,6 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
 
 
 class Storage(Construct):
@@ -29,11 +28,6 @@ class Storage(Construct):
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(90))],
             removal_policy=removal,
             auto_delete_objects=not retain,
-        )
-        acknowledge(
-            self.access_logs,
-            id="AwsSolutions-S1",
-            reason="This is the access-log bucket itself; logging it to itself would loop.",
         )
 
         rules = [
