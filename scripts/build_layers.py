@@ -121,6 +121,22 @@ def build_js(target: Path, platform_tag: str = JS_PLATFORM, python_version: str 
     print(f"JavaScript layer built in {target} for {platform_tag} ({', '.join(reqs)})")
 
 
+def ejs_pair(deps: Path, js: Path) -> tuple[str, str]:
+    """(the yt-dlp-ejs version the dependency layer's yt-dlp vendors, the one the JavaScript layer holds)."""
+    info = (deps / "python/yt_dlp/extractor/youtube/jsc/_builtin/vendor/_info.py").read_text()
+    found = re.search(r"^VERSION = '([^']+)'", info, re.MULTILINE)
+    shipped = [p.name[len("yt_dlp_ejs-") : -len(".dist-info")] for p in (js / "python").glob("yt_dlp_ejs-*.dist-info")]
+    return (found.group(1) if found else "?"), (shipped[0] if len(shipped) == 1 else "?")
+
+
+def check_ejs_pair(deps: Path, js: Path) -> None:
+    """yt-dlp uses yt-dlp-ejs only at the major.minor it vendors (ejs.py): refuse any other pair."""
+    vendored, shipped = ejs_pair(deps, js)
+    if vendored == "?" or vendored.split(".")[:2] != shipped.split(".")[:2]:
+        raise SystemExit(f"yt-dlp vendors yt-dlp-ejs {vendored} and ignores any other major.minor, but the "
+                         f"JavaScript layer has {shipped}: pin the two together in pyproject.toml")  # fmt: skip
+
+
 def host_platform() -> tuple[str, str]:
     """The pip platform tag and Python version of the machine and interpreter running this."""
     return f"manylinux2014_{platform.machine()}", f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -233,7 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.host or args.platform:
         host_tag, host_python = host_platform()
         target = (args.platform or host_tag, args.python_version or host_python)
-        return _build_deps_only(reqs, target, args.out or BUILD / f"deps-{target[0].split('_', 1)[1]}", args.force)
+        out = args.out or BUILD / f"deps-{target[0].split('_', 1)[1]}"
+        built = _build_deps_only(reqs, target, out, args.force)
+        if args.host:
+            check_ejs_pair(out, BUILD / f"js-{platform.machine()}")
+        return built
     if args.python_version or args.out:
         parser.error("--python-version and --out go with --host or --platform")
     build_js(BUILD / str(_JS["build"]))
@@ -245,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp.unlink(missing_ok=True)
     build_core(BUILD / str(_CORE["build"]))
     build_deps(BUILD / str(_DEPS["build"]), reqs)
+    check_ejs_pair(BUILD / str(_DEPS["build"]), BUILD / str(_JS["build"]))
     stamp.write_text(wanted)
     print(f"layers built in {BUILD.relative_to(ROOT)}: core + deps ({', '.join(reqs)})")
     return 0

@@ -41,6 +41,9 @@ CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 LIVE_API = f"{PREFIX}-live"
 LIVE_STAGE = "live"
 LIVE_PATH = "/v1/live"
+# Where a job's audio link (a ticket: store/audiolinks.py) is redeemed without a key: outside /v1, like
+# the web page's own open routes (API Gateway lets it through without the authorizer).
+AUDIO_LINK_PATH = "/audio"
 
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
@@ -138,8 +141,6 @@ class LambdaSpec:
     ephemeral_storage_mb: int = 512
     # Layers besides the core package and its dependencies ("js": yt-dlp's JavaScript runtime).
     extra_layers: tuple[str, ...] = ()
-    # At most this many instances at once (None: the account's pool).
-    reserved_concurrency: int | None = None
 
     @property
     def function_name(self) -> str:
@@ -167,9 +168,9 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("reconcile-executions", "reconcile_executions", timeout_seconds=60, memory_mb=256,
                in_state_machine=False),
     # Live updates: every job event on the bus -> the job's log, then posted to its WebSocket subscribers.
-    # One at a time: the bus's asynchronous invocations then run in the order they came, so a job's
-    # events reach its subscribers in the order they were published.
-    LambdaSpec("live", "live", timeout_seconds=60, memory_mb=256, in_state_machine=False, reserved_concurrency=1),
+    # No reserved concurrency (a reservation can fail a first deploy, and the bus's asynchronous
+    # invocations keep no order anyway): events carry their `sequence`, and readers order by it.
+    LambdaSpec("live", "live", timeout_seconds=60, memory_mb=256, in_state_machine=False),
     # The WebSocket API's routes ($connect, $disconnect, $default: subscribe, unsubscribe, ping).
     LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
 )  # fmt: skip

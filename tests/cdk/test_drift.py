@@ -162,8 +162,12 @@ def test_live_updates_connections_table_rule_and_concurrency(gpu: Synth, local: 
     assert local["connections_ttl"]["TimeToLiveStatus"] == "ENABLED"
     rule = _props(gpu, "AWS::Events::Rule", Name=f"{resources.PREFIX}-live")
     assert rule["EventPattern"] == json.loads(local["live_rule"]["EventPattern"]) == resources.live_event_pattern()
+    # No reservation: Lambda refuses one that leaves the account less than its unreserved minimum (a
+    # new account's quota may be 10), and the order of a job's events is their `sequence`, not the
+    # order the bus's asynchronous invocations run in.
     function = _props(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("live").function_name)
-    assert function["ReservedConcurrentExecutions"] == local["live_concurrency"] == 1
+    assert "ReservedConcurrentExecutions" not in function
+    assert local["live_concurrency"] is None
 
 
 def test_progress_webhooks_rule_targets_notify(gpu: Synth, local: dict[str, Any]) -> None:

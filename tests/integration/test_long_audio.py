@@ -21,8 +21,11 @@ from tests.support.pipeline import (
     wait_job,
     wait_status,
 )
+from tests.support.subtitles import assert_readable
 from ytcaption import resources
+from ytcaption.domain.captions.rules import rules_for
 from ytcaption.domain.job import JobStatus
+from ytcaption.domain.transcript import Transcript
 from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
@@ -89,6 +92,11 @@ def test_long_audio_is_chunked_at_silences_over_two_workers_and_merged(
         after = [w for s in segments for w in s["words"] if w["start"] >= cut]
         assert len(before) + len(after) == sum(len(s["words"]) for s in segments), cut
     merged_wer = word_error_rate(text, document["text"])
+
+    # Subtitles of the merged words: every rule, every word once, across every cut.
+    transcript = Transcript.model_validate_json(read_result(job, "json"))
+    for fmt in ("srt", "vtt"):
+        assert_readable(read_result(job, fmt), transcript, rules_for(transcript.language), f"long audio .{fmt}")
 
     from ytcaption.settings import get_settings
     from ytcaption.worker.transcribe import ModelCache, transcribe

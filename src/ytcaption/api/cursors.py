@@ -25,7 +25,7 @@ def _invalid_cursor() -> ApiProblem:
         422,
         "validation-error",
         "The cursor is not one this API handed out.",
-        errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
+        errors=[{"field": "query.cursor", "message": "is not a cursor this API handed out", "type": "value_error"}],
     )
 
 

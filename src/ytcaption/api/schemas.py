@@ -10,8 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ytcaption.domain.options import PROMPT_MAX_CHARS
-from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
+from ytcaption.domain.captions.rules import SubtitleSettings
+from ytcaption.domain.media_types import accepted_media_type
+from ytcaption.domain.options import PROMPT_MAX_CHARS, prompt_text
+from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, named_model
 
 _URL = r"^https?://\S+$"
 
@@ -43,8 +45,8 @@ class SourceIn(_Strict):
 class OptionsIn(_Strict):
     """How to transcribe; every field is optional."""
 
-    # ModelName's rule, after the length check (a max_length on the optional field would come after the rule).
-    model: Annotated[str, Field(max_length=200), AfterValidator(model_name)] | None = Field(
+    # A name, never a path (paths are for operators: YTC_DEFAULT_MODEL), after the length check.
+    model: Annotated[str, Field(max_length=200), AfterValidator(named_model)] | None = Field(
         default=None,
         description="Whisper model: tiny, tiny.en, base, small, medium, large-v3, turbo... (default: the server's)",
         examples=["base"],
@@ -75,6 +77,18 @@ class OptionsIn(_Strict):
         "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
         examples=["YTCaption, faster-whisper, Step Functions"],
     )
+    subtitles: SubtitleSettings | None = Field(
+        default=None,
+        description="subtitle reading rules for the SRT and VTT (what is left out keeps the broadcast default; "
+        "a download can change them again)",
+        examples=[{"max_line_chars": 32, "max_chars_per_second": 17}],
+    )
+
+    # The domain's rule, at the door: the request is refused with the field's path, not later.
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _plain_prompt(cls, value: Any) -> Any:
+        return prompt_text(value)
 
 
 class TranscriptionRequest(OptionsIn):
@@ -99,7 +113,11 @@ class TranscriptionRequest(OptionsIn):
 class UploadRequest(OptionsIn):
     filename: str = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$", examples=["talk.mp4"])
     size_bytes: int | None = Field(default=None, ge=1, description="the file's size, if known: checked against limits")
-    content_type: str | None = Field(default=None, max_length=255, examples=["video/mp4"])
+    content_type: Annotated[str, Field(max_length=100), AfterValidator(accepted_media_type)] | None = Field(
+        default=None,
+        description="the file's audio or video media type; left out, the file name's extension decides",
+        examples=["video/mp4"],
+    )
 
     @field_validator("filename")
     @classmethod
@@ -152,6 +170,7 @@ class OptionsOut(BaseModel):
     notify_progress: bool = False
     notify_email: str | None = None
     prompt: str | None = None
+    subtitles: SubtitleSettings | None = None
 
 
 class ErrorOut(BaseModel):
@@ -230,11 +249,23 @@ class AudioLink(BaseModel):
     expires_at: str
 
 
+# The media type of a large result's link (`redirect=false`): never the type of a result itself.
+RESULT_LINK_TYPE = "application/vnd.ytcaption.result-link+json"
+
+
+class ResultLink(BaseModel):
+    url: str = Field(description="a presigned GET of the result; send no key with it (S3 allows any page to read it)")
+    expires_at: str
+
+
 class UploadStatus(BaseModel):
     upload_id: str
     status: Literal["awaiting_file", "received"]
     filename: str | None = None
     transcription_id: str | None = None
+    ignored_files: int = Field(
+        default=0, ge=0, description="files posted again under this ticket after the first: recorded, never a job"
+    )
     links: dict[str, str]
 
 

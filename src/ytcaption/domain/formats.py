@@ -1,79 +1,75 @@
-"""Render a transcript as JSON, plain text, SubRip (SRT) or WebVTT."""
+"""Render a transcript as JSON, plain text, SubRip (SRT) or WebVTT.
+
+Subtitles and text are shaped from the transcript's words (ytcaption.domain.captions), not copied
+from Whisper's segments: cues follow the reading rules, with a job's or a download's settings.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from ytcaption.domain.transcript import Segment, Transcript
+from ytcaption.domain.captions import SubtitleSettings, render_srt, render_txt, render_vtt, rules_for, shape
+from ytcaption.domain.captions.shape import Cue
+from ytcaption.domain.captions.words import tokens
+from ytcaption.domain.options import JobOptions
+from ytcaption.domain.transcript import Transcript
 
-
-def _timestamp(total_ms: int, separator: str) -> str:
-    # Whole milliseconds in, so rounding never yields "60.000" seconds.
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{ms:03d}"
-
-
-def _cue_text(text: str) -> str:
-    # A blank line ends a cue and "-->" starts a timing line: neither may appear
-    # inside cue text in SRT or WebVTT.
-    lines = [line.strip() for line in text.strip().splitlines()]
-    return "\n".join(line for line in lines if line).replace("-->", "\u2192")
+# The stored transcript with its word timings, where the JSON the client asked for leaves them out:
+# subtitles are re-rendered from it on download (results/{job}/transcript.words.json).
+WORDS = "words.json"
 
 
-def _cues(transcript: Transcript) -> list[tuple[Segment, str]]:
-    return [(s, _cue_text(s.text)) for s in transcript.segments if _cue_text(s.text)]
-
-
-def _span(segment: Segment) -> tuple[int, int]:
-    """Cue start and end in whole milliseconds."""
-    start = max(0, round(segment.start * 1000))
-    # Players drop zero-length cues; give each at least one millisecond.
-    return start, max(round(segment.end * 1000), start + 1)
-
-
-def to_json(transcript: Transcript) -> str:
+def to_json(transcript: Transcript, words: bool = True) -> str:
     data = transcript.model_dump(mode="json", exclude_none=True)
     data["text"] = transcript.text
+    if not words:
+        for segment in data["segments"]:
+            segment.pop("words", None)
     if transcript.timings:
         data["timings"]["real_time_factor"] = round(transcript.timings.real_time_factor, 4)
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def cues(transcript: Transcript, settings: SubtitleSettings | None = None) -> list[Cue]:
+    return shape(tokens(transcript), rules_for(transcript.language, settings))
+
+
 def to_txt(transcript: Transcript) -> str:
-    lines = [text.replace("\n", " ") for _, text in _cues(transcript)]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return render_txt(tokens(transcript))
 
 
-def to_srt(transcript: Transcript) -> str:
-    blocks = []
-    for index, (segment, text) in enumerate(_cues(transcript), start=1):
-        start, end = _span(segment)
-        blocks.append(f"{index}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{text}\n")
-    return "\n".join(blocks)
+def to_srt(transcript: Transcript, settings: SubtitleSettings | None = None) -> str:
+    return render_srt(cues(transcript, settings))
 
 
-def _vtt_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def to_vtt(transcript: Transcript, settings: SubtitleSettings | None = None) -> str:
+    return render_vtt(cues(transcript, settings), karaoke=bool(settings and settings.karaoke))
 
 
-def to_vtt(transcript: Transcript) -> str:
-    blocks = ["WEBVTT\n"]
-    for segment, text in _cues(transcript):
-        start, end = _span(segment)
-        blocks.append(f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}\n{_vtt_escape(text)}\n")
-    return "\n".join(blocks)
+def render(transcript: Transcript, fmt: str, settings: SubtitleSettings | None = None) -> str:
+    """One format; subtitles with `settings` over the language's defaults."""
+    if fmt == "json":
+        return to_json(transcript)
+    if fmt == "txt":
+        return to_txt(transcript)
+    if fmt == "srt":
+        return to_srt(transcript, settings)
+    if fmt == "vtt":
+        return to_vtt(transcript, settings)
+    raise ValueError(f"unknown format {fmt!r}")
 
 
-RENDERERS: dict[str, Callable[[Transcript], str]] = {
-    "json": to_json,
-    "txt": to_txt,
-    "srt": to_srt,
-    "vtt": to_vtt,
-}
-
-
-def render_all(transcript: Transcript) -> dict[str, str]:
-    return {fmt: render(transcript) for fmt, render in RENDERERS.items()}
+def render_all(transcript: Transcript, options: JobOptions | None = None) -> dict[str, str]:
+    """Every format with the job's subtitle settings; the JSON shows words only if the job asked for
+    them, and then the words are kept beside it for later downloads with other settings."""
+    settings = options.subtitles if options else None
+    shown = options.word_timestamps if options else True
+    rendered = {
+        "json": to_json(transcript, words=shown),
+        "txt": to_txt(transcript),
+        "srt": to_srt(transcript, settings),
+        "vtt": to_vtt(transcript, settings),
+    }
+    if not shown and any(s.words for s in transcript.segments):
+        rendered[WORDS] = to_json(transcript)
+    return rendered

@@ -155,7 +155,7 @@ class ChunkRunner:
         ctx = self.ctx
         parts = [Transcript.model_validate_json(results.get_text(chunk_result_key(task.job_id, c.index))) for c in plan]
         transcript = merge(plan, parts, float(task.duration or plan[-1].end))
-        keys = results.write_results(task.job_id, render_all(transcript))
+        keys = results.write_results(task.job_id, render_all(transcript, task.options))
         items = ctx.store.chunks(task.job_id)
         timings = transcript.timings
         metrics = {

@@ -131,7 +131,7 @@ class WholeFileRunner:
             progress(0.0)
             transcript = transcribe(ctx.models, local, task.options, progress)
         check_still_ours(ctx, heartbeat)
-        keys = MediaStore(ctx.settings.bucket).write_results(task.job_id, render_all(transcript))
+        keys = MediaStore(ctx.settings.bucket).write_results(task.job_id, render_all(transcript, task.options))
         timings = transcript.timings
         metrics = {
             "audio_seconds": transcript.duration,
