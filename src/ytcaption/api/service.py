@@ -28,9 +28,11 @@ from ytcaption.api.schemas import (
     UploadStatus,
     UploadTicket,
 )
+from ytcaption.batch.progress import job_ended
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
+from ytcaption.domain.listings import looks_like_listing
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.intake.launch import create_from_result, launch_job, start_execution, state_machine_arn
@@ -38,7 +40,7 @@ from ytcaption.intake.urlpolicy import UrlPolicy, check_url, webhook_policy
 from ytcaption.operations import cancel_job
 from ytcaption.settings import Settings
 from ytcaption.store.apikeys import ApiKey, ApiKeyStore
-from ytcaption.store.cache import ResultCache
+from ytcaption.store.cache import ResultCache, cache_key
 from ytcaption.store.health import readiness
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
@@ -47,10 +49,8 @@ log = logging.getLogger(__name__)
 
 # Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
 INLINE_RESULT_BYTES = 5_000_000
-# Options that change the transcript; priority and webhook do not.
 # How long a link to a job's audio works (long enough to listen to a long recording).
 AUDIO_LINK_SECONDS = 4 * 3600
-_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
 
 
 @dataclass
@@ -64,11 +64,6 @@ class Hooks:
 def fingerprint(request: TranscriptionRequest) -> str:
     canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
-    payload = {"tenant": tenant, "source": identity, "options": options.model_dump(exclude=_CACHE_NEUTRAL)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def not_found(what: str) -> ApiProblem:
@@ -153,6 +148,13 @@ class ApiService:
         if request.source.upload_id:
             return self._create_from_upload(caller, request, options)
         assert request.source.url is not None
+        if looks_like_listing(request.source.url):
+            raise ApiProblem(
+                422, "use-batches",
+                "This URL lists many media (a playlist, channel or feed): POST it to /v1/batches to get one "
+                "transcription per entry.", errors=[{"field": "body.source.url", "message": "a listing",
+                                                     "type": "use_batches"}],
+            )  # fmt: skip
         url = self._check_url(request.source.url, self.url_policy, "body.source.url")
         digest = fingerprint(request)
         job_id = idempotent_job_id(caller.tenant, idempotency_key) if idempotency_key else new_job_id()
@@ -289,6 +291,7 @@ class ApiService:
     def _cancel(self, job_id: str, reason: str) -> Job:
         try:
             cancel_job(self.store, self.settings, job_id, reason)
+            job_ended(self.settings, job_id)  # a stopped execution never notifies: its batch counts it here
         except InvalidTransition as exc:
             current = self.store.get(job_id)
             status = current.status.value if current else ""

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ytcaption.batch.progress import job_ended
 from ytcaption.finish.email import EMAILED, email_job
 from ytcaption.finish.events import envelope, publish
-from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, WebhookRetryable, deliver
-from ytcaption.intake.urlpolicy import webhook_policy
+from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, WebhookRetryable, deliver_to_tenant
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
-from ytcaption.store.tenants import TenantStore
 
 
 def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: str | None = None) -> dict[str, Any]:
@@ -21,6 +20,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     message = envelope(job, causation_id=causation_id, api_url=settings.public_api_url)
     if store.claim_publication(job_id, job.status):
         publish(message)
+    job_ended(settings, job_id)  # counted once per entry, however often this step runs
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
     if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):
@@ -32,15 +32,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     earlier = store.webhook_outcomes(job_id, job.status) if url else []
     if not url or "delivered" in earlier:
         return answer
-    secret = TenantStore(settings.table).webhook_secret(job.tenant)
-    delivery = deliver(
-        url,
-        message,
-        secret,
-        webhook_policy(settings.allow_loopback_urls),
-        settings.webhook_require_https,
-        settings.webhook_timeout_seconds,
-    )
+    delivery = deliver_to_tenant(settings, job.tenant, url, message)
     if delivery.outcome == "retry" and len(earlier) + 1 >= WEBHOOK_ATTEMPTS:
         # The state machine retries no more: this attempt is the last, and history says so.
         delivery = replace(
