@@ -3,6 +3,7 @@ ExpandBatch Lambda (yt-dlp), one job per entry through the real state machine an
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,10 @@ from tests.support.api import client, new_key
 from tests.support.audio import espeak
 from tests.support.media_server import MediaServer, media_server
 from tests.support.pipeline import BusObserver
+from tests.support.webhook_receiver import webhook_receiver
+from ytcaption import resources
 from ytcaption.store import aws
+from ytcaption.store.tenants import TenantStore
 
 pytestmark = pytest.mark.integration
 
@@ -130,6 +134,15 @@ def test_a_podcast_feed_becomes_a_batch_whose_jobs_all_complete_then_replays_and
                       headers={"Idempotency-Key": "feed-1"})  # fmt: skip
     assert again.status_code == 202 and again.headers["idempotent-replayed"] == "true"
     assert again.json()["id"] == created["id"]
+    # ExpandBatch run again (as Lambda retries an asynchronous invocation): nothing is created twice.
+    rerun = aws.client("lambda").invoke(
+        FunctionName=resources.names().function("expand-batch"), Payload=json.dumps({"batch_id": created["id"]})
+    )
+    assert json.loads(rerun["Payload"].read())["launched"] == 0
+    assert _executions() == executions
+    assert [e["job_id"] for e in acme.get(f"/v1/batches/{created['id']}").json()["entries"]] == [
+        e["job_id"] for e in batch["entries"]
+    ]
     # A new batch of the same feed: every entry answered from the cache (its own job ids, no execution).
     fresh = wait_batch(acme, _create(acme, server.url("/feed.xml"))["id"])
     assert fresh["status"] == "COMPLETED" and fresh["counts"] == {"COMPLETED": 3}
@@ -146,8 +159,18 @@ def test_an_html_page_with_media_elements_and_a_feed_with_a_broken_entry(
     assert ["first" in _text(acme, page["entries"][0]["job_id"]), "third" in _text(
         acme, page["entries"][1]["job_id"])] == [True, True]  # fmt: skip
 
-    broken = wait_batch(acme, _create(acme, server.url("/broken.xml"))["id"])
-    assert broken["status"] == "COMPLETED", broken
+    secret = TenantStore(resources.TABLE).webhook_secret("batcher")
+    with webhook_receiver(secret) as receiver:
+        broken = wait_batch(acme, _create(acme, server.url("/broken.xml"), webhook_url=receiver.url)["id"])
+        assert broken["status"] == "COMPLETED", broken
+        deadline = time.monotonic() + 10
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+    # One signed batch.completed with the summary; the entries' own jobs do not call the batch's webhook.
+    (event,) = receiver.events()
+    assert [r.valid for r in receiver.received] == [True]
+    assert event["event_type"] == "batch.completed" and event["correlation_id"] == broken["id"]
+    assert event["data"]["counts"] == {"COMPLETED": 1, "FAILED": 1} and event["data"]["total"] == 2
     by_id = {e["entry_id"]: e for e in broken["entries"]}
     assert by_id["rivers"]["status"] == "COMPLETED"
     assert by_id["gone"]["status"] == "FAILED" and by_id["gone"]["error_code"] == "SOURCE_NOT_FOUND"

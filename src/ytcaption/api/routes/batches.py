@@ -27,7 +27,7 @@ BatchId = Annotated[str, Path(pattern=r"^batch-[0-9a-f]{24}$", description="the 
             "description": "Accepted; the entries are listed in the background (status EXPANDING, then RUNNING)",
             "headers": {"Location": {"schema": {"type": "string"}, "description": "the batch's URL"}},
         },
-        **problem_responses(401, 422, 429),
+        **problem_responses(400, 401, 422, 429),
     },
 )
 def create_batch(
