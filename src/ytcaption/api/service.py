@@ -28,7 +28,6 @@ from ytcaption.api.schemas import (
     UploadStatus,
     UploadTicket,
 )
-from ytcaption.batch.progress import job_ended
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
@@ -291,7 +290,6 @@ class ApiService:
     def _cancel(self, job_id: str, reason: str) -> Job:
         try:
             cancel_job(self.store, self.settings, job_id, reason)
-            job_ended(self.settings, job_id)  # a stopped execution never notifies: its batch counts it here
         except InvalidTransition as exc:
             current = self.store.get(job_id)
             status = current.status.value if current else ""
