@@ -594,12 +594,36 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DescribeTable"], resources=[p.table.table_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeStateMachine"], resources=[p.state_machine_arn]))
+    # A new batch is listed by ExpandBatch, invoked asynchronously (this one function only).
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[_function_arn(p, "expand-batch")])
+    )
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX, resources.AUDIO_PREFIX])
     acknowledge_resource(
         role,
         p.execution_arns,
         reason="Executions are named after jobs: the API stops and describes any execution of this one state machine.",
     )
+
+
+def _function_arn(p: Pipeline, name: str) -> str:
+    return Stack.of(p).format_arn(
+        service="lambda", resource="function", resource_name=p.names.function(name),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )  # fmt: skip
+
+
+def _grant_expand_batch(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """Reads and updates the batch and its entries (Query), creates entry jobs and their history, reads the
+    result cache and the tenant's webhook secret; starts the jobs' executions; announces the batch's end."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            resources=[p.table.table_arn],
+        )
+    )
+    role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+    _grant_put_events(p, role)  # transcription.created, batch.completed
 
 
 def _grant_live(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -640,4 +664,5 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "reconcile-executions": _grant_notify,
     "live": _grant_live,
     "live-socket": _grant_live_socket,
+    "expand-batch": _grant_expand_batch,
 }

@@ -173,6 +173,8 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("live", "live", timeout_seconds=60, memory_mb=256, in_state_machine=False),
     # The WebSocket API's routes ($connect, $disconnect, $default: subscribe, unsubscribe, ping).
     LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
+    # A playlist, channel or feed: listed (yt-dlp, flat) into one job per entry; invoked asynchronously by the API.
+    LambdaSpec("expand-batch", "expand_batch", timeout_seconds=300, memory_mb=512, in_state_machine=False),
 )  # fmt: skip
 
 
@@ -221,6 +223,7 @@ def lambda_environment(names: Names | None = None) -> dict[str, str]:
         "YTC_DLQ_NAME": names.dlq,
         "YTC_STATE_MACHINE": names.state_machine,
         "YTC_CONNECTIONS_TABLE": names.connections_table,
+        "YTC_EXPAND_BATCH_FUNCTION": names.function("expand-batch"),
         "POWERTOOLS_SERVICE_NAME": names.prefix,
         "POWERTOOLS_METRICS_NAMESPACE": "YTCaption",
     }

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ytcaption.api.deps import ServiceProvider
 from ytcaption.api.invalid import field_errors, validation_problem
 from ytcaption.api.problems import PROBLEM_MEDIA_TYPE, TITLES, ApiProblem, problem_body
-from ytcaption.api.routes import admin, health, models, transcriptions, uploads, web
+from ytcaption.api.routes import admin, batches, health, models, transcriptions, uploads, web
 from ytcaption.api.schemas import FieldError, Problem
 from ytcaption.api.service import Hooks
 from ytcaption.settings import Settings, get_settings
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
             max_age=600,
         )
 
-    for router in (transcriptions.router, uploads.router, models.router, admin.router, health.router):
+    for router in (transcriptions.router, batches.router, uploads.router, models.router, admin.router, health.router):
         app.include_router(router)
     # The local runtime's live-updates WebSocket (in AWS: an API Gateway WebSocket API of its own).
     if (settings or get_settings()).serve_live:

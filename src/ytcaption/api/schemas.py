@@ -15,7 +15,7 @@ from ytcaption.domain.media_types import accepted_media_type
 from ytcaption.domain.options import PROMPT_MAX_CHARS, prompt_text
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, named_model
 
-_URL = r"^https?://\S+$"
+URL_PATTERN = r"^https?://\S+$"
 
 
 class _Strict(BaseModel):
@@ -29,7 +29,7 @@ class SourceIn(_Strict):
     """Exactly one of `url` (a video page or media URL) and `upload_id` (from POST /v1/uploads)."""
 
     url: str | None = Field(
-        default=None, max_length=2048, pattern=_URL, examples=["https://www.youtube.com/watch?v=dQw4w9WgXcQ"]
+        default=None, max_length=2048, pattern=URL_PATTERN, examples=["https://www.youtube.com/watch?v=dQw4w9WgXcQ"]
     )
     upload_id: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{32}$", examples=["5f0c8c1e0b4a4a53a3f7f2c9c1d2e3f4"]
@@ -59,7 +59,7 @@ class OptionsIn(_Strict):
     vad: bool = Field(default=True, description="skip silence (voice activity detection)")
     priority: Priority = "normal"
     webhook_url: str | None = Field(
-        default=None, max_length=2048, pattern=_URL, description="called with the job's terminal event"
+        default=None, max_length=2048, pattern=URL_PATTERN, description="called with the job's terminal event"
     )
     prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
     notify_progress: bool = Field(

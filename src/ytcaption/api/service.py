@@ -35,6 +35,7 @@ from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
+from ytcaption.domain.listings import looks_like_listing
 from ytcaption.domain.media_types import media_type_of
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
@@ -44,7 +45,7 @@ from ytcaption.operations import cancel_job
 from ytcaption.settings import Settings
 from ytcaption.store.apikeys import ApiKey, ApiKeyStore
 from ytcaption.store.audiolinks import AudioLinks
-from ytcaption.store.cache import ResultCache
+from ytcaption.store.cache import ResultCache, cache_key
 from ytcaption.store.health import readiness
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
@@ -54,14 +55,12 @@ log = logging.getLogger(__name__)
 
 # How long a link to a large result works.
 RESULT_LINK_SECONDS = 900
-# Options that change the transcript; priority and webhook do not.
 # How long a link to a job's audio works (long enough to listen to a long recording): a ticket of
 # ours (store/audiolinks.py), so it keeps that lifetime whatever the signing credentials' own.
 AUDIO_LINK_SECONDS = 4 * 3600
 # A presigned GET signed at request time (the keyed redirect, and each use of a ticket): short, well
 # within what the Lambda's temporary credentials have left.
 AUDIO_REDIRECT_SECONDS = 900
-_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
 
 
 @dataclass
@@ -77,13 +76,6 @@ def fingerprint(request: TranscriptionRequest) -> str:
     unset = {"subtitles"} if request.subtitles is None else None
     canonical = json.dumps(request.model_dump(mode="json", exclude=unset), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
-    # Subtitle settings shape the stored SRT/VTT, so they are part of the key (when set at all).
-    neutral = _CACHE_NEUTRAL | ({"subtitles"} if options.subtitles is None else set())
-    payload = {"tenant": tenant, "source": identity, "options": options.model_dump(mode="json", exclude=neutral)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def not_found(what: str) -> ApiProblem:
@@ -169,6 +161,13 @@ class ApiService:
         if request.source.upload_id:
             return self._create_from_upload(caller, request, options)
         assert request.source.url is not None
+        if looks_like_listing(request.source.url):
+            raise ApiProblem(
+                422, "use-batches",
+                "This URL lists many media (a playlist, channel or feed): POST it to /v1/batches to get one "
+                "transcription per entry.", errors=[{"field": "body.source.url", "message": "a listing",
+                                                     "type": "use_batches"}],
+            )  # fmt: skip
         url = self._check_url(request.source.url, self.url_policy, "body.source.url")
         digest = fingerprint(request)
         job_id = idempotent_job_id(caller.tenant, idempotency_key) if idempotency_key else new_job_id()

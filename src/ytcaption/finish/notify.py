@@ -10,14 +10,13 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from ytcaption.batch.progress import job_ended
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.finish.email import EMAILED, email_job
 from ytcaption.finish.events import envelope, publish
-from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, Delivery, WebhookRetryable, deliver
-from ytcaption.intake.urlpolicy import webhook_policy
+from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, Delivery, WebhookRetryable, deliver_to_tenant
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
-from ytcaption.store.tenants import TenantStore
 
 # How long past the webhook timeout a job's progress-webhook turn is held (and waited for).
 PROGRESS_TURN_MARGIN_SECONDS = 5.0
@@ -30,6 +29,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     message = envelope(job, causation_id=causation_id, api_url=settings.public_api_url)
     if store.claim_publication(job_id, job.status):
         publish(message)
+    job_ended(settings, job_id)  # counted once per entry, however often this step runs
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
     if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):
@@ -83,12 +83,4 @@ def notify_progress(event: dict[str, Any], settings: Settings, store: JobStore) 
 
 def send_webhook(job: Job, url: str, message: dict[str, Any], settings: Settings) -> Delivery:
     """One signed attempt, under the webhook URL policy, with the tenant's secret."""
-    secret = TenantStore(settings.table).webhook_secret(job.tenant)
-    return deliver(
-        url,
-        message,
-        secret,
-        webhook_policy(settings.allow_loopback_urls),
-        settings.webhook_require_https,
-        settings.webhook_timeout_seconds,
-    )
+    return deliver_to_tenant(settings, job.tenant, url, message)

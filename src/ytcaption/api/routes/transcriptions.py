@@ -42,6 +42,22 @@ class SubtitleQuery(SubtitleSettings):
 SUBTITLE_DEFAULTS = SubtitleQuery()
 
 
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiProblem(
+            422,
+            "validation-error",
+            "Idempotency-Key must be 1-255 printable ASCII characters without spaces.",
+            errors=[
+                {
+                    "field": "header.Idempotency-Key",
+                    "message": "must be 1-255 printable ASCII characters without spaces",
+                    "type": "value_error",
+                }
+            ],
+        )
+
+
 @router.post(
     "/v1/transcriptions",
     status_code=202,
@@ -68,19 +84,7 @@ def create_transcription(
         ),
     ] = None,
 ) -> Transcription:
-    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
-        raise ApiProblem(
-            422,
-            "validation-error",
-            "Idempotency-Key must be 1-255 printable ASCII characters without spaces.",
-            errors=[
-                {
-                    "field": "header.Idempotency-Key",
-                    "message": "must be 1-255 printable ASCII characters without spaces",
-                    "type": "value_error",
-                }
-            ],
-        )
+    check_idempotency_key(idempotency_key)
     job, replayed = service.create(who, body, idempotency_key)
     out = to_transcription(job, base)
     response.headers["Location"] = out.links.self
