@@ -1,10 +1,15 @@
-"""What keeping word timestamps costs: faster-whisper with and without them, same run, same clip.
+"""What keeping word timestamps costs: faster-whisper with and without them, same run, same clips.
 
 The worker always decodes word timestamps now (subtitles are shaped from words), so this is the
-price of readable subtitles. A ~90 s espeak-ng clip, the multilingual `base` model (int8, beam 5,
-VAD, the worker's settings), runs alternated (without, with, without, with...) so machine noise hits
-both alike; the result is the median of the per-pair ratios. Also measured: the shaping itself
-(words -> SRT and VTT) on this clip and on a synthetic 3-hour stream of words.
+price of readable subtitles. Two espeak-ng clips of about 90-115 s, the multilingual `base` model
+(int8, beam 5, VAD, the worker's settings), run alternated (without, with, without, with...) so
+machine noise hits both alike; the result is the median of the per-pair ratios, per clip:
+- `varied`: prose that never repeats itself (the fair case);
+- `repeated`: one passage spoken three times. With word timestamps faster-whisper starts each next
+  30-s window at the last word's end; on repeated text that start can throw Whisper into a repetition
+  loop, which its temperature fallback then decodes again up to five times. The fallbacks are counted
+  (faster-whisper's own debug log), so the JSON says where the time went.
+Also measured: the shaping itself (words -> SRT and VTT) on the clip and on a synthetic 3-hour stream.
 
     python benchmarks/word_timestamps.py [--model base] [--pairs 3] [--threads 2]
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import random
@@ -28,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tests.support.audio import STORY, espeak  # noqa: E402
+from tests.support.audio import HARBOUR, MEETING, STORY, espeak  # noqa: E402
 from ytcaption.domain.captions import rules_for, shape  # noqa: E402
 from ytcaption.domain.captions.words import Token  # noqa: E402
 from ytcaption.domain.formats import to_srt, to_vtt  # noqa: E402
@@ -37,11 +43,58 @@ from ytcaption.settings import get_settings  # noqa: E402
 from ytcaption.worker.transcribe import ModelCache  # noqa: E402
 
 
-def decode(model: object, clip: Path, words: bool) -> tuple[float, list[object]]:
+class FallbackCounter(logging.Handler):
+    """Counts faster-whisper's temperature fallbacks (each one decodes the window again)."""
+
+    count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "threshold is not met" in record.getMessage():
+            self.count += 1
+
+
+FALLBACKS = FallbackCounter()
+
+
+def decode(model: object, clip: Path, words: bool) -> tuple[float, list[object], int]:
+    FALLBACKS.count = 0
     started = time.perf_counter()
     segments, _ = model.transcribe(str(clip), beam_size=5, vad_filter=True, word_timestamps=words)  # type: ignore[attr-defined]
     result = list(segments)
-    return time.perf_counter() - started, result
+    return time.perf_counter() - started, result, FALLBACKS.count
+
+
+def compare(model: object, clip: Path, pairs: int) -> tuple[dict[str, object], list[object], float]:
+    import av
+
+    with av.open(str(clip)) as container:
+        duration = float(container.duration or 0) / av.time_base
+    decode(model, clip, False)  # warm-up, not counted
+    without, with_words, ratios, fallbacks = [], [], [], {"without": [], "with": []}
+    segments: list[object] = []
+    for _ in range(pairs):
+        plain, _, plain_fallbacks = decode(model, clip, False)
+        worded, segments, worded_fallbacks = decode(model, clip, True)
+        without.append(plain)
+        with_words.append(worded)
+        ratios.append(worded / plain)
+        fallbacks["without"].append(plain_fallbacks)
+        fallbacks["with"].append(worded_fallbacks)
+    summary = {
+        "clip_seconds": round(duration, 1),
+        "without_words": {
+            "seconds": [round(s, 2) for s in without],
+            "rtf_median": round(statistics.median(without) / duration, 4),
+            "temperature_fallbacks": fallbacks["without"],
+        },
+        "with_words": {
+            "seconds": [round(s, 2) for s in with_words],
+            "rtf_median": round(statistics.median(with_words) / duration, 4),
+            "temperature_fallbacks": fallbacks["with"],
+        },
+        "with_over_without_median": round(statistics.median(ratios), 3),
+    }
+    return summary, segments, duration
 
 
 def synthetic_words(count: int) -> list[Token]:
@@ -66,21 +119,18 @@ def main() -> int:
     args = parser.parse_args()
     cache = ModelCache(Path(get_settings().model_cache_dir), args.threads)
     model, load_seconds = cache.get(args.model)
+    whisper_log = logging.getLogger("faster_whisper")
+    whisper_log.setLevel(logging.DEBUG)
+    whisper_log.addHandler(FALLBACKS)
+    whisper_log.propagate = False
+    clips = {"varied": f"{STORY} {MEETING} {HARBOUR}", "repeated": STORY * 3}
+    compared: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        clip = espeak(STORY * 3, Path(tmp) / "clip.wav")
-        import av
-
-        with av.open(str(clip)) as container:
-            duration = float(container.duration or 0) / av.time_base
-        decode(model, clip, False)  # warm-up, not counted
-        without, with_words, ratios = [], [], []
-        segments: list[object] = []
-        for _ in range(args.pairs):
-            plain, _ = decode(model, clip, False)
-            worded, segments = decode(model, clip, True)
-            without.append(plain)
-            with_words.append(worded)
-            ratios.append(worded / plain)
+        for name, text in clips.items():
+            summary, found, seconds = compare(model, espeak(text, Path(tmp) / f"{name}.wav"), args.pairs)
+            compared[name] = summary
+            if name == "varied":
+                segments, duration = found, seconds
     transcript = Transcript(
         language="en", language_probability=1.0, duration=duration, model=args.model,
         segments=[Segment(id=i, start=s.start, end=s.end, text=s.text,  # type: ignore[attr-defined]
@@ -106,18 +156,9 @@ def main() -> int:
             "beam_size": 5,
             "vad": True,
         },
-        "clip_seconds": round(duration, 1),
         "pairs": args.pairs,
         "model_load_seconds": round(load_seconds, 2),
-        "without_words": {
-            "seconds": [round(s, 2) for s in without],
-            "rtf_median": round(statistics.median(without) / duration, 4),
-        },
-        "with_words": {
-            "seconds": [round(s, 2) for s in with_words],
-            "rtf_median": round(statistics.median(with_words) / duration, 4),
-        },
-        "with_over_without_median": round(statistics.median(ratios), 3),
+        "clips": compared,
         "shaping": {
             "clip_srt_and_vtt_seconds": round(clip_shaping, 3),
             "clip_words": sum(len(s.words or []) for s in transcript.segments),

@@ -24,6 +24,20 @@ STORY = (
     "new here. The coffee shop next door offers a discount to library members on weekdays. "
 )
 
+# Prose that never repeats itself (STORY * 3 does): a benchmark on repeated text measures Whisper's
+# repetition loops, not the cost being compared.
+HARBOUR = (
+    "The harbour town woke slowly under a grey sky. Fishermen checked their nets while the baker opened his "
+    "shutters and the smell of fresh bread drifted along the quay. A delivery van, late as usual, rattled over "
+    "the cobbles towards the market square. Later that morning the council met to discuss the new bridge. Some "
+    "members worried about the cost, which had doubled since the first estimate, while others argued that the "
+    "old crossing was no longer safe for heavy lorries. After two hours of debate they agreed to ask an "
+    "independent engineer for a report before the end of the month. In the afternoon a small crowd gathered at "
+    "the library for a talk about migrating birds. The speaker explained how swallows find their way across "
+    "deserts and seas, using the sun, the stars and the earth's magnetic field. Children asked whether birds "
+    "ever get lost, and she smiled and said that some do, but most return to the very same barn every spring."
+)
+
 
 def espeak(text: str, path: Path, speed: int = 140, voice: str = "en-us") -> Path:
     if shutil.which("espeak-ng") is None:
