@@ -43,14 +43,44 @@ def to_json(transcript: Transcript) -> str:
 
 
 def to_txt(transcript: Transcript) -> str:
+    if any(s.speaker for s in transcript.segments):
+        return _txt_turns(transcript)
     lines = [text.replace("\n", " ") for _, text in _cues(transcript)]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _txt_turns(transcript: Transcript) -> str:
+    """One paragraph per speaker turn: "Speaker 1: ..." (or the name given to that label)."""
+    turns: list[tuple[str | None, list[str]]] = []
+    for segment, text in _cues(transcript):
+        if turns and turns[-1][0] == segment.speaker:
+            turns[-1][1].append(text.replace("\n", " "))
+        else:
+            turns.append((segment.speaker, [text.replace("\n", " ")]))
+    paragraphs = [
+        f"{transcript.speaker_name(speaker)}: {' '.join(texts)}" if speaker else " ".join(texts)
+        for speaker, texts in turns
+    ]
+    return "\n\n".join(paragraphs) + ("\n" if paragraphs else "")
+
+
+def _turn_starts(transcript: Transcript) -> list[tuple[Segment, str, bool]]:
+    """Cues, and whether each starts a new speaker's turn (segments never mix speakers:
+    the diarization splits them at each change)."""
+    out, previous = [], None
+    for segment, text in _cues(transcript):
+        out.append((segment, text, segment.speaker is not None and segment.speaker != previous))
+        previous = segment.speaker
+    return out
+
+
 def to_srt(transcript: Transcript) -> str:
     blocks = []
-    for index, (segment, text) in enumerate(_cues(transcript), start=1):
+    for index, (segment, text, new_turn) in enumerate(_turn_starts(transcript), start=1):
         start, end = _span(segment)
+        if new_turn:
+            # A new speaker starts a new cue; the first cue of a turn names who speaks (as SDH subtitles do).
+            text = f"{_cue_text(transcript.speaker_name(segment.speaker) or '')}: {text}"
         blocks.append(f"{index}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{text}\n")
     return "\n".join(blocks)
 
@@ -63,7 +93,12 @@ def to_vtt(transcript: Transcript) -> str:
     blocks = ["WEBVTT\n"]
     for segment, text in _cues(transcript):
         start, end = _span(segment)
-        blocks.append(f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}\n{_vtt_escape(text)}\n")
+        body = _vtt_escape(text)
+        if segment.speaker:
+            # A voice span per cue: <v Name>...</v>; the name is annotation text (no '>' or line breaks).
+            name = _vtt_escape(" ".join((transcript.speaker_name(segment.speaker) or "").split()))
+            body = f"<v {name}>{body}</v>"
+        blocks.append(f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}\n{body}\n")
     return "\n".join(blocks)
 
 

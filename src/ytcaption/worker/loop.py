@@ -47,6 +47,7 @@ from ytcaption.worker.progress import progress_reporter
 from ytcaption.worker.protection import ScaleInProtection
 from ytcaption.worker.queues import PollOrder
 from ytcaption.worker.runner import TIME_LIMIT_REASON, logger, run_work
+from ytcaption.worker.speakers.apply import with_speakers
 from ytcaption.worker.transcribe import Interrupted, ModelCache, transcribe
 
 # What Step Functions answers for a token whose task has already ended
@@ -352,7 +353,7 @@ class Worker:
             local = Path(tmp) / "audio"
             media.download(task.audio.key, local)
             progress(0.0)
-            transcript = transcribe(self.models, local, task.options, progress)
+            transcript = with_speakers(transcribe(self.models, local, task.options, progress), local, task.options)
         # Results only for a job that is still ours: never for one cancelled or timed out meanwhile.
         if not self.stopping.is_set() and not self.store.renew_lease(
             task.job_id, self.worker_id, self.settings.heartbeat_seconds

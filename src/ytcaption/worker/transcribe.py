@@ -147,7 +147,8 @@ def transcribe(
             task=options.task,
             beam_size=options.beam_size,
             vad_filter=options.vad,
-            word_timestamps=options.word_timestamps,
+            # Speaker labels go word by word: they need the words' times.
+            word_timestamps=options.word_timestamps or options.speakers is not None,
             # Vocabulary hints: the first window's prompt, and hotwords that stay in every window's prompt.
             initial_prompt=options.prompt,
             hotwords=options.prompt,

@@ -1,0 +1,113 @@
+"""Who spoke, on real audio: an espeak-ng conversation of three voices with known
+turns, real Whisper (tiny.en), the real encoder; then through the whole pipeline."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+
+from tests.support.conversation import Turn, best_mapping_accuracy, conversation, speaker_at
+from tests.support.pipeline import read_result, submit, wait_job
+from ytcaption.domain.formats import render_all
+from ytcaption.domain.job import JobStatus
+from ytcaption.domain.options import JobOptions
+from ytcaption.domain.speakers import SpeakerRange
+from ytcaption.domain.transcript import Transcript
+from ytcaption.worker.speakers.apply import with_speakers
+from ytcaption.worker.transcribe import ModelCache, transcribe
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Turn]]:
+    return conversation(tmp_path_factory.mktemp("conversation"))
+
+
+@pytest.fixture(scope="module")
+def heard(talk: tuple[Path, list[Turn]], tmp_path_factory: pytest.TempPathFactory) -> Transcript:
+    options = JobOptions(model="tiny.en", word_timestamps=True)
+    return transcribe(ModelCache(tmp_path_factory.mktemp("models"), 1), talk[0], options)
+
+
+def _truth(turns: list[Turn], time: float) -> int:
+    """The speaker at a time; a word Whisper placed in a pause belongs to the nearest turn."""
+    found = speaker_at(turns, time)
+    if found is not None:
+        return found
+    return min(turns, key=lambda t: min(abs(t.start - time), abs(t.end - time))).speaker
+
+
+def _word_accuracy(transcript: Transcript, turns: list[Turn]) -> tuple[float, set[str]]:
+    truth, labels = [], []
+    for segment in transcript.segments:
+        for word in segment.words or []:
+            assert word.speaker == segment.speaker
+            truth.append(_truth(turns, (word.start + word.end) / 2))
+            labels.append(word.speaker or "none")
+    assert len(truth) > 100
+    return best_mapping_accuracy(truth, labels), set(labels)
+
+
+@pytest.mark.parametrize("setting", ["auto", 3, SpeakerRange(min=2, max=4)], ids=["auto", "exact", "range"])
+def test_three_voices_are_found_and_words_attributed(
+    talk: tuple[Path, list[Turn]], heard: Transcript, setting: object
+) -> None:
+    path, turns = talk
+    assert sum(1 for t in turns if t.end - t.start <= 2.0) >= 3  # short turns are part of the test
+    options = JobOptions(model="tiny.en", word_timestamps=True, speakers=setting)  # type: ignore[arg-type]
+    labelled = with_speakers(heard, path, options)
+    accuracy, labels = _word_accuracy(labelled, turns)
+    assert labels == {"Speaker 1", "Speaker 2", "Speaker 3"}
+    assert accuracy >= 0.9, accuracy
+    # Speaker 1 speaks first; segments never mix speakers; the text is unchanged.
+    assert labelled.segments[0].speaker == "Speaker 1"
+    assert labelled.text.split() == heard.text.split()
+    assert labelled.timings and labelled.timings.diarization_seconds
+
+
+def test_every_format_with_speakers_parses_and_renaming_changes_only_names(
+    talk: tuple[Path, list[Turn]], heard: Transcript
+) -> None:
+    labelled = with_speakers(heard, talk[0], JobOptions(model="tiny.en", speakers="auto"))
+    assert all(s.words is None for s in labelled.segments)  # not asked for: words dropped after labelling
+    rendered = render_all(labelled)
+    cues = list(srt.parse(rendered["srt"]))
+    assert len(cues) == len(labelled.segments)
+    assert cues[0].content.startswith("Speaker 1: ")
+    captions = webvtt.from_buffer(io.StringIO(rendered["vtt"]))
+    assert [c.voice for c in captions] == [s.speaker for s in labelled.segments]
+    paragraphs = rendered["txt"].strip().split("\n\n")
+    assert paragraphs[0].startswith("Speaker 1: ") and len(paragraphs) >= 10
+    assert json.loads(rendered["json"])["segments"][0]["speaker"] == "Speaker 1"
+
+    named = labelled.model_copy(update={"speaker_names": {"Speaker 1": "Alice", "Speaker 3": "Carol <3>"}})
+    again = render_all(named)
+    for fmt in ("txt", "srt", "vtt"):
+        assert again[fmt] != rendered[fmt]
+        expected = rendered[fmt].replace("Speaker 1", "Alice")
+        expected = expected.replace("Speaker 3", "Carol &lt;3&gt;" if fmt == "vtt" else "Carol <3>")
+        assert again[fmt] == expected
+    assert next(c.voice for c in webvtt.from_buffer(io.StringIO(again["vtt"]))) == "Alice"
+    document = json.loads(again["json"])
+    assert document["speaker_names"] == {"Speaker 1": "Alice", "Speaker 3": "Carol <3>"}
+    assert document["segments"] == json.loads(rendered["json"])["segments"]
+
+
+def test_the_pipeline_labels_speakers(runtime: object, worker: object, talk: tuple[Path, list[Turn]]) -> None:
+    job_id = submit(talk[0], word_timestamps=True, speakers="auto")
+    job = wait_job(job_id)
+    assert job.status == JobStatus.COMPLETED, job.error_reason
+    assert job.options.speakers == "auto"
+    document = json.loads(read_result(job, "json"))
+    transcript = Transcript.model_validate({k: v for k, v in document.items() if k != "text"})
+    accuracy, labels = _word_accuracy(transcript, talk[1])
+    assert len(labels) == 3 and accuracy >= 0.9, (labels, accuracy)
+    assert read_result(job, "txt").startswith("Speaker 1: ")
+    assert list(srt.parse(read_result(job, "srt")))
+    assert webvtt.from_buffer(io.StringIO(read_result(job, "vtt")))[0].voice == "Speaker 1"
