@@ -10,15 +10,22 @@ from pathlib import Path
 import pytest
 import srt
 import webvtt
+from fastapi.testclient import TestClient
 
+from tests.support.api import new_key
 from tests.support.conversation import Turn, best_mapping_accuracy, conversation, speaker_at
 from tests.support.pipeline import read_result, submit, wait_job
+from ytcaption.api.app import create_app
+from ytcaption.domain.errors import ErrorCode
 from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import JobStatus
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.speakers import SpeakerRange
 from ytcaption.domain.transcript import Transcript
+from ytcaption.local.runtime import LocalRuntime
+from ytcaption.settings import get_settings
 from ytcaption.worker.speakers.apply import with_speakers
+from ytcaption.worker.speakers.locate import WEIGHTS_ENV
 from ytcaption.worker.transcribe import ModelCache, transcribe
 
 pytestmark = pytest.mark.integration
@@ -111,3 +118,36 @@ def test_the_pipeline_labels_speakers(runtime: object, worker: object, talk: tup
     assert read_result(job, "txt").startswith("Speaker 1: ")
     assert list(srt.parse(read_result(job, "srt")))
     assert webvtt.from_buffer(io.StringIO(read_result(job, "vtt")))[0].voice == "Speaker 1"
+
+
+@pytest.mark.parametrize("served", [False, True])
+@pytest.mark.parametrize("route", ["/v1/transcriptions", "/v1/uploads"])
+def test_speakers_where_no_worker_labels_them_or_bad_values_are_refused(
+    runtime: object, route: str, served: bool
+) -> None:
+    settings = get_settings().model_copy(update={"speakers_served": served})
+    body = (
+        {"source": {"url": "http://127.0.0.1:9/a.mp3"}} if route.endswith("transcriptions") else {"filename": "a.mp3"}
+    )
+    with TestClient(create_app(settings)) as client:
+        client.headers["X-Api-Key"] = new_key("speakers")
+        for bad in (0, 21, "many", {"min": 4, "max": 2}, True):
+            answer = client.post(route, json={**body, "speakers": bad})
+            assert answer.status_code == 422 and answer.json()["code"] == "validation-error", (bad, answer.text)
+        if not served:
+            answer = client.post(route, json={**body, "speakers": "auto"})
+            assert answer.status_code == 422
+            problem = answer.json()
+            assert problem["code"] == "speakers-not-served" and problem["errors"][0]["field"] == "body.speakers"
+
+
+def test_a_worker_without_the_weights_fails_the_job_with_a_reason(runtime: object, speech_wav: Path) -> None:
+    """The deployment said it serves speakers, but this worker's image lacks the weights."""
+    assert isinstance(runtime, LocalRuntime)
+    proc = runtime.start_worker({WEIGHTS_ENV: "/nonexistent/pretrained.pt"})
+    try:
+        job = wait_job(submit(speech_wav, speakers=2))
+    finally:
+        runtime.stop_worker(proc)
+    assert job.status == JobStatus.FAILED
+    assert job.error_code == ErrorCode.MODEL_UNAVAILABLE and "resemblyzer" in (job.error_reason or "")

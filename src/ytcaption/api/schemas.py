@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ytcaption.domain.options import PROMPT_MAX_CHARS
+from ytcaption.domain.speakers import SpeakerSetting
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
 
 _URL = r"^https?://\S+$"
@@ -74,6 +75,13 @@ class OptionsIn(_Strict):
         description="vocabulary hints: names and jargon to expect, in the audio's language "
         "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
         examples=["YTCaption, faster-whisper, Step Functions"],
+    )
+    speakers: SpeakerSetting | None = Field(
+        default=None,
+        description='label who spoke: "auto" (estimate how many), an exact count, or {"min": 2, "max": 4}; '
+        "results then carry a speaker per segment (and word), TXT is paragraphs per speaker, "
+        "WebVTT has voice spans",
+        examples=["auto"],
     )
 
 

@@ -140,6 +140,13 @@ class ApiService:
                 f"This deployment's workers serve {served}; model '{options.model}' is not one of them.",
                 errors=[{"field": "body.model", "message": f"one of: {served}", "type": "model_not_served"}],
             )
+        if options.speakers is not None and not self.settings.serves_speakers():
+            raise ApiProblem(
+                422,
+                "speakers-not-served",
+                "This deployment's workers do not carry the speaker engine; send the job without 'speakers'.",
+                errors=[{"field": "body.speakers", "message": "not served here", "type": "speakers_not_served"}],
+            )
         return options
 
     def models(self) -> Models:

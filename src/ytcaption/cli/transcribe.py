@@ -21,6 +21,7 @@ from ytcaption.cli.local import add_settings_arguments, settings_for
 from ytcaption.cli.target import use_running_runtime
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.options import JobOptions
+from ytcaption.domain.speakers import parse_setting
 from ytcaption.store.media import RESULT_FORMATS
 
 
@@ -56,8 +57,11 @@ def _options(args: argparse.Namespace) -> JobOptions:
             language=args.language,
             word_timestamps=args.word_timestamps,
             prefer_captions=args.prefer_captions,
+            speakers=parse_setting(args.speakers) if args.speakers else None,
         )
-    except ValidationError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, ValidationError):
+            raise CliError(f"error: {exc}", EXIT_USAGE) from exc
         raise CliError("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), EXIT_USAGE) from exc
 
 
@@ -197,6 +201,9 @@ def add_command(
     cmd.add_argument("--format", choices=RESULT_FORMATS, default="srt", help="format written to --output")
     cmd.add_argument("--output", help="where to write the chosen format (default: ./<name>.<format>)")
     cmd.add_argument("--word-timestamps", action="store_true", help="timestamps for every word (in the JSON)")
+    cmd.add_argument(
+        "--speakers", metavar="auto|N|MIN-MAX", help="label who spoke: auto, an exact count, or a range such as 2-4"
+    )
     cmd.add_argument("--prefer-captions", action="store_true", help="use the video's own subtitles when it has them")
     cmd.add_argument("--tenant", default="local", help="whose job it is")
     cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")

@@ -27,7 +27,25 @@ class SpeakerRange(BaseModel):
         return self
 
 
-SpeakerSetting = Literal["auto"] | Annotated[int, Field(ge=1, le=MAX_SPEAKERS)] | SpeakerRange
+# Strict: `true` is not a count.
+SpeakerSetting = Literal["auto"] | Annotated[int, Field(strict=True, ge=1, le=MAX_SPEAKERS)] | SpeakerRange
+
+
+def parse_setting(text: str) -> SpeakerSetting:
+    """The command line's form: "auto", "3", or "2-4" (a range)."""
+    text = text.strip().lower()
+    if text == "auto":
+        return "auto"
+    low, dash, high = text.partition("-")
+    try:
+        if dash:
+            return SpeakerRange(min=int(low), max=int(high))
+        count = int(text)
+    except ValueError as exc:
+        raise ValueError(f"speakers: 'auto', a count, or a range like 2-4, not {text!r}") from exc
+    if not 1 <= count <= MAX_SPEAKERS:
+        raise ValueError(f"speakers: a count from 1 to {MAX_SPEAKERS}")
+    return count
 
 
 def bounds(setting: SpeakerSetting) -> tuple[int | None, int, int | None]:

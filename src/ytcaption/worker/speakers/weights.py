@@ -10,8 +10,6 @@ Installing the wheel with `--no-deps` keeps torch out; we never import it.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -19,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.worker.speakers.locate import WEIGHTS_ENV, available, installed_checkpoint
 
 _MAGIC = 0x1950A86A20F9469CFC6C
+__all__ = ["WEIGHTS_ENV", "available", "load", "read_legacy_checkpoint"]
+
 _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "LongStorage": np.int64}
-WEIGHTS_ENV = "YTC_SPEAKER_WEIGHTS"
 
 
 class _Storage:
@@ -99,22 +99,6 @@ def read_legacy_checkpoint(path: Path) -> dict[str, np.ndarray]:
             storage.data = np.frombuffer(raw, dtype=np.dtype(storage.dtype).newbyteorder("<")).astype(storage.dtype)
     state = obj.get("model_state", obj)
     return {name: value.array() for name, value in state.items() if isinstance(value, _Tensor)}
-
-
-def installed_checkpoint() -> Path | None:
-    """`pretrained.pt` of an installed resemblyzer (found without importing it: it imports torch)."""
-    override = os.environ.get(WEIGHTS_ENV)
-    if override:
-        return Path(override) if Path(override).is_file() else None
-    spec = importlib.util.find_spec("resemblyzer")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
-    return path if path.is_file() else None
-
-
-def available() -> bool:
-    return installed_checkpoint() is not None
 
 
 def load() -> dict[str, np.ndarray]:
