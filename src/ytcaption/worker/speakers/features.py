@@ -15,6 +15,7 @@ N_FFT = 400
 HOP = 160
 N_MELS = 40
 _TARGET_DBFS = -30.0
+_BLOCK = 2000  # frames (20 s) per FFT block
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
@@ -69,6 +70,9 @@ def mel_frames(wav: np.ndarray) -> np.ndarray:
         return np.zeros((0, N_MELS), np.float32)
     frames = np.lib.stride_tricks.as_strided(padded, (n_frames, N_FFT), (padded.strides[0] * HOP, padded.strides[0]))
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
-    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
-    mels: np.ndarray = (power.astype(np.float32) @ mel_filters().T).astype(np.float32)
-    return mels
+    out = np.empty((n_frames, N_MELS), np.float32)
+    # In blocks: the complex spectrum of an hour at once would take over a gigabyte.
+    for first in range(0, n_frames, _BLOCK):
+        power = np.abs(np.fft.rfft(frames[first : first + _BLOCK] * window, axis=1)) ** 2
+        out[first : first + _BLOCK] = power.astype(np.float32) @ mel_filters().T
+    return out
