@@ -670,7 +670,10 @@ def benchmarks_page() -> str:
         "process) and the host's own ceiling for two one-core workers (two 1-thread transcriptions at once "
         "against one after the other). "
         "`benchmarks/gpu_throughput.py` compares faster-whisper's batched pipeline with its sequential "
-        "decoding (`base`) on the CPU, and on CUDA where there is a GPU.\n",
+        "decoding (`base`) on the CPU, and on CUDA where there is a GPU. "
+        "`benchmarks/speakers.py` labels speakers on a three-voice espeak-ng conversation: the diarization's "
+        "time as a share of `base`'s transcription of the same file, the memory and install size it adds, "
+        "and the share of words given the right speaker.\n",
         "Every number on this page comes from a result file committed under `benchmarks/results/`: run a "
         "benchmark, commit its JSON, then run `" + FIX + "`.\n",
     ]
