@@ -118,6 +118,44 @@ def test_the_pipeline_labels_speakers(runtime: object, worker: object, talk: tup
     assert read_result(job, "txt").startswith("Speaker 1: ")
     assert list(srt.parse(read_result(job, "srt")))
     assert webvtt.from_buffer(io.StringIO(read_result(job, "vtt")))[0].voice == "Speaker 1"
+    _rename_over_the_api(job_id)
+
+
+def _rename_over_the_api(job_id: str) -> None:
+    """PATCH names onto the labels: every format changes by the names alone; bad maps are refused."""
+    with TestClient(create_app(get_settings())) as client:
+        client.headers["X-Api-Key"] = new_key("tests")  # the tenant that submitted the job
+        before = {f: client.get(f"/v1/transcriptions/{job_id}/result", params={"format": f}).text for f in FORMATS}
+        for bad, status in (
+            ({"speakers": {"Speaker 9": "Zed"}}, 422),
+            ({"speakers": {"Speaker 1": "<b>"}}, 422),
+            ({"speakers": {}}, 422),
+            ({"names": {"Speaker 1": "A"}}, 422),
+        ):
+            answer = client.patch(f"/v1/transcriptions/{job_id}", json=bad)
+            assert answer.status_code == status, (bad, answer.text)
+        other = {"X-Api-Key": new_key("someone-else")}
+        answer = client.patch(f"/v1/transcriptions/{job_id}", json={"speakers": {"Speaker 1": "A"}}, headers=other)
+        assert answer.status_code == 404
+        answer = client.patch(
+            f"/v1/transcriptions/{job_id}", json={"speakers": {"Speaker 1": "Alice", "Speaker 2": "Bob"}}
+        )
+        assert answer.status_code == 200, answer.text
+        after = {f: client.get(f"/v1/transcriptions/{job_id}/result", params={"format": f}).text for f in FORMATS}
+        for fmt in ("txt", "srt", "vtt"):
+            assert after[fmt] != before[fmt]
+            assert after[fmt] == before[fmt].replace("Speaker 1", "Alice").replace("Speaker 2", "Bob")
+        assert next(c.voice for c in webvtt.from_buffer(io.StringIO(after["vtt"]))) == "Alice"
+        named, plain = json.loads(after["json"]), json.loads(before["json"])
+        assert named.pop("speaker_names") == {"Speaker 1": "Alice", "Speaker 2": "Bob"}
+        assert named == plain  # labels, words, times and text unchanged
+        # Renaming again merges; "" gives a label its own name back.
+        client.patch(f"/v1/transcriptions/{job_id}", json={"speakers": {"Speaker 1": "", "Speaker 3": "Carol"}})
+        txt = client.get(f"/v1/transcriptions/{job_id}/result", params={"format": "txt"}).text
+        assert txt == before["txt"].replace("Speaker 2", "Bob").replace("Speaker 3", "Carol")
+
+
+FORMATS = ("json", "txt", "srt", "vtt")
 
 
 @pytest.mark.parametrize("served", [False, True])

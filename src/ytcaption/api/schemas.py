@@ -85,6 +85,17 @@ class OptionsIn(_Strict):
     )
 
 
+SpeakerName = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f<>&]*$")]
+
+
+class SpeakerNamesIn(_Strict):
+    """Names for a transcript's speaker labels; "" gives a label back its own name."""
+
+    speakers: dict[Annotated[str, Field(max_length=40)], SpeakerName] = Field(
+        min_length=1, max_length=20, examples=[{"Speaker 1": "Alice", "Speaker 2": "Bob"}]
+    )
+
+
 class TranscriptionRequest(OptionsIn):
     source: SourceIn
     cache: bool = Field(

@@ -367,6 +367,11 @@ class ApiService:
 
     # -- results ------------------------------------------------------------------
 
+    def rename_speakers(self, caller: ApiKey, job_id: str, names: dict[str, str]) -> Job:
+        from ytcaption.api.renaming import rename_speakers
+
+        return rename_speakers(self.store, self.media, self.visible_job(caller, job_id), names)
+
     def result(self, caller: ApiKey, job_id: str, fmt: str) -> tuple[bytes | None, str, str | None]:
         """(content, media type, None) or (None, media type, presigned URL) for large results."""
         job = self.visible_job(caller, job_id)
