@@ -168,7 +168,7 @@ def get_events(service: Service, who: Caller, job_id: JobId) -> JobEvents:
     "/v1/transcriptions/{job_id}",
     response_model=Transcription,
     summary="Name the speakers: every result format is rendered again with the names",
-    responses=problem_responses(401, 404, 409, 422),
+    responses=problem_responses(400, 401, 404, 409, 422),
 )
 def name_speakers(service: Service, who: Caller, base: BaseUrl, job_id: JobId, body: SpeakerNamesIn) -> Transcription:
     return to_transcription(service.rename_speakers(who, job_id, body.speakers), base)
