@@ -71,7 +71,8 @@ layers: install
 host-layers: install
 	$(BIN)/python scripts/build_layers.py --host
 
-# ASL validators (statelint, asl-validator) for the CDK tests, pinned by cdk/package-lock.json.
+# The pinned CDK CLI (aws-cdk: `make synth`, `make deploy`, and the tests run its `cdk synth`) and the
+# ASL validators (statelint, asl-validator), pinned by cdk/package-lock.json; cdklocal stays optional.
 NODE_STAMP := cdk/node_modules/.installed-$(shell cat cdk/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 $(NODE_STAMP): cdk/package.json cdk/package-lock.json
 	cd cdk && npm ci --omit=optional --no-audit --no-fund --loglevel=error
@@ -82,10 +83,10 @@ node-tools: $(NODE_STAMP)
 cdk-test: install node-tools layers host-layers
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -q tests/cdk
 
-synth: install layers
-	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python cdk/app.py
+# The cloud assembly in ./cdk.out, as `cdk deploy` makes it (no AWS call without credentials).
+synth: install layers node-tools
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 cdk/node_modules/.bin/cdk synth --quiet $(CDK_ARGS)
 
 # Deploy with the pinned CDK CLI (cdk/package.json); CDK_ARGS="-c workerCompute=fargate" etc.
-deploy: install layers
-	cd cdk && npm ci --no-audit --no-fund --loglevel=error
+deploy: install layers node-tools
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 cdk/node_modules/.bin/cdk deploy $(CDK_ARGS)

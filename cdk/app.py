@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The YTCaption CDK app. `cdk synth` runs it (cdk.json), and so can `python cdk/app.py`.
+"""The YTCaption CDK app. `cdk synth` runs it (cdk.json), and so can `python cdk/app.py` (into ./cdk.out).
 
 Settings come from CDK context (cdk.json or `-c key=value`): see ytcaption_cdk/config.py.
 cdk-nag's AwsSolutions pack checks the app as a CDK validation plugin: an
@@ -51,4 +51,6 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None, 
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    # Under the CLI, CDK_OUTDIR names its output folder; run directly, the assembly goes where the CLI's
+    # would (./cdk.out), not to a temporary folder.
+    build_app(outdir=None if os.environ.get("CDK_OUTDIR") else str(ROOT / "cdk.out")).synth()

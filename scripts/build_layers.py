@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Build the Lambda layers without Docker: pip for Lambda's platform.
 
+Each layer is defined in layers/<name>/layer.toml (what it holds, for which functions, for which
+platform); this script reads those definitions and builds:
+
     layers/build/core/python/ytcaption/...   the core package from src/ (what the handlers import)
     layers/build/deps/python/...             its dependencies, arm64 wheels for Python 3.12
+    layers/build/js/{bin/deno,python/...}    yt-dlp's JavaScript runtime (FetchAudio only)
 
 The dependency layer holds `[project].dependencies` from pyproject.toml, the
-extras Lambda needs (`api`: FastAPI + Mangum; `lambda`) when pyproject defines
+extras its definition names (`api`: FastAPI + Mangum; `lambda`) when pyproject defines
 them, and any functions/*/requirements.txt,
-less boto3/botocore (the Lambda runtime ships them). pip installs wheels only
+less what the Lambda runtime provides (boto3/botocore). pip installs wheels only
 (`--platform manylinux2014_aarch64 --only-binary=:all:`), so the result is what
-Lambda's arm64 python3.12 runtime loads, built on any machine.
+Lambda's arm64 python3.12 runtime loads, built on any machine. Versions are pinned
+in pyproject.toml only.
 
 The build is cached: layers/build/.stamp holds a hash of its inputs, and a build
 whose inputs have not changed is skipped (`--force` rebuilds).
@@ -34,23 +39,33 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_SRC = ROOT / "src" / "ytcaption"
-BUILD = ROOT / "layers" / "build"
-PLATFORM = "manylinux2014_aarch64"
-PYTHON_VERSION = "3.12"
-# Shipped by the Lambda runtime; a copy in the layer would only add size.
-PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath"}
+LAYERS = ROOT / "layers"
+BUILD = LAYERS / "build"
+
+
+def definition(name: str) -> dict[str, Any]:
+    """layers/<name>/layer.toml: what the layer holds and which functions carry it."""
+    return tomllib.loads((LAYERS / name / "layer.toml").read_text())
+
+
+def definitions() -> dict[str, dict[str, Any]]:
+    return {path.parent.name: definition(path.parent.name) for path in sorted(LAYERS.glob("*/layer.toml"))}
+
+
+_DEPS, _JS, _CORE = definition("dependencies"), definition("javascript"), definition("core")
+PLATFORM = str(_DEPS["platform"])
+PYTHON_VERSION = str(_DEPS["python"])
+PROVIDED = set(_DEPS["contents"]["provided"])
 # Extras of pyproject.toml that the Lambdas import.
-LAMBDA_EXTRAS = ("api", "lambda")
-# yt-dlp's JavaScript runtime for YouTube (pyproject's `youtube` extra): a layer of its own, only on
-# FetchAudio (Deno alone is ~95 MB of Lambda's 250 MB per function). Deno's wheels need glibc 2.27+
-# (Lambda's python3.12 runtime has 2.34), hence a newer platform tag than the other layers'.
-JS_EXTRA = "youtube"
-JS_PLATFORM = "manylinux_2_27_aarch64"
+LAMBDA_EXTRAS = tuple(_DEPS["contents"]["extras"])
+JS_EXTRAS = tuple(_JS["contents"]["extras"])
+JS_PLATFORM = str(_JS["platform"])
 # Not needed inside Lambda: the local runtime and the CLI run on a laptop.
-CORE_EXCLUDE = ("local", "__pycache__")
+CORE_EXCLUDE = tuple(_CORE["contents"]["exclude"])
 
 
 def _name(requirement: str) -> str:
@@ -59,10 +74,11 @@ def _name(requirement: str) -> str:
 
 def requirements() -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(project.get("dependencies", []))
+    reqs = list(project.get("dependencies", [])) if _DEPS["contents"].get("project_dependencies") else []
     for extra in LAMBDA_EXTRAS:
         reqs += project.get("optional-dependencies", {}).get(extra, [])
-    for path in sorted((ROOT / "functions").glob("*/requirements.txt")):
+    function_requirements = sorted((ROOT / "functions").glob("*/requirements.txt"))
+    for path in function_requirements if _DEPS["contents"].get("function_requirements") else []:
         reqs += [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
     # Powertools' Tracer needs the X-Ray SDK in Lambda.
     reqs = [
@@ -76,7 +92,8 @@ def requirements() -> list[str]:
 
 def js_requirements() -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return sorted(project.get("optional-dependencies", {}).get(JS_EXTRA, []))
+    extras = project.get("optional-dependencies", {})
+    return sorted(r for extra in JS_EXTRAS for r in extras.get(extra, []))
 
 
 def build_js(target: Path, platform_tag: str = JS_PLATFORM, python_version: str = PYTHON_VERSION) -> None:
@@ -104,6 +121,22 @@ def build_js(target: Path, platform_tag: str = JS_PLATFORM, python_version: str 
     print(f"JavaScript layer built in {target} for {platform_tag} ({', '.join(reqs)})")
 
 
+def ejs_pair(deps: Path, js: Path) -> tuple[str, str]:
+    """(the yt-dlp-ejs version the dependency layer's yt-dlp vendors, the one the JavaScript layer holds)."""
+    info = (deps / "python/yt_dlp/extractor/youtube/jsc/_builtin/vendor/_info.py").read_text()
+    found = re.search(r"^VERSION = '([^']+)'", info, re.MULTILINE)
+    shipped = [p.name[len("yt_dlp_ejs-") : -len(".dist-info")] for p in (js / "python").glob("yt_dlp_ejs-*.dist-info")]
+    return (found.group(1) if found else "?"), (shipped[0] if len(shipped) == 1 else "?")
+
+
+def check_ejs_pair(deps: Path, js: Path) -> None:
+    """yt-dlp uses yt-dlp-ejs only at the major.minor it vendors (ejs.py): refuse any other pair."""
+    vendored, shipped = ejs_pair(deps, js)
+    if vendored == "?" or vendored.split(".")[:2] != shipped.split(".")[:2]:
+        raise SystemExit(f"yt-dlp vendors yt-dlp-ejs {vendored} and ignores any other major.minor, but the "
+                         f"JavaScript layer has {shipped}: pin the two together in pyproject.toml")  # fmt: skip
+
+
 def host_platform() -> tuple[str, str]:
     """The pip platform tag and Python version of the machine and interpreter running this."""
     return f"manylinux2014_{platform.machine()}", f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -116,7 +149,8 @@ def host_deps_dir() -> Path:
 def _inputs_hash(reqs: list[str], target: tuple[str, str] = (PLATFORM, PYTHON_VERSION), core: bool = True) -> str:
     digest = hashlib.sha256(json.dumps([reqs, *target]).encode())
     web = [p for p in (CORE_SRC / "api" / "web").rglob("*") if p.is_file()]
-    shipped = [*CORE_SRC.rglob("*.py"), *CORE_SRC.rglob("templates/*"), *web, ROOT / "pyproject.toml"]
+    shipped = [*CORE_SRC.rglob("*.py"), *CORE_SRC.rglob("templates/*"), *web, ROOT / "pyproject.toml",
+               *LAYERS.glob("*/layer.toml")]  # fmt: skip
     for path in sorted(shipped if core else []):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
@@ -215,18 +249,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.host or args.platform:
         host_tag, host_python = host_platform()
         target = (args.platform or host_tag, args.python_version or host_python)
-        return _build_deps_only(reqs, target, args.out or BUILD / f"deps-{target[0].split('_', 1)[1]}", args.force)
+        out = args.out or BUILD / f"deps-{target[0].split('_', 1)[1]}"
+        built = _build_deps_only(reqs, target, out, args.force)
+        if args.host:
+            check_ejs_pair(out, BUILD / f"js-{platform.machine()}")
+        return built
     if args.python_version or args.out:
         parser.error("--python-version and --out go with --host or --platform")
-    build_js(BUILD / "js")
+    build_js(BUILD / str(_JS["build"]))
     stamp = BUILD / ".stamp"
     wanted = _inputs_hash(reqs)
     if not args.force and stamp.exists() and stamp.read_text() == wanted:
         print(f"layers up to date in {BUILD.relative_to(ROOT)}")
         return 0
     stamp.unlink(missing_ok=True)
-    build_core(BUILD / "core")
-    build_deps(BUILD / "deps", reqs)
+    build_core(BUILD / str(_CORE["build"]))
+    build_deps(BUILD / str(_DEPS["build"]), reqs)
+    check_ejs_pair(BUILD / str(_DEPS["build"]), BUILD / str(_JS["build"]))
     stamp.write_text(wanted)
     print(f"layers built in {BUILD.relative_to(ROOT)}: core + deps ({', '.join(reqs)})")
     return 0

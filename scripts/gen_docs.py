@@ -7,6 +7,8 @@ Each page is made from its source of truth, never typed:
 
 - docs/reference/cli.md          the argparse parser (ytcaption.cli.build_parser)
 - docs/reference/api.md          the committed openapi.json
+- docs/reference/client.md       the public functions of the Python client (ytcaption.client), from their
+                                 signatures and docstrings
 - docs/reference/settings.md     the Settings class (ytcaption/settings.py): fields, defaults, comments,
                                  and which YTC_* variables the CDK app or the local runtime sets
 - docs/reference/cdk-context.md  the Config dataclass (cdk/ytcaption_cdk/config.py)
@@ -510,9 +512,18 @@ def layout_page() -> str:
     for child in sorted(package.glob("*.py")):
         if child.name != "__init__.py":
             rows.append(f"| `{child.name}` | {_cell(_docstring_line(child))} |")
+    rooms = []
+    for child in sorted(package.iterdir()):
+        if child.is_dir() and (child / "__init__.py").exists():
+            modules = [m for m in sorted(child.glob("*.py")) if m.name not in {"__init__.py", "__main__.py"}]
+            rooms += [f"### `{child.name}/`\n", "| module | what it holds |\n| --- | --- |"]
+            rooms += [f"| `{m.name}` | {_cell(_docstring_line(m))} |" for m in modules]
+            rooms.append("")
     top = {
         "functions/": "one folder per Lambda: thin adapters over the core package",
         "containers/whisper/": "the worker image (CUDA base, model baked in at build)",
+        "layers/": "each Lambda layer's definition (layers/<name>/layer.toml: core, dependencies, javascript), "
+        "built into layers/build/ by scripts/build_layers.py",
         "statemachines/": "transcription.asl.json, with ${Placeholders} for ARNs",
         "cdk/": "the CDK app that deploys all of it (cdk/ytcaption_cdk/)",
         "scripts/": "build_layers.py (Lambda layers without Docker), gen_docs.py (these generated pages)",
@@ -535,6 +546,9 @@ def layout_page() -> str:
             "| part | what it is |\n| --- | --- |",
             *rows,
             "",
+            "## Inside each subpackage\n",
+            "One room per concept: one line per module, the first paragraph of its docstring.\n",
+            *rooms,
         ]
     )
 
@@ -575,8 +589,20 @@ RUNBOOK: dict[str, str] = {
         "job id) and find the state it stopped in; the job may still show a non-terminal status: cancel it "
         "with `ytcaption admin cancel JOB_ID` and redrive it if wanted."
     ),
+    "UndeliveredEvents": (
+        "EventBridge could not deliver an event to one of its Lambda targets after its retries (the live "
+        "fan-out `<prefix>-live`, or the reconcilers `<prefix>-reconcile-uploads` and "
+        "`<prefix>-reconcile-executions`): the event waits in `<prefix>-events-dlq`, its message attributes "
+        "(`ERROR_CODE`, `ERROR_MESSAGE`, `RULE_ARN`, `TARGET_ARN`) say why. Throttling usually means the "
+        "account's Lambda concurrency is used up (see the quotas in [Before you deploy](prerequisites.md)). "
+        "A lost live event only delays a WebSocket client (it replays from the job's log on reconnect); a "
+        "lost reconcile run is made up by the next one (every 5 minutes); a lost execution end leaves its "
+        "job non-terminal: end it with `ytcaption admin cancel JOB_ID` or redrive it. Purge the queue once "
+        "read."
+    ),
     "OldestMessageAge": (
-        "A transcription waited too long for a worker. Check the ECS service's desired and running counts on "
+        "A transcription of any priority (the high, normal and low queues are all watched) waited too long "
+        "for a worker. Check the ECS service's desired and running counts on "
         "the dashboard: desired > 0 but running 0 usually means no GPU capacity (a G-instance vCPU quota of 0 "
         "— see [Before you deploy](prerequisites.md) — or no Spot capacity: raise `onDemandWeight` or add "
         "`gpuInstanceTypes`); desired 0 means scaling did not react (look at the step-scaling alarm); "
@@ -673,7 +699,9 @@ def benchmarks_page() -> str:
         "decoding (`base`) on the CPU, and on CUDA where there is a GPU. "
         "`benchmarks/speakers.py` labels speakers on a three-voice espeak-ng conversation: the diarization's "
         "time as a share of `base`'s transcription of the same file, the memory and install size it adds, "
-        "and the share of words given the right speaker.\n",
+        "and the share of words given the right speaker. "
+        "`benchmarks/word_timestamps.py` measures what keeping word timestamps (which subtitles are shaped "
+        "from) costs: `base` with and without them, alternated in one run, and the shaping itself.\n",
         "Every number on this page comes from a result file committed under `benchmarks/results/`: run a "
         "benchmark, commit its JSON, then run `" + FIX + "`.\n",
     ]
@@ -698,9 +726,67 @@ def benchmarks_page() -> str:
     return "\n".join(out)
 
 
+# --- the Python client ----------------------------------------------------------------------------
+
+
+def _doc(thing: object) -> str:
+    import inspect
+
+    return inspect.getdoc(thing) or ""
+
+
+def _signature(function: Any) -> str:
+    """As written: the annotations without the quotes that postponed evaluation gives them."""
+    import inspect
+    import re
+
+    text = str(inspect.signature(function)).replace("(self, ", "(").replace("(self)", "()")
+    return re.sub(r"(: |-> )'([^']*)'", r"\1\2", text)
+
+
+def client_page() -> str:
+    import dataclasses
+    import textwrap
+
+    import ytcaption.client as client
+    from ytcaption.client import errors
+
+    # The docstring's indented example (blank lines inside it included).
+    lines = _doc(client).splitlines()
+    indented = [n for n, line in enumerate(lines) if line.startswith("    ")]
+    example = textwrap.dedent("\n".join(lines[indented[0] : indented[-1] + 1]))
+    out = [
+        _header("the signatures and docstrings of ytcaption.client"),
+        "# Python client reference\n",
+        "`from ytcaption.client import Client`; how to use it: [Clients](../use/clients.md).\n",
+        "```python\n" + example + "\n```\n",
+        f"## `Client{_signature(client.Client)}`\n",
+        _doc(client.Client) + "\n",
+    ]
+    for name, member in vars(client.Client).items():
+        if not name.startswith("_") and callable(member):
+            out.append(f"### `{name}{_signature(member)}`\n")
+            out.append(_doc(member) + "\n")
+    out.append("## Errors\n")
+    out.append(_doc(errors) + "\n")
+    rows = [
+        f"| `{name}` | `{kind.__mro__[1].__name__}` | {_cell(_doc(kind))} |"
+        for name, kind in vars(errors).items()
+        if isinstance(kind, type) and issubclass(kind, Exception) and kind.__module__ == errors.__name__
+    ]
+    out.append("| class | is a | when |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n")
+    out.append("## `RetryPolicy`\n")
+    out.append(_doc(client.RetryPolicy) + "\n")
+    fields = dataclasses.fields(client.RetryPolicy)
+    rows = [f"| `{f.name}` | {_code(f.default)} |" for f in fields]
+    out.append("| field | default |\n| --- | --- |\n" + "\n".join(rows))
+    return "\n".join(out)
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "docs/reference/cli.md": cli_page,
     "docs/reference/api.md": api_page,
+    "docs/reference/client.md": client_page,
     "docs/reference/settings.md": settings_page,
     "docs/reference/cdk-context.md": cdk_page,
     "docs/inside/state-machine.md": state_machine_page,

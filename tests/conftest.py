@@ -13,6 +13,7 @@ import pytest
 
 from tests.support import iam as iam_check
 from tests.support.audio import MEETING, STORY, encode, espeak
+from tests.support.media_server import MediaServer, media_server
 
 # Small values so retries and timeouts happen within a test's patience.
 TEST_SETTINGS = {
@@ -48,6 +49,14 @@ def speech_wav(media_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def speech_mp3(media_dir: Path, speech_wav: Path) -> Path:
     return encode(speech_wav, media_dir / "meeting.mp3", "libmp3lame")
+
+
+@pytest.fixture(scope="session")
+def talk_server(speech_mp3: Path) -> Iterator[MediaServer]:
+    """The meeting's speech as /talk.mp3 on 127.0.0.1 (any query string gives the same file)."""
+    with media_server() as server:
+        server.serve_file("/talk.mp3", speech_mp3)
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +116,8 @@ def worker(runtime: object) -> Iterator[subprocess.Popen[bytes]]:
     from ytcaption.local.runtime import LocalRuntime
 
     assert isinstance(runtime, LocalRuntime)
-    proc = runtime.start_worker()
-    yield proc
-    runtime.stop_worker(proc)
+    with runtime.worker() as proc:
+        yield proc
 
 
 # -- the IAM check: every AWS call the runtime made, against the deployed roles (tests/support/iam.py) --

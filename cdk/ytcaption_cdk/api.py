@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.pipeline import access_log_group
@@ -29,9 +30,10 @@ from ytcaption_cdk.pipeline import access_log_group
 STAGE = "api"
 AUTHORIZER_CACHE = Duration.minutes(5)
 KEY_HEADER = "x-api-key"
-# Routes anyone may call: liveness and readiness probes, the API's documentation, and the web
-# page (GET / and its assets under app/; the page asks for a key and sends it with each call).
-OPEN_ROUTES = ("health/{proxy+}", "docs", "openapi.json", "app/{proxy+}")
+# Routes anyone may call: liveness and readiness probes, the API's documentation, the web
+# page (GET / and its assets under app/; the page asks for a key and sends it with each call), and
+# audio links (a ticket the keyed API issued is their authorization: an <audio> element sends no key).
+OPEN_ROUTES = ("health/{proxy+}", "docs", "openapi.json", "app/{proxy+}", f"{resources.AUDIO_LINK_PATH[1:]}/{{token}}")
 # API Gateway's own refusals, shaped like the app's problem details (RFC 9457).
 _PROBLEMS = {
     apigw.ResponseType.UNAUTHORIZED: (401, "unauthorized", "Send a valid API key in the X-Api-Key header."),

@@ -26,12 +26,13 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ytcaption import resources
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
-from ytcaption_cdk.pipeline import _logical_ref, access_log_group
+from ytcaption_cdk.nag import acknowledge, acknowledge_resource
+from ytcaption_cdk.pipeline import access_log_group
 
 # API Gateway's authorizer reads the key here (browsers cannot set a WebSocket's headers).
 KEY_QUERY = "route.request.querystring.key"
@@ -74,6 +75,7 @@ class Live(Construct):
         socket_function: lambda_.Function,
         fan_out_function: lambda_.Function,
         authorizer_function: lambda_.IFunction,
+        dead_letter_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, id)
         authorizer = authorizers.WebSocketLambdaAuthorizer(
@@ -125,10 +127,9 @@ class Live(Construct):
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[self.connections_arn])
             )
-            acknowledge(
+            acknowledge_resource(
                 function.role or function,
-                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
-                f"<{_logical_ref(self.api)}>/{resources.LIVE_STAGE}/POST/@connections/*]",
+                self.connections_arn,
                 reason="Connection ids are made by API Gateway: posting is allowed to any connection of this "
                 "one stage, nothing else.",
             )
@@ -140,7 +141,14 @@ class Live(Construct):
             rule_name=f"{config.names.prefix}-live",
             description="Every job event (transcription.*) -> live: recorded and posted to WebSocket subscribers",
             event_pattern=events.EventPattern(source=resources.live_event_pattern()["source"]),
-            targets=[targets.LambdaFunction(fan_out_function, retry_attempts=2, max_event_age=Duration.hours(1))],
+            targets=[
+                targets.LambdaFunction(
+                    fan_out_function,
+                    retry_attempts=2,
+                    max_event_age=Duration.hours(1),
+                    dead_letter_queue=dead_letter_queue,
+                )
+            ],
         )
         acknowledge(
             self.api,

@@ -30,10 +30,12 @@ class Observability(Construct):
         queue: sqs.IQueue,
         dlq: sqs.IQueue,
         intake_dlq: sqs.IQueue,
+        events_dlq: sqs.IQueue,
         state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.Function],
         workers: Workers | None,
         api: object | None = None,
+        priority_queues: tuple[sqs.IQueue, ...] = (),
     ) -> None:
         super().__init__(scope, id)
         self.prefix = config.names.prefix
@@ -108,6 +110,13 @@ class Observability(Construct):
             "dead-letter queue (the reconciler starts the upload's job if the cause was passing).",
         )
         alarm(
+            "UndeliveredEvents",
+            events_dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
+            1,
+            "EventBridge could not deliver an event to the live fan-out or a reconciler after its retries: "
+            "the event waits in the events dead-letter queue (look at the target function's errors and throttles).",
+        )
+        alarm(
             "FailedExecutions",
             state_machine.metric_failed(period=Duration.minutes(15), statistic="Sum"),
             config.failedExecutionsThreshold,
@@ -120,11 +129,22 @@ class Observability(Construct):
             1,
             "An execution timed out: a job did not reach a terminal state.",
         )
+        # The oldest message of any priority: a high-priority job waiting is as stuck as a normal one.
+        ages = {
+            f"age{i}": q.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum")
+            for i, q in enumerate((queue, *priority_queues))
+        }
         alarm(
             "OldestMessageAge",
-            queue.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, statistic="Maximum"),
+            cloudwatch.MathExpression(
+                expression=f"MAX([{', '.join(ages)}])",
+                using_metrics=ages,
+                period=FIVE_MINUTES,
+                label="Oldest transcription waiting, any priority (s)",
+            ),
             config.queueAgeAlarmMinutes * 60,
-            f"A transcription waited {config.queueAgeAlarmMinutes}+ minutes for a worker (no GPU capacity?).",
+            f"A transcription (of any priority) waited {config.queueAgeAlarmMinutes}+ minutes for a worker "
+            "(no GPU capacity?).",
         )
         notify = functions.get("notify")
         if notify is not None:

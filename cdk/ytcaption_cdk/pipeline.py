@@ -25,7 +25,7 @@ from constructs import Construct
 from ytcaption import resources
 from ytcaption.resources import LambdaSpec
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -144,10 +144,27 @@ class Pipeline(Construct):
             self.functions[spec.name] = self._function(spec)
 
         self.intake_queue, self.intake_dlq = self._intake_queue()
+        # EventBridge invokes its Lambda targets asynchronously and retries a while; an event it still
+        # cannot deliver (the function throttled, missing or failing) lands here instead of being
+        # dropped (alarmed in observability.py): the live fan-out's and both reconcilers'.
+        self.events_dlq = sqs.Queue(
+            self,
+            "EventsDeadLetterQueue",
+            queue_name=f"{self.names.prefix}-events-dlq",
+            retention_period=DLQ_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            self.events_dlq,
+            id="AwsSolutions-SQS3",
+            reason="This is a dead-letter queue itself: EventBridge's, for events its rules could not deliver.",
+        )
         self._schedule_reconciler()
         self.state_machine = self._state_machine()
         self.event_archive = self._event_archive()
         self.execution_ends = self._route_execution_ends()
+        self.progress_webhooks = self._route_progress_webhooks()
 
     # -- Lambdas ----------------------------------------------------------------
 
@@ -207,18 +224,12 @@ class Pipeline(Construct):
             environment=self.environment(spec),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
-            reserved_concurrent_executions=spec.reserved_concurrency,
-        )
-        # Lambda's log stream names are generated: the statement must name the group's streams.
-        acknowledge(
-            role,
-            id=f"AwsSolutions-IAM5[Resource::<{_logical_ref(log_group)}.Arn>:*]",
-            reason="Lambda writes to log streams it names itself, all inside this function's own log group.",
         )
         acknowledge(
             role,
             id="AwsSolutions-IAM5[Resource::*]",
-            reason="X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.",
+            reason="Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions "
+            "(the only actions on *: tests/cdk/test_checks.py fails on any other).",
         )
         acknowledge(
             function,
@@ -264,7 +275,11 @@ class Pipeline(Construct):
             "ReconcileUploadsSchedule",
             rule_name=f"{self.names.prefix}-reconcile-uploads",
             schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
-            targets=[targets.LambdaFunction(self.functions["reconcile-uploads"], retry_attempts=2)],
+            targets=[
+                targets.LambdaFunction(
+                    self.functions["reconcile-uploads"], retry_attempts=2, dead_letter_queue=self.events_dlq
+                )
+            ],
         )
 
     def _event_archive(self) -> events.Archive:
@@ -290,7 +305,26 @@ class Pipeline(Construct):
             event_pattern=events.EventPattern(
                 **_pattern_fields(resources.execution_end_pattern(self.state_machine.state_machine_arn))
             ),
-            targets=[targets.LambdaFunction(self.functions["reconcile-executions"], retry_attempts=4)],
+            targets=[
+                targets.LambdaFunction(
+                    self.functions["reconcile-executions"], retry_attempts=4, dead_letter_queue=self.events_dlq
+                )
+            ],
+        )
+
+    def _route_progress_webhooks(self) -> events.Rule:
+        """Progress events -> notify, the one webhook sender: a worker never calls a tenant's endpoint."""
+        pattern = resources.progress_webhook_pattern()
+        return events.Rule(
+            self,
+            "ProgressWebhooksRule",
+            rule_name=f"{self.names.prefix}-progress-webhooks",
+            description="Progress events (transcription.progress) -> notify: the webhook of a job that asked for them",
+            event_pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"]),
+            # A progress event is stale soon: a later tenth supersedes it.
+            targets=[
+                targets.LambdaFunction(self.functions["notify"], retry_attempts=2, max_event_age=Duration.minutes(10))
+            ],
         )
 
     # -- state machine ------------------------------------------------------------
@@ -344,18 +378,16 @@ class Pipeline(Construct):
         acknowledge(
             machine,
             id="AwsSolutions-IAM5[Resource::*]",
-            reason="Step Functions log delivery (logs:*LogDelivery*) and X-Ray actions have no "
-            "resource-level permissions; CDK adds them for logging and tracing.",
+            reason="CDK's statements for logging and tracing: logs:CreateLogDelivery, GetLogDelivery, "
+            "UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, "
+            "DescribeLogGroups and xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets "
+            "have no resource-level permissions (tests/cdk/test_checks.py fails on any other action on *).",
         )
         return machine
 
 
 def _pattern_fields(pattern: dict[str, Any]) -> dict[str, Any]:
     return {"source": pattern["source"], "detail_type": pattern["detail-type"], "detail": pattern["detail"]}
-
-
-def _logical_ref(construct: Construct) -> str:
-    return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
 
 
 _RETENTION = {
@@ -473,20 +505,30 @@ def _grant_put_events(p: Pipeline, role: iam.Role) -> None:
 
 
 def _grant_send_email(p: Pipeline, role: iam.Role) -> None:
-    """SES v2 SendEmail as the configured sender only: its address identity (or its domain's), and
-    with that From address."""
+    """SES v2 SendEmail with the configured From address only.
+
+    SES authorizes a send against the sender's identity (its address, or its domain); while the
+    account is in the SES sandbox, also against each recipient's identity (a recipient must then be a
+    verified identity of the account). A statement naming the sender's identities only is refused in
+    the sandbox (AccessDenied on identity/<recipient>), so it names the identities of this account in
+    this region, and the ses:FromAddress condition keeps the sender fixed: in production SES checks
+    the sender only, in the sandbox the verified recipients too, and both pass.
+    """
     address = parseaddr(p.config.emailSender)[1] or p.config.emailSender
-    stack = Stack.of(p)
-    identities = [
-        stack.format_arn(service="ses", resource="identity", resource_name=name)
-        for name in (address, address.rsplit("@", 1)[-1])
-    ]
+    identities = Stack.of(p).format_arn(service="ses", resource="identity", resource_name="*")
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["ses:SendEmail"],
-            resources=identities,
+            resources=[identities],
             conditions={"StringEquals": {"ses:FromAddress": address}},
         )
+    )
+    acknowledge_resource(
+        role,
+        identities,
+        reason="SES authorizes the sender's identity and, in the SES sandbox, each recipient's verified identity "
+        "(not known in advance); ses:FromAddress fixes the sender, and only this account's identities in this "
+        "region are named.",
     )
 
 
@@ -552,12 +594,36 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DescribeTable"], resources=[p.table.table_arn]))
     role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeStateMachine"], resources=[p.state_machine_arn]))
+    # A new batch is listed by ExpandBatch, invoked asynchronously (this one function only).
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[_function_arn(p, "expand-batch")])
+    )
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX, resources.AUDIO_PREFIX])
-    acknowledge(
+    acknowledge_resource(
         role,
-        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{p.names.state_machine}:*]",
+        p.execution_arns,
         reason="Executions are named after jobs: the API stops and describes any execution of this one state machine.",
     )
+
+
+def _function_arn(p: Pipeline, name: str) -> str:
+    return Stack.of(p).format_arn(
+        service="lambda", resource="function", resource_name=p.names.function(name),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )  # fmt: skip
+
+
+def _grant_expand_batch(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """Reads and updates the batch and its entries (Query), creates entry jobs and their history, reads the
+    result cache and the tenant's webhook secret; starts the jobs' executions; announces the batch's end."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            resources=[p.table.table_arn],
+        )
+    )
+    role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
+    _grant_put_events(p, role)  # transcription.created, batch.completed
 
 
 def _grant_live(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -577,9 +643,9 @@ def _grant_live_socket(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
 
 def _ack_prefixes(p: Pipeline, role: iam.Role, prefixes: list[str]) -> None:
     for prefix in prefixes:
-        acknowledge(
+        acknowledge_resource(
             role,
-            id=f"AwsSolutions-IAM5[Resource::<{_logical_ref(p.bucket)}.Arn>/{prefix}*]",
+            _objects(p.bucket, prefix),
             reason=f"Objects are keyed by job/upload id: access is limited to the {prefix} prefix.",
         )
 
@@ -598,4 +664,5 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "reconcile-executions": _grant_notify,
     "live": _grant_live,
     "live-socket": _grant_live_socket,
+    "expand-batch": _grant_expand_batch,
 }

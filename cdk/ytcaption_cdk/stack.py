@@ -74,6 +74,7 @@ class YtcaptionStack(Stack):
             socket_function=self.pipeline.functions["live-socket"],
             fan_out_function=self.pipeline.functions["live"],
             authorizer_function=self.pipeline.functions["authorizer"],
+            dead_letter_queue=self.pipeline.events_dlq,
         )
         if self.api is not None and self.api.account is not None:
             # Its stage logs through the account's API Gateway role too.
@@ -84,8 +85,10 @@ class YtcaptionStack(Stack):
             "Observability",
             config=config,
             queue=self.pipeline.queue,
+            priority_queues=(self.pipeline.queue_high, self.pipeline.queue_low),
             dlq=self.pipeline.dlq,
             intake_dlq=self.pipeline.intake_dlq,
+            events_dlq=self.pipeline.events_dlq,
             state_machine=self.pipeline.state_machine,
             functions=self.pipeline.functions,
             workers=self.workers,
@@ -113,9 +116,4 @@ class YtcaptionStack(Stack):
                 role,
                 id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
                 reason="CDK's own bucket-notification helper (runs once per deploy) uses the basic execution role.",
-            )
-            acknowledge(
-                role,
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="CDK's bucket-notification helper needs s3:PutBucketNotification; CDK scopes it itself.",
             )

@@ -11,7 +11,6 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
 
 
 class Storage(Construct):
@@ -29,11 +28,6 @@ class Storage(Construct):
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(90))],
             removal_policy=removal,
             auto_delete_objects=not retain,
-        )
-        acknowledge(
-            self.access_logs,
-            id="AwsSolutions-S1",
-            reason="This is the access-log bucket itself; logging it to itself would loop.",
         )
 
         rules = [
@@ -73,9 +67,15 @@ class Storage(Construct):
             removal_policy=removal,
             # A bucket with objects (or versions) left cannot be deleted: CDK's helper empties it.
             auto_delete_objects=not retain,
-            # The web page POSTs uploads from the browser (its progress listener makes that a CORS request).
-            # Any origin: a presigned POST is authorized by its signed policy, never by where it comes from.
-            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=["*"], max_age=3600)],
+            # The web page POSTs uploads from the browser (its progress listener makes that a CORS request),
+            # and GETs a large result's presigned link (without its key) to read it.
+            # Any origin: a presigned request is authorized by its signature, never by where it comes from
+            # (and the page's own origin, the API's, cannot be named here without a dependency cycle).
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.GET, s3.HttpMethods.POST], allowed_origins=["*"], max_age=3600
+                )
+            ],
         )
 
         self.table = self._table("Jobs", config.names.table, deletion_protection=retain, removal_policy=removal)

@@ -8,11 +8,12 @@ through a Spot shortage; `gpuSpot=false` runs on on-demand only.
 
 CPU (`workerCompute=fargate`): Fargate Spot first, then Fargate, for small models.
 
-Scaling: out on messages waiting (one more worker per `messagesPerWorker`,
-up to `maxWorkers`); in only to zero, once nothing has been waiting or in
-flight for `scaleToZeroAfterMinutes`, so a busy worker is never stopped to
-shrink the fleet. Stopping sends SIGTERM: the worker hands its unfinished
-message back to the queue within the stop timeout.
+Scaling: to the backlog (one worker per `messagesPerWorker` messages waiting or
+in flight, up to `maxWorkers`), and to zero once nothing has been waiting or in
+flight for `scaleToZeroAfterMinutes`. A busy worker is never stopped to shrink
+the fleet: it holds task scale-in protection while it has a job, and managed
+termination protection keeps its GPU instance. Stopping sends SIGTERM: the
+worker hands its unfinished message back to the queue within the stop timeout.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption_cdk.config import Config
-from ytcaption_cdk.nag import acknowledge
+from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ROOT
 from ytcaption_cdk.pipeline import put_events_statement, retention
+from ytcaption_cdk.teardown import ScaleInProtectionRelease
 
 # ECS's longest stop timeout; the worker needs seconds to hand its message back.
 STOP_TIMEOUT = Duration.seconds(120)
@@ -54,13 +56,25 @@ IMAGE_CONTEXT_EXCLUDE = [
     "!containers",
     "**/__pycache__",
 ]
-# Capacity providers without managed termination protection: with it, CDK marks every new
-# instance protected from scale-in and ECS only lifts that from idle instances it chooses, so a
-# stack deletion waits on instances the ASG may not terminate (it can hang for hours or fail).
-# Busy workers are guarded instead by managed draining: before the ASG terminates an instance,
-# ECS drains it, and each worker gets SIGTERM and hands its message back to the queue. Scaling
-# goes only to zero (never shrinks a busy fleet), so an instance with work is rarely chosen.
-TEARDOWN_SAFE = {"enable_managed_termination_protection": False, "enable_managed_draining": True}
+# Managed termination protection: ECS keeps scale-in protection on every GPU instance that runs a
+# task and lifts it only from idle ones, so when the fleet shrinks the Auto Scaling group can remove
+# idle instances only, never one with a job (without it the group picks by its own policy and managed
+# draining stops the task on it: the job goes back to the queue and counts toward its dead-letter
+# limit). CDK turns on the groups' new-instance scale-in protection with it, as ECS requires. The
+# protection outlives the capacity provider and would hold a stack deletion: teardown.py lifts it.
+# Managed draining still covers what protection does not (Spot reclaim, instance refresh).
+CAPACITY_PROVIDER = {"enable_managed_termination_protection": True, "enable_managed_draining": True}
+# A new worker image (or task definition) rolls out beside the running workers: new tasks start at once
+# (up to twice the count), idle old ones stop at once, and an old worker with a job in hand keeps its
+# task scale-in protection (worker/protection.py), which deployments honour too, until the job ends or
+# the protection expires: at most the job's time limit (an hour without one). That bounds how long a
+# deployment (and CloudFormation's wait for it) can take; the circuit breaker rolls back an image
+# whose tasks fail to start.
+DEPLOYMENT = {
+    "min_healthy_percent": 0,
+    "max_healthy_percent": 200,
+    "circuit_breaker": ecs.DeploymentCircuitBreaker(rollback=True),
+}
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)(?::(?P<tag>.+))?$"
 )
@@ -272,15 +286,16 @@ class Workers(Construct):
         state_machine.grant_task_response(role)
         # Task scale-in protection while a job is in hand (through the ECS agent's endpoint, which
         # calls UpdateTaskProtection with the task's role): scale-in stops only idle workers.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="ecs", resource="task", resource_name=f"{self.cluster.cluster_name}/*"
-                    )
-                ],
-            )
+        cluster_tasks = Stack.of(self).format_arn(
+            service="ecs", resource="task", resource_name=f"{self.cluster.cluster_name}/*"
+        )
+        protection = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
+        role.add_to_principal_policy(iam.PolicyStatement(actions=protection, resources=[cluster_tasks]))
+        acknowledge_resource(
+            role,
+            cluster_tasks,
+            reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
+            "names this cluster's tasks.",
         )
         # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
         # and writes results/ (and reads them back: a long file's chunk transcripts, merged).
@@ -315,20 +330,12 @@ class Workers(Construct):
                 resources=[table.table_arn],
             )
         )
-        cluster_ref = Stack.of(self).get_logical_id(self.cluster.node.default_child)  # type: ignore[arg-type]
-        acknowledge(
-            role,
-            id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<{cluster_ref}>/*]",
-            reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
-            "names this cluster's tasks.",
-        )
         # transcription.started and .progress go to the event bus.
         role.add_to_principal_policy(put_events_statement(self))
-        bucket_ref = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         for prefix in (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX):
-            acknowledge(
+            acknowledge_resource(
                 role,
-                id=f"AwsSolutions-IAM5[Resource::<{bucket_ref}.Arn>/{prefix}*]",
+                bucket.arn_for_objects(f"{prefix}*"),
                 reason=f"Objects are keyed by job id: the worker's access is limited to the {prefix} prefix.",
             )
 
@@ -428,6 +435,7 @@ class Workers(Construct):
             )
             return asg
 
+        release = ScaleInProtectionRelease(self, "ScaleInProtectionRelease", config=config)
         strategies = []
         if config.gpuSpot:
             spot = ecs.AsgCapacityProvider(
@@ -435,16 +443,18 @@ class Workers(Construct):
                 "GpuSpotCapacity",
                 auto_scaling_group=group("GpuSpotGroup", True),
                 spot_instance_draining=True,
-                **TEARDOWN_SAFE,
+                **CAPACITY_PROVIDER,
             )
+            spot.node.add_dependency(release.add(spot.auto_scaling_group))
             self.cluster.add_asg_capacity_provider(spot)
             strategies.append(
                 ecs.CapacityProviderStrategy(capacity_provider=spot.capacity_provider_name, weight=config.spotWeight)
             )
         if not config.gpuSpot or config.onDemandWeight > 0:
             on_demand = ecs.AsgCapacityProvider(
-                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False), **TEARDOWN_SAFE
+                self, "GpuOnDemandCapacity", auto_scaling_group=group("GpuOnDemandGroup", False), **CAPACITY_PROVIDER
             )
+            on_demand.node.add_dependency(release.add(on_demand.auto_scaling_group))
             self.cluster.add_asg_capacity_provider(on_demand)
             strategies.append(
                 ecs.CapacityProviderStrategy(
@@ -459,19 +469,20 @@ class Workers(Construct):
         acknowledge(
             instance_role,
             id="AwsSolutions-IAM5[Resource::*]",
-            reason="The ECS agent's own actions (ecs:DiscoverPollEndpoint, ecs:Submit*, ecr:GetAuthorizationToken, "
-            "logs) have no resource-level permissions; CDK scopes what it can to this cluster.",
+            reason="CDK's ECS agent policy: ecs:DiscoverPollEndpoint, ecs:Poll, ecs:StartTelemetrySession and "
+            "ecr:GetAuthorizationToken have no resource-level permissions; it also allows logs:CreateLogStream and "
+            "logs:PutLogEvents on * (the worker's own logs go through its execution role, scoped to its log group). "
+            "The cluster actions are scoped to this cluster by CDK; tests/cdk/test_checks.py fails on any other "
+            "action on *.",
         )
         return ecs.Ec2Service(
             self,
             "GpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            min_healthy_percent=0,
-            max_healthy_percent=100,
+            **DEPLOYMENT,
             capacity_provider_strategies=strategies,
             placement_strategies=[ecs.PlacementStrategy.packed_by_memory()],
-            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
         )
 
     def _fargate_service(self) -> ecs.FargateService:
@@ -486,13 +497,11 @@ class Workers(Construct):
             "CpuService",
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
-            min_healthy_percent=0,
-            max_healthy_percent=100,
+            **DEPLOYMENT,
             capacity_provider_strategies=strategies,
             vpc_subnets=self.subnets,
             security_groups=[self.security_group],
             assign_public_ip=not config.natGateways,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
         )
 
     # -- scaling ---------------------------------------------------------------------

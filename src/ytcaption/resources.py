@@ -41,6 +41,9 @@ CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 LIVE_API = f"{PREFIX}-live"
 LIVE_STAGE = "live"
 LIVE_PATH = "/v1/live"
+# Where a job's audio link (a ticket: store/audiolinks.py) is redeemed without a key: outside /v1, like
+# the web page's own open routes (API Gateway lets it through without the authorizer).
+AUDIO_LINK_PATH = "/audio"
 
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
@@ -138,8 +141,6 @@ class LambdaSpec:
     ephemeral_storage_mb: int = 512
     # Layers besides the core package and its dependencies ("js": yt-dlp's JavaScript runtime).
     extra_layers: tuple[str, ...] = ()
-    # At most this many instances at once (None: the account's pool).
-    reserved_concurrency: int | None = None
 
     @property
     def function_name(self) -> str:
@@ -167,11 +168,13 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("reconcile-executions", "reconcile_executions", timeout_seconds=60, memory_mb=256,
                in_state_machine=False),
     # Live updates: every job event on the bus -> the job's log, then posted to its WebSocket subscribers.
-    # One at a time: the bus's asynchronous invocations then run in the order they came, so a job's
-    # events reach its subscribers in the order they were published.
-    LambdaSpec("live", "live", timeout_seconds=60, memory_mb=256, in_state_machine=False, reserved_concurrency=1),
+    # No reserved concurrency (a reservation can fail a first deploy, and the bus's asynchronous
+    # invocations keep no order anyway): events carry their `sequence`, and readers order by it.
+    LambdaSpec("live", "live", timeout_seconds=60, memory_mb=256, in_state_machine=False),
     # The WebSocket API's routes ($connect, $disconnect, $default: subscribe, unsubscribe, ping).
     LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
+    # A playlist, channel or feed: listed (yt-dlp, flat) into one job per entry; invoked asynchronously by the API.
+    LambdaSpec("expand-batch", "expand_batch", timeout_seconds=300, memory_mb=512, in_state_machine=False),
 )  # fmt: skip
 
 
@@ -188,6 +191,16 @@ def execution_end_pattern(state_machine_arn: str) -> dict[str, Any]:
 def live_event_pattern() -> dict[str, Any]:
     """Every job event the app publishes (rule `{prefix}-live`, target `live`)."""
     return {"source": [EVENT_SOURCE]}
+
+
+# The progress event's type (ytcaption.finish.events.PROGRESS; a unit test keeps them equal).
+PROGRESS_EVENT_TYPE = "transcription.progress"
+
+
+def progress_webhook_pattern() -> dict[str, Any]:
+    """Progress events (rule `{prefix}-progress-webhooks`, target `notify`): the notification path, not
+    the worker, sends them to the webhook of a job that asked for progress."""
+    return {"source": [EVENT_SOURCE], "detail-type": [PROGRESS_EVENT_TYPE]}
 
 
 def lambda_spec(name: str) -> LambdaSpec:
@@ -210,6 +223,7 @@ def lambda_environment(names: Names | None = None) -> dict[str, str]:
         "YTC_DLQ_NAME": names.dlq,
         "YTC_STATE_MACHINE": names.state_machine,
         "YTC_CONNECTIONS_TABLE": names.connections_table,
+        "YTC_EXPAND_BATCH_FUNCTION": names.function("expand-batch"),
         "POWERTOOLS_SERVICE_NAME": names.prefix,
         "POWERTOOLS_METRICS_NAMESPACE": "YTCaption",
     }

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     dlq_name: str = resources.DLQ
     state_machine: str = resources.STATE_MACHINE
     connections_table: str = resources.CONNECTIONS_TABLE
+    expand_batch_function: str = resources.names().function("expand-batch")
 
     default_model: str = "base"
     # The models this deployment's workers serve (comma-separated), e.g. the one baked into the GPU
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     tenant_max_jobs_in_flight: int = 20
     tenant_max_audio_seconds_per_day: float = 24 * 3600
     tenant_max_upload_bytes: int = 2 * 1024**3
+    # Batches (playlists, channels, feeds): entries a batch may have, and entries a tenant's unfinished
+    # batches may hold together (a key's limits may set their own).
+    tenant_max_batch_items: int = 100
+    tenant_max_batch_entries_in_flight: int = 200
     upload_url_ttl_seconds: int = 3600
     # Origins (comma-separated, e.g. "https://captions.example.com") whose pages may call the API
     # from the browser (CORS); "" allows none but the API's own origin, which serves the web page.

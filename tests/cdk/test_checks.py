@@ -8,11 +8,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import paths
-from tests.cdk.conftest import ROOT, Synth
+from tests.cdk.conftest import ROOT, CliSynth, Synth
 from tests.cdk.resolve import substituted_definition
 
 NODE_BIN = ROOT / "cdk" / "node_modules" / ".bin"
@@ -106,3 +107,54 @@ def test_asl_passes_asl_validator(gpu: Synth, tmp_path: Path) -> None:
     for path in _asl_files(gpu, tmp_path):
         result = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{path.name}: {result.stdout}{result.stderr}"
+
+
+# IAM actions with no resource-level permissions: the only ones a statement may allow on "*"
+# (AwsSolutions-IAM5[Resource::*] is acknowledged per role, so this list is what keeps that
+# acknowledgement from hiding a future "*" on anything else).
+NO_RESOURCE_LEVEL = {
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    # Step Functions' log delivery (vended logs) and CDK's ECS agent policy.
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+    "ecr:GetAuthorizationToken", "ecs:DiscoverPollEndpoint", "ecs:Poll", "ecs:StartTelemetrySession",
+    "autoscaling:DescribeAutoScalingGroups",
+}  # fmt: skip
+# CDK's ECS agent policy on the GPU instance role also allows these on "*" (acknowledged there, saying so).
+ALSO_ON_EVERYTHING = {"WorkersGpuInstanceRole": {"logs:CreateLogStream", "logs:PutLogEvents"}}
+
+
+def _statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for logical_id, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        documents = [props["PolicyDocument"]] if resource["Type"] == "AWS::IAM::Policy" else []
+        documents += [p["PolicyDocument"] for p in props.get("Policies", []) if resource["Type"] == "AWS::IAM::Role"]
+        found += [(logical_id, s) for document in documents for s in document["Statement"]]
+    return found
+
+
+@pytest.mark.parametrize("variant", ["gpu", "fargate", "alt"])
+def test_only_actions_without_resource_level_permissions_are_allowed_on_every_resource(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    on_everything = {}
+    for logical_id, statement in _statements(synth.template):
+        listed = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if "*" in listed and statement["Effect"] == "Allow":
+            also = {a for prefix, more in ALSO_ON_EVERYTHING.items() if logical_id.startswith(prefix) for a in more}
+            on_everything[logical_id] = set(actions) - NO_RESOURCE_LEVEL - also
+    assert on_everything, "the X-Ray and log-delivery statements at least"
+    assert not {k: v for k, v in on_everything.items() if v}, "a statement allows these on every resource"
+
+
+def test_every_acknowledgement_covers_a_finding_of_the_cli_synth(cli: CliSynth) -> None:
+    """No acknowledgement left over from a finding that no longer exists (or never matched: an
+    acknowledgement spelled for another environment)."""
+    (report,) = [r for r in cli.report()["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    used = {(v["acknowledgedAt"].strip("/"), v["acknowledgedId"]) for v in report["suppressedViolations"]}
+    pairs = [key.split(" ", 1) for key in _acknowledgments(cli)]
+    made = {(path.strip("/"), rule) for path, rule in pairs if rule.startswith("AwsSolutions::")}
+    assert made and not made - used, sorted(made - used)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import platform
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -76,3 +77,57 @@ def test_built_layers_are_for_lambda_arm64_python312() -> None:
     native = list((deps / "pydantic_core").glob("_pydantic_core.*.so"))
     assert native and all("cpython-312-aarch64" in p.name for p in native), native
     assert not (deps / "boto3").exists()
+
+
+def _pins() -> dict[str, str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = [*project["dependencies"], *project["optional-dependencies"]["youtube"]]
+    return {r.split("==")[0]: r.split("==")[1] for r in reqs if r.startswith(("yt-dlp==", "yt-dlp-ejs=="))}
+
+
+def test_yt_dlp_and_its_javascript_are_pinned_together() -> None:
+    """yt-dlp ignores a yt-dlp-ejs whose major.minor differs from the one it vendors; an unpinned yt-dlp
+    drifts away from the pinned ejs at its next release. The installed yt-dlp of the pinned version
+    declares the same ejs (its `pin` extra) and vendors it."""
+    from importlib import metadata
+
+    pins = _pins()
+    assert set(pins) == {"yt-dlp", "yt-dlp-ejs"}, "both pinned exactly (==)"
+    if metadata.version("yt-dlp") != pins["yt-dlp"]:
+        pytest.skip(f"yt-dlp {metadata.version('yt-dlp')} installed here, not the pinned {pins['yt-dlp']}")
+    declared = [r for r in metadata.requires("yt-dlp") or [] if r.startswith("yt-dlp-ejs") and "'pin'" in r]
+    assert declared and declared[0].split(";")[0].strip() == f"yt-dlp-ejs=={pins['yt-dlp-ejs']}", declared
+    from yt_dlp.extractor.youtube.jsc._builtin import vendor
+
+    assert pins["yt-dlp-ejs"] == vendor.VERSION
+
+
+def test_the_built_layers_ship_the_yt_dlp_ejs_their_yt_dlp_uses() -> None:
+    build = ROOT / "layers" / "build"
+    machine = platform.machine()
+    candidates = [(build / "deps", build / "js"), (build / f"deps-{machine}", build / f"js-{machine}")]
+    pairs = [(d, j) for d, j in candidates if (d / "python" / "yt_dlp").exists() and (j / "python").exists()]
+    if not pairs:
+        pytest.skip("layers not built here: `make layers` (make test builds them)")
+    module = _build_layers()
+    for deps, js in pairs:
+        vendored, shipped = module.ejs_pair(deps, js)
+        assert vendored.split(".")[:2] == shipped.split(".")[:2], (deps.name, vendored, js.name, shipped)
+        assert shipped == _pins()["yt-dlp-ejs"], (js.name, shipped)
+        module.check_ejs_pair(deps, js)
+
+
+def test_the_layer_build_refuses_a_pair_yt_dlp_would_ignore(tmp_path: Path) -> None:
+    deps, js = tmp_path / "deps", tmp_path / "js"
+    vendor = deps / "python/yt_dlp/extractor/youtube/jsc/_builtin/vendor"
+    vendor.mkdir(parents=True)
+    (vendor / "_info.py").write_text("# generated\n\nVERSION = '0.9.1'\nHASHES = {}\n")
+    (js / "python" / "yt_dlp_ejs-0.8.0.dist-info").mkdir(parents=True)
+    module = _build_layers()
+    assert module.ejs_pair(deps, js) == ("0.9.1", "0.8.0")
+    with pytest.raises(SystemExit, match="pin the two together"):
+        module.check_ejs_pair(deps, js)
+    (js / "python" / "yt_dlp_ejs-0.8.0.dist-info").rename(js / "python" / "yt_dlp_ejs-0.9.0.dist-info")
+    module.check_ejs_pair(deps, js)  # a patch release apart: yt-dlp uses it

@@ -80,6 +80,17 @@ def test_every_job_event_reaches_the_fan_out_which_posts_through_the_stage(gpu: 
     assert variables["YTC_CONNECTIONS_TABLE"] == resources.CONNECTIONS_TABLE
 
 
+def test_no_function_reserves_concurrency_so_a_first_deploy_fits_a_small_account_quota(gpu: Synth) -> None:
+    """Lambda refuses a reservation that leaves the account less than its unreserved minimum (new
+    accounts may have a quota of 10): the whole stack would roll back. Events are ordered by their
+    `sequence`, not by running the fan-out one at a time."""
+    functions = gpu.template["Resources"].values()
+    reserved = [f for f in functions if f["Type"] == "AWS::Lambda::Function"
+                and "ReservedConcurrentExecutions" in f["Properties"]]  # fmt: skip
+    assert reserved == []
+    assert any(f["Type"] == "AWS::Lambda::Function" for f in functions)
+
+
 def test_only_the_live_functions_may_post_and_only_to_this_stages_connections(gpu: Synth) -> None:
     api, _ = gpu.one("AWS::ApiGatewayV2::Api")
     for name in (FAN_OUT, SOCKET):

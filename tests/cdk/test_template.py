@@ -87,8 +87,11 @@ def test_media_bucket_is_encrypted_private_tls_only_versioned_with_lifecycle(gpu
                 )
             },
             "LoggingConfiguration": Match.any_value(),
-            # The web page's uploads (presigned POST from the browser), and nothing else cross-origin.
-            "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]},
+            # The web page's uploads (presigned POST from the browser) and its reads of large results (a
+            # presigned GET, sent without the key), and nothing else cross-origin.
+            "CorsConfiguration": {
+                "CorsRules": [{"AllowedMethods": ["GET", "POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]
+            },
         },
     )
     # TLS only: a Deny on aws:SecureTransport=false in the bucket policy.
@@ -183,16 +186,78 @@ def test_retain_data_false_deletes_buckets_and_table_with_the_stack(alt: Synth) 
 
 
 @pytest.mark.parametrize("variant", ["gpu", "alt"])
-def test_capacity_providers_never_hold_a_stack_deletion(variant: str, request: pytest.FixtureRequest) -> None:
+def test_what_a_redeploy_after_a_stack_deletion_meets(variant: str, request: pytest.FixtureRequest) -> None:
+    """The fixed names a new stack of the same prefix reuses, kept or deleted under each retainData
+    setting; docs/operate/teardown.md says what to do about the kept ones, by these names."""
     synth: Synth = request.getfixturevalue(variant)
-    providers = synth.resources("AWS::ECS::CapacityProvider").values()
-    assert providers
-    for provider in providers:
+    prefix, retain = ("ytc2", False) if variant == "alt" else (resources.PREFIX, True)
+    fixed = {
+        resolve(synth.template, r["Properties"]["BucketName"]): r
+        for r in synth.resources("AWS::S3::Bucket").values()
+        if "BucketName" in r["Properties"]
+    }
+    fixed[_jobs_table(synth)["Properties"]["TableName"]] = _jobs_table(synth)
+    # The access-log bucket's name is made up by CloudFormation: it never collides.
+    assert set(fixed) == {f"{prefix}-media-123456789012-us-east-1", f"{prefix}-jobs"}
+    assert {r["DeletionPolicy"] for r in fixed.values()} == {"Retain" if retain else "Delete"}
+    (connections,) = [t for t in synth.resources("AWS::DynamoDB::Table").values() if t is not _jobs_table(synth)]
+    assert connections["DeletionPolicy"] == "Delete", "never kept: nothing in it outlives its connection"
+    teardown = (ROOT / "docs" / "operate" / "teardown.md").read_text()
+    for command in (
+        f"aws dynamodb update-table --table-name {resources.TABLE} --no-deletion-protection-enabled",
+        f"aws dynamodb delete-table --table-name {resources.TABLE}",
+        f"aws s3 rb s3://{resources.PREFIX}-media-<account>-<region>",
+        "-c retainData=false",
+        "-c namePrefix=",
+    ):
+        assert command in teardown, command
+
+
+@pytest.mark.parametrize("variant", ["gpu", "alt"])
+def test_scale_in_never_picks_a_busy_gpu_and_a_stack_deletion_lifts_the_protection(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    providers = synth.resources("AWS::ECS::CapacityProvider")
+    groups = synth.resources("AWS::AutoScaling::AutoScalingGroup")
+    assert providers and len(providers) == len(groups)
+    releases = synth.resources("Custom::ScaleInProtectionRelease")
+    for provider in providers.values():
         settings = provider["Properties"]["AutoScalingGroupProvider"]
-        assert settings["ManagedTerminationProtection"] == "DISABLED"
-        assert settings["ManagedDraining"] == "ENABLED", "busy workers are drained (SIGTERM) before termination"
-    for group in synth.resources("AWS::AutoScaling::AutoScalingGroup").values():
-        assert not group["Properties"].get("NewInstancesProtectedFromScaleIn")
+        # ECS protects instances with tasks; the group removes only unprotected (idle) ones.
+        assert settings["ManagedTerminationProtection"] == "ENABLED"
+        assert settings["ManagedScaling"]["Status"] == "ENABLED", "termination protection needs managed scaling"
+        assert settings["ManagedDraining"] == "ENABLED", "Spot reclaim and instance refresh still drain (SIGTERM)"
+        group_id = settings["AutoScalingGroupArn"]["Ref"]
+        assert groups[group_id]["Properties"]["NewInstancesProtectedFromScaleIn"] is True, "as ECS requires"
+        # Deleted after the provider and before the group: lifts the protection the provider leaves behind.
+        (release,) = [k for k, r in releases.items() if r["Properties"]["AutoScalingGroupName"] == {"Ref": group_id}]
+        assert release in provider["DependsOn"]
+    assert len(releases) == len(groups)
+    (release_role,) = {
+        f["Properties"]["Role"]["Fn::GetAtt"][0]
+        for f in synth.resources("AWS::Lambda::Function").values()
+        if "set_instance_protection" in json.dumps(f["Properties"]["Code"])
+    }
+    allowed = _allowed(synth, release_role)
+    assert set(allowed) == {
+        "logs:CreateLogStream", "logs:PutLogEvents", "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:SetInstanceProtection",
+    }  # fmt: skip
+    assert allowed["autoscaling:DescribeAutoScalingGroups"] == ["*"], "no resource-level permissions"
+    named = json.dumps(allowed["autoscaling:SetInstanceProtection"])
+    assert all(json.dumps({"Ref": group_id}) in named for group_id in groups)
+
+
+@pytest.mark.parametrize("variant", ["gpu", "fargate"])
+def test_a_new_worker_image_rolls_out_beside_busy_workers(variant: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    _, service = synth.one("AWS::ECS::Service")
+    deployment = service["Properties"]["DeploymentConfiguration"]
+    # New tasks start beside the old (at most twice the count); idle old ones may all stop at once;
+    # busy ones keep their task protection until their job ends (its time limit bounds the wait).
+    assert deployment["MaximumPercent"] == 200 and deployment["MinimumHealthyPercent"] == 0
+    assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
 
 
 # -- queue and state machine ----------------------------------------------------------
@@ -220,6 +285,20 @@ def test_queue_has_dead_letter_queue_with_redrive_and_alarm(gpu: Synth) -> None:
     )
 
 
+def _assert_depth_alarmed(synth: Synth, queue_id: str) -> None:
+    """A message in the queue alarms at once, to the alarm topic."""
+    topic_id, _ = synth.one("AWS::SNS::Topic")
+    synth.assertions.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
+            "Threshold": 1,
+            "AlarmActions": [{"Ref": topic_id}],
+        },
+    )
+
+
 def test_a_failed_intake_keeps_the_upload_event_in_an_alarmed_queue(gpu: Synth) -> None:
     intake_queue = gpu.template["Resources"][_logical_id(gpu, "AWS::SQS::Queue", QueueName=resources.INTAKE_QUEUE)]
     redrive = intake_queue["Properties"]["RedrivePolicy"]
@@ -236,16 +315,7 @@ def test_a_failed_intake_keeps_the_upload_event_in_an_alarmed_queue(gpu: Synth) 
         and {"Bool": {"aws:SecureTransport": "false"}} in [s.get("Condition") for s in p["PolicyDocument"]["Statement"]]
         for p in policies
     ), "TLS only"
-    topic_id, _ = gpu.one("AWS::SNS::Topic")
-    gpu.assertions.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        {
-            "MetricName": "ApproximateNumberOfMessagesVisible",
-            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
-            "Threshold": 1,
-            "AlarmActions": [{"Ref": topic_id}],
-        },
-    )
+    _assert_depth_alarmed(gpu, queue_id)
 
 
 def test_state_machine_is_the_asl_file_with_every_placeholder_substituted(gpu: Synth) -> None:
@@ -627,6 +697,7 @@ def test_api_gateway_takes_tenant_keys_and_leaves_health_and_docs_open(gpu: Synt
     assert set(routes) == {
         ("/", "ANY"), ("/{proxy+}", "ANY"),
         ("/health/{proxy+}", "GET"), ("/docs", "GET"), ("/openapi.json", "GET"), ("/", "GET"), ("/app/{proxy+}", "GET"),
+        ("/audio/{token}", "GET"),
     }  # fmt: skip
     for (path, method), props in routes.items():
         assert props.get("ApiKeyRequired") in (None, False), path
@@ -694,7 +765,53 @@ def test_alarms_go_to_an_encrypted_sns_topic(gpu: Synth) -> None:
         if a["Properties"].get("AlarmActions") == [{"Ref": topic_id}]
     ]
     names = {a["Properties"].get("MetricName") for a in notifying}
+    names |= {name for a in notifying for name, _ in _alarm_metrics(a)}
     assert {"ApproximateNumberOfMessagesVisible", "ExecutionsFailed", "ApproximateAgeOfOldestMessage"} <= names
+
+
+def _alarm_metrics(alarm: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(metric name, first dimension value) of each metric a math-expression alarm reads."""
+    return [
+        (m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"][0]["Value"])
+        for m in alarm["Properties"].get("Metrics", [])
+        if "MetricStat" in m
+    ]
+
+
+def _queue_name_ref(synth: Synth, name: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [_logical_id(synth, "AWS::SQS::Queue", QueueName=name), "QueueName"]}
+
+
+def test_the_queue_age_alarm_watches_every_priority(gpu: Synth) -> None:
+    topic_id, _ = gpu.one("AWS::SNS::Topic")
+    (alarm,) = [
+        a
+        for a in gpu.resources("AWS::CloudWatch::Alarm").values()
+        if {n for n, _ in _alarm_metrics(a)} == {"ApproximateAgeOfOldestMessage"}
+    ]
+    props = alarm["Properties"]
+    watched = [dimension for _, dimension in _alarm_metrics(alarm)]
+    expected = [_queue_name_ref(gpu, q) for q in (resources.QUEUE, resources.QUEUE_HIGH, resources.QUEUE_LOW)]
+    assert sorted(map(json.dumps, watched)) == sorted(map(json.dumps, expected))
+    (expression,) = [m["Expression"] for m in props["Metrics"] if "Expression" in m]
+    assert expression.startswith("MAX(["), "the oldest message of any queue"
+    assert props["Threshold"] == 30 * 60 and props["AlarmActions"] == [{"Ref": topic_id}]
+
+
+def test_eventbridge_targets_keep_undelivered_events_in_an_alarmed_queue(gpu: Synth) -> None:
+    dlq_id = _logical_id(gpu, "AWS::SQS::Queue", QueueName=f"{resources.PREFIX}-events-dlq")
+    rules = {r["Properties"]["Name"]: r["Properties"] for r in gpu.resources("AWS::Events::Rule").values()}
+    for name in ("live", "reconcile-uploads", "execution-ends"):
+        (target,) = rules[f"{resources.PREFIX}-{name}"]["Targets"]
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq_id, "Arn"]}}, name
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 2, name
+    # EventBridge may send to it (CDK's queue policy, for these rules only), over TLS only.
+    policies = [p["Properties"] for p in gpu.resources("AWS::SQS::QueuePolicy").values()]
+    (policy,) = [p for p in policies if {"Ref": dlq_id} in p["Queues"]]
+    statements = policy["PolicyDocument"]["Statement"]
+    assert any(s.get("Principal") == {"Service": "events.amazonaws.com"} for s in statements)
+    assert any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+    _assert_depth_alarmed(gpu, dlq_id)
 
 
 def test_cloudwatch_may_publish_to_the_tls_only_alarm_topic(gpu: Synth) -> None:

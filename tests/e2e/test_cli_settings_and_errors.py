@@ -68,9 +68,10 @@ def test_a_setting_given_to_local_up_reaches_every_component(
 ) -> None:
     env, state = configured_runtime
     wanted = {**SETTINGS, **FROM_FILE, **FROM_FLAG, "YTC_DEFAULT_MODEL": "tiny.en"}
+    secret = (Path(str(state["state_dir"])) / "aws-secret").read_text().strip()  # the runtime's own
     lam = boto3.client(
         "lambda", endpoint_url=state["endpoint"], region_name="us-east-1",  # type: ignore[arg-type]
-        aws_access_key_id="local", aws_secret_access_key="local",
+        aws_access_key_id="local", aws_secret_access_key=secret,
     )  # fmt: skip
     functions = lam.list_functions()["Functions"]
     assert len(functions) >= 5
@@ -98,6 +99,10 @@ def test_a_setting_given_to_local_up_reaches_every_component(
         assert job["status"] == "COMPLETED", job.get("error")
         text = api.get(f"/v1/transcriptions/{job['id']}/result", params={"format": "txt"}).text
     assert word_error_rate(MEETING, text) <= 0.15
+    # The outbox answers the CLI (it has the runtime's secret), and no one else.
+    outbox = _cli(["local", "outbox", "--json"], env)
+    assert outbox.returncode == 0 and isinstance(json.loads(outbox.stdout), list), outbox.stderr
+    assert httpx.get(f"{state['endpoint']}/_ytcaption/outbox").status_code == 403
 
 
 def _one_clean_line(result: subprocess.CompletedProcess[str]) -> str:

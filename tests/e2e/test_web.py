@@ -22,6 +22,10 @@ import uvicorn
 
 from tests import paths
 from tests.support.api import new_key
+from tests.support.results import completed_job, transcript_json, transcript_srt
+from ytcaption import resources
+from ytcaption.api.payload import PROXIED_BODY_BYTES, encoded_size
+from ytcaption.domain.captions.check import check_text
 
 pytestmark = pytest.mark.e2e
 
@@ -155,7 +159,19 @@ def test_upload_watch_read_seek_search_and_download(
     download.value.save_as(str(saved))
     assert download.value.suggested_filename.endswith(".srt")
     cues = list(srt.parse(saved.read_text(encoding="utf-8")))
-    assert len(cues) == segments.count() and "budget" in " ".join(c.content for c in cues).lower()
+    # Shaped to the reading rules from the words: more, shorter cues than Whisper's segments.
+    assert len(cues) >= segments.count() and "budget" in " ".join(c.content for c in cues).lower()
+    assert check_text(saved.read_text(encoding="utf-8")).ok()
+
+    # The same download with other subtitle settings, filled in beside the buttons.
+    page.locator("#subtitle-settings summary").click()
+    page.get_by_label("Characters a line").fill("24")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="SRT").click()
+    download.value.save_as(str(saved))
+    narrow = list(srt.parse(saved.read_text(encoding="utf-8")))
+    assert len(narrow) >= len(cues) and max(len(line) for c in narrow for line in c.content.split("\n")) <= 24
+    page.get_by_label("Characters a line").fill("")
 
     # Copy: the text of every segment, one a line.
     page.get_by_role("button", name="Copy text").click()
@@ -178,6 +194,37 @@ def test_upload_watch_read_seek_search_and_download(
     page.get_by_role("button", name="All transcriptions").click()
     expect(page.get_by_role("heading", name="Your transcriptions")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_a_large_transcript_opens_and_downloads_from_storage_without_the_key(page: Any, tmp_path: Path) -> None:
+    """Results too large to go through the API's Lambda are links: the page asks for them as JSON
+    (`redirect=false`) and fetches them from S3 itself, with no key (the bucket's CORS lets it read them)."""
+    expect = sync_api.expect
+    doc, srt_body = transcript_json(800), transcript_srt(1950)
+    assert encoded_size(doc, "application/json") > PROXIED_BODY_BYTES
+    assert encoded_size(srt_body, "application/x-subrip") > PROXIED_BODY_BYTES
+    job_id = completed_job("weblarge", {"json": doc, "srt": srt_body})
+    to_storage: list[Any] = []
+    page.on("request", lambda request: to_storage.append(request) if resources.BUCKET in request.url else None)
+    _sign_in(page, new_key("weblarge"))
+
+    job = page.locator("li.job", has_text="long-talk.mp3")
+    expect(job.locator(".badge")).to_have_text("COMPLETED")
+    job.get_by_role("link", name="Open transcript").click()
+    segments = page.locator("#segments .segment")
+    expect(segments).to_have_count(800, timeout=30_000)
+    expect(page.locator("#transcript-error")).to_be_hidden()
+
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="SRT").click()
+    saved = tmp_path / "large.srt"
+    download.value.save_as(str(saved))
+    assert download.value.suggested_filename == f"{job_id}.srt"
+    assert saved.read_bytes() == srt_body
+    # Both came from S3 by their presigned links, and the key never went there.
+    fetched = [r.url.split("?")[0].rsplit("/", 1)[-1] for r in to_storage]
+    assert {"transcript.json", "transcript.srt"} <= set(fetched), fetched
+    assert all("x-api-key" not in {k.lower() for k in r.headers} for r in to_storage)
 
 
 # -- the page served from another origin: CORS --------------------------------------------

@@ -46,7 +46,8 @@ LEASE = float(TEST_SETTINGS["YTC_HEARTBEAT_SECONDS"])
 MARGIN = float(TEST_SETTINGS["YTC_LEASE_MARGIN_SECONDS"])
 # Between the lease's end and the take-over: the margin, one poll (1 s), a busy machine.
 SLACK = 4.0
-RESULT_FORMATS = {"json", "txt", "srt", "vtt"}
+# and the words kept for re-rendering subtitles (the JSON leaves them out unless word_timestamps)
+RESULT_FORMATS = {"json", "txt", "srt", "vtt", "words.json"}
 
 
 class Workers:

@@ -312,8 +312,9 @@ def test_upload_flow_then_results_in_every_format(acme: httpx.Client, worker: ob
     assert acme.get(f"/v1/transcriptions/{job_id}/result").headers["content-type"] == "application/json"
     document = json.loads(bodies["json"])
     assert word_error_rate(MEETING, document["text"]) <= 0.15
-    assert len(list(srt.parse(bodies["srt"]))) == len(document["segments"]) > 0
-    assert len(webvtt.from_buffer(__import__("io").StringIO(bodies["vtt"]))) == len(document["segments"])
+    cues = len(list(srt.parse(bodies["srt"])))
+    assert cues >= len(document["segments"]) > 0  # shaped from the words
+    assert len(webvtt.from_buffer(__import__("io").StringIO(bodies["vtt"]))) == cues
     _problem(acme.get(f"/v1/transcriptions/{job_id}/result", params={"format": "docx"}), 422, "validation-error")
 
     # Its audio: a redirect to a presigned GET (no key needed), or the link itself as JSON.
@@ -323,7 +324,7 @@ def test_upload_flow_then_results_in_every_format(acme: httpx.Client, worker: ob
     assert fetched.status_code == 200 and len(fetched.content) > 1000
     link = acme.get(f"/v1/transcriptions/{job_id}/audio", params={"redirect": "false"})
     assert link.status_code == 200 and set(link.json()) == {"url", "expires_at"}
-    assert httpx.get(link.json()["url"]).content == fetched.content
+    assert httpx.get(link.json()["url"], follow_redirects=True).content == fetched.content
 
     # The same upload through POST /v1/transcriptions is the same job, not a second one.
     again = acme.post("/v1/transcriptions", json={"source": {"upload_id": upload_id}})

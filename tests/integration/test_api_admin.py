@@ -135,11 +135,8 @@ def test_redrive_a_failed_job_then_it_completes(runtime: Any, admin: httpx.Clien
     assert again["job_status"] == "QUEUED"
     _problem(admin.post("/v1/admin/transcriptions/job-doesnotexist/redrive"), 404, "not-found")
 
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker():
         job = wait_status(job_id, lambda j: j.status.terminal, timeout=120)
-    finally:
-        runtime.stop_worker(worker)
     assert job.status == JobStatus.COMPLETED, job.error_reason
 
     completed = _problem(admin.post(f"/v1/admin/transcriptions/{job_id}/redrive"), 409, "job-not-failed")

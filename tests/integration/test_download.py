@@ -99,7 +99,8 @@ def test_captions_track_completes_without_a_worker(runtime: object, server: Medi
     job = wait_job(job_id)  # no worker fixture: nobody would transcribe
     assert job.status == JobStatus.COMPLETED, job.error_reason
     assert job.result and job.result["origin"] == "captions"
-    assert read_result(job, "txt") == "Hello from the captions track.\nNo Whisper was needed for this one.\n"
+    # One paragraph: no pause between the two cues.
+    assert read_result(job, "txt") == "Hello from the captions track. No Whisper was needed for this one.\n"
     assert '"origin": "captions"' in read_result(job, "json")
     assert wait_execution(job_id)["status"] == "SUCCEEDED"
     assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "COMPLETED"]
@@ -130,11 +131,8 @@ def test_blocked_downloads_open_the_breaker_which_fails_fast_then_closes(
     from ytcaption.local.runtime import LocalRuntime
 
     assert isinstance(runtime, LocalRuntime)
-    proc = runtime.start_worker()
-    try:
+    with runtime.worker():
         job = wait_job(_submit(server.url("/later.mp3")))
-    finally:
-        runtime.stop_worker(proc)
     assert job.status == JobStatus.COMPLETED, job.error_reason
     assert breaker.status("127.0.0.1").state == "closed"
 

@@ -22,10 +22,13 @@ from tests.support.audio import long_recording  # noqa: E402
 from tests.support.pipeline import submit, wait_job, wait_status  # noqa: E402
 from ytcaption import resources  # noqa: E402
 from ytcaption.domain.job import JobStatus  # noqa: E402
-from ytcaption.finish.events import progress_envelope, publish  # noqa: E402
+from ytcaption.domain.options import JobOptions  # noqa: E402
+from ytcaption.finish.events import created_envelope, progress_envelope, publish, started_envelope  # noqa: E402
 from ytcaption.settings import get_settings  # noqa: E402
 from ytcaption.store import keys  # noqa: E402
 from ytcaption.store.connections import Connection, ConnectionStore  # noqa: E402
+from ytcaption.store.eventlog import next_sequence  # noqa: E402
+from ytcaption.store.jobs import JobStore  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -88,7 +91,10 @@ class Client:
         raise AssertionError(f"no {kind!r} reply within {timeout} s; got {self.messages[after:]}")
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
-        return [m for m in list(self.messages) if "event_id" in m and m.get("correlation_id") == job_id]
+        """The job's events as a client must read them: in the order of their `sequence` (the fan-out
+        posts each as it comes, and the bus keeps no order)."""
+        mine = [m for m in list(self.messages) if "event_id" in m and m.get("correlation_id") == job_id]
+        return sorted(mine, key=lambda m: int(m["sequence"]))
 
     def close(self) -> None:
         self.ws.close()
@@ -173,6 +179,7 @@ def test_subscribers_see_their_jobs_live_and_a_reconnecting_client_gets_exactly_
     assert completed["links"]["srt"] == f"{runtime.api_url}/v1/transcriptions/{job_id}/result?format=srt"
     assert all(set(e) >= {"event_id", "event_type", "timestamp", "version", "correlation_id", "data"} for e in events)
     assert len({e["event_id"] for e in events}) == len(events), "no event twice"
+    assert [e["sequence"] for e in events] == sorted(set(e["sequence"] for e in events)) and events[0]["sequence"] == 1
     # The job's own subscriber sees the same events (from when it subscribed), in the same order.
     ids = [e["event_id"] for e in events]
     own = [e["event_id"] for e in one_job.events(job_id)]
@@ -276,3 +283,44 @@ def test_a_failed_job_is_told_with_its_code_and_reason(
     assert failed["correlation_id"] == job_id and failed["data"]["status"] == "FAILED"
     assert failed["data"]["error"]["code"] == "INVALID_MEDIA" and failed["data"]["error"]["reason"]
     assert _kinds(watcher.events(job_id)) == ["created", "failed"]
+
+
+def test_events_that_reach_the_fan_out_out_of_order_are_read_and_replayed_in_the_order_they_were_published(
+    runtime: Any, clients: Callable[[str], Client]
+) -> None:
+    """Nothing between the bus and the subscribers keeps order (the bus invokes `live` asynchronously,
+    a thread per event here, as many at once as AWS likes there). Here a job's events even go onto the
+    bus in the reverse of the order they were numbered in: a subscriber orders them by `sequence`, and
+    a client that comes back with `since` is replayed the rest in that order."""
+    tenant, job_id = "live-order", "job-live-order-00000000000"
+    JobStore(get_settings().table).create(job_id=job_id, tenant=tenant, source={"type": "s3", "key": "k"},
+                                          options=JobOptions())  # fmt: skip
+    key = new_key(tenant)
+    watcher = clients(key)
+    watcher.send(action="subscribe", all=True)
+    watcher.reply("subscribed")
+    published = [
+        created_envelope(job_id, tenant, {"type": "s3", "key": "k"}, {}),
+        started_envelope(job_id, tenant, "w-order"),
+        *(progress_envelope(job_id, tenant, p, 5.0) for p in (10, 20, 30, 40)),
+    ]
+    for event in published:  # numbered in this order, as publish() numbers them
+        event["sequence"] = next_sequence(get_settings().table, job_id)
+    for event in reversed(published):  # ... but they reach the bus (and the fan-out) last first
+        publish(event)
+    ids = [e["event_id"] for e in published]
+    watcher.wait(lambda m: m.get("event_id") == ids[0], 60)
+    deadline = time.monotonic() + 60
+    while len(watcher.events(job_id)) < len(ids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [e["event_id"] for e in watcher.events(job_id)] == ids
+    assert [e["sequence"] for e in watcher.events(job_id)] == [1, 2, 3, 4, 5, 6]
+
+    # Replayed after the second event: the rest, posted in order (one after the other, by sequence).
+    back = clients(key)
+    back.send(action="subscribe", job_id=job_id, since=ids[1])
+    assert back.reply("subscribed")["job_id"] == job_id
+    back.wait(lambda m: m.get("event_id") == ids[-1], 30)
+    time.sleep(1)
+    arrived = [m["event_id"] for m in back.messages if "event_id" in m]
+    assert arrived == ids[2:]

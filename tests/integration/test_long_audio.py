@@ -21,8 +21,11 @@ from tests.support.pipeline import (
     wait_job,
     wait_status,
 )
+from tests.support.subtitles import assert_readable
 from ytcaption import resources
+from ytcaption.domain.captions.rules import rules_for
 from ytcaption.domain.job import JobStatus
+from ytcaption.domain.transcript import Transcript
 from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
@@ -37,19 +40,12 @@ def test_long_audio_is_chunked_at_silences_over_two_workers_and_merged(
     runtime: Any, long_recording: tuple[Path, str]
 ) -> None:
     path, text = long_recording
-    first, second = runtime.start_worker(), runtime.start_worker()
-    try:
-        with BusObserver("ytcaption-test-long-audio") as bus:
-            started = time.monotonic()
-            job_id = submit(path, word_timestamps=True)
-            job = wait_job(job_id, timeout=900)
-            chunked_seconds = time.monotonic() - started
-            details = bus.details(
-                job_id, until=lambda ds: any(d["event_type"] == "transcription.completed" for d in ds)
-            )
-    finally:
-        runtime.stop_worker(first)
-        runtime.stop_worker(second)
+    with runtime.worker(), runtime.worker(), BusObserver("ytcaption-test-long-audio") as bus:
+        started = time.monotonic()
+        job_id = submit(path, word_timestamps=True)
+        job = wait_job(job_id, timeout=900)
+        chunked_seconds = time.monotonic() - started
+        details = bus.details(job_id, until=lambda ds: any(d["event_type"] == "transcription.completed" for d in ds))
     assert job.status == JobStatus.COMPLETED, job.error_reason
     # The job's own tenths are announced, with an ETA, whichever worker's chunk crossed them (two workers
     # crossing the same tenth send the same event id).
@@ -97,6 +93,11 @@ def test_long_audio_is_chunked_at_silences_over_two_workers_and_merged(
         assert len(before) + len(after) == sum(len(s["words"]) for s in segments), cut
     merged_wer = word_error_rate(text, document["text"])
 
+    # Subtitles of the merged words: every rule, every word once, across every cut.
+    transcript = Transcript.model_validate_json(read_result(job, "json"))
+    for fmt in ("srt", "vtt"):
+        assert_readable(read_result(job, fmt), transcript, rules_for(transcript.language), f"long audio .{fmt}")
+
     from ytcaption.settings import get_settings
     from ytcaption.worker.transcribe import ModelCache, transcribe
 
@@ -136,11 +137,8 @@ def test_chunks_with_a_result_are_not_transcribed_again(runtime: Any, long_recor
     empty = {"language": "en", "language_probability": 1.0, "duration": 0, "model": "tiny.en", "segments": []}
     for chunk in plan[:-1]:
         s3.put_object(Bucket=resources.BUCKET, Key=chunk_result_key(job_id, chunk["index"]), Body=json.dumps(empty))
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker():
         job = wait_job(job_id, timeout=300)
-    finally:
-        runtime.stop_worker(worker)
     assert job.status == JobStatus.COMPLETED, job.error_reason
     claims = [c for c in store.claims(job_id) if "chunk" in c]
     assert [c["chunk"] for c in claims] == [plan[-1]["index"]]
@@ -156,8 +154,7 @@ def test_cancelling_a_chunked_job_stops_every_chunk(runtime: Any, long_recording
 
     path, _ = long_recording
     store = JobStore(resources.TABLE)
-    first, second = runtime.start_worker(), runtime.start_worker()
-    try:
+    with runtime.worker() as first, runtime.worker() as second:
         job_id = submit(path, tenant="cancel-chunks")
         wait_status(job_id, lambda j: j.status == JobStatus.TRANSCRIBING and j.progress > 0, timeout=180)
         assert len({c["worker"] for c in store.claims(job_id)}) >= 1
@@ -169,9 +166,6 @@ def test_cancelling_a_chunked_job_stops_every_chunk(runtime: Any, long_recording
         held = [c for c in store.chunks(job_id) if c.get("lease_owner") and float(c["lease_until"]) > time.time()]
         time.sleep(4)
         assert len(store.claims(job_id)) == claimed
-    finally:
-        runtime.stop_worker(first)
-        runtime.stop_worker(second)
     assert execution["status"] in {"ABORTED", "FAILED"}
     assert held == [], held
     job = store.get(job_id)

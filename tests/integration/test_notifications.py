@@ -146,8 +146,7 @@ def strict_runtime(runtime: object, tmp_path: Path) -> Any:
 def test_job_over_its_time_limit_fails_with_timeout_and_its_worker_stops(
     strict_runtime: Any, long_speech_wav: Path
 ) -> None:
-    worker = strict_runtime.start_worker()
-    try:
+    with strict_runtime.worker() as worker:
         job_id = submit(long_speech_wav)
         job = wait_job(job_id, timeout=120)
         assert job.status == JobStatus.FAILED
@@ -160,8 +159,6 @@ def test_job_over_its_time_limit_fails_with_timeout_and_its_worker_stops(
         assert "abandoning the job" in log.read_text(), "the worker noticed and stopped"
         results = aws.client("s3").list_objects_v2(Bucket=resources.BUCKET, Prefix=f"results/{job_id}/")
         assert results["KeyCount"] == 0
-    finally:
-        strict_runtime.stop_worker(worker)
 
 
 def test_cancelled_job_delivers_one_cancelled_event(runtime: Any, worker: Any, long_speech_wav: Path) -> None:
@@ -197,3 +194,24 @@ def test_progress_events_at_most_one_per_ten_percent(runtime: Any, worker: Any, 
     assert all(p % 10 == 0 and 10 <= p <= 90 for p in progress)
     assert len(receiver.events("transcription.completed")) == 1
     assert all(r.valid for r in receiver.received)
+
+
+def test_a_webhook_endpoint_that_never_answers_delays_no_transcription(
+    runtime: Any, worker: Any, long_speech_wav: Path
+) -> None:
+    """Every webhook, progress included, goes out from the notification path: the worker only publishes
+    to the bus. An endpoint that holds each request and never answers holds no worker: the job is
+    transcribed and completed while the endpoint still holds every request it got, and none of them
+    came from the worker process."""
+    with webhook_receiver(_secret(), hang=True) as receiver:
+        job_id = submit(long_speech_wav, tenant=TENANT, webhook_url=receiver.url, notify_progress=True)
+        job = wait_job(job_id, timeout=180)
+        held, answered = list(receiver.received), receiver.answered
+    assert job.status == JobStatus.COMPLETED
+    assert answered == 0, "the endpoint answered nothing while the job ran"
+    progress = [r for r in held if r.event["event_type"] == "transcription.progress"]
+    assert progress, "progress requests reached the endpoint and were held while the job ran"
+    assert all(r.valid for r in held), "signed as every webhook is"
+    senders = {r.sender_pid for r in held}
+    assert None not in senders, "each request's sending process was found"
+    assert worker.pid not in senders, "the worker never calls a tenant's endpoint"

@@ -43,11 +43,8 @@ def test_failed_job_completes_after_redrive(runtime: Any, speech_mp3: Path) -> N
     assert name == f"{job_id}-r1"
     with pytest.raises(InvalidTransition):
         operations.redrive_job(store, settings, job_id)  # no longer FAILED
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker():
         job = wait_status(job_id, lambda j: j.status.terminal, timeout=120)
-    finally:
-        runtime.stop_worker(worker)
     assert job.status == JobStatus.COMPLETED, job.error_reason
     assert job.error_code is None and job.redrives == 1
     execution = aws.client("stepfunctions").describe_execution(executionArn=execution_arn(name, settings))

@@ -26,8 +26,11 @@ from tests.support.pipeline import (
     wait_job,
     wait_status,
 )
+from tests.support.subtitles import assert_readable
 from ytcaption import resources
+from ytcaption.domain.captions.rules import rules_for
 from ytcaption.domain.job import JobStatus
+from ytcaption.domain.transcript import Transcript
 from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
 
@@ -54,10 +57,12 @@ def test_happy_path_completes_with_all_four_results(runtime: object, worker: obj
     assert all(segment["words"] for segment in document["segments"])
     assert word_error_rate(MEETING, document["text"]) <= 0.15
     subtitles = list(srt.parse(read_result(job, "srt")))
-    assert len(subtitles) == len(document["segments"]) > 0
-    assert subtitles[-1].end.total_seconds() <= job.media["duration"] + 0.5
+    assert len(subtitles) >= len(document["segments"]) > 0  # shaped from the words: shorter cues
+    assert subtitles[-1].end.total_seconds() <= job.media["duration"] + 1.0
     captions = webvtt.from_buffer(io.StringIO(read_result(job, "vtt")))
     assert len(captions) == len(subtitles)
+    transcript = Transcript.model_validate(document)
+    assert_readable(read_result(job, "srt"), transcript, rules_for("en"), "meeting.srt")
     assert read_result(job, "txt").strip()
 
 
@@ -90,11 +95,8 @@ def test_job_of_a_worker_that_stops_renewing_its_lease_is_taken_over(runtime: An
     sqs = aws.client("sqs")
     sqs.change_message_visibility(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=stalled["receipt"],
                                   VisibilityTimeout=0)  # fmt: skip
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker() as worker:
         job = wait_job(job_id, timeout=90)
-    finally:
-        runtime.stop_worker(worker)
     assert job.status == JobStatus.COMPLETED, job.error_reason
     assert wait_execution(job_id)["status"] == "SUCCEEDED"
     assert job.lost_workers == 1
@@ -121,11 +123,8 @@ def test_a_job_that_loses_too_many_workers_ends_worker_timeout(runtime: Any, spe
     sqs = aws.client("sqs")
     sqs.change_message_visibility(QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"],
                                   VisibilityTimeout=0)  # fmt: skip
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker():
         job = wait_job(job_id, timeout=60)
-    finally:
-        runtime.stop_worker(worker)
     assert job.status == JobStatus.FAILED
     assert job.error_code == "WORKER_TIMEOUT"
     assert "stopped responding 4 times" in (job.error_reason or "")
@@ -146,8 +145,7 @@ def test_duplicate_delivery_does_no_harm(runtime: object, speech_mp3: Path) -> N
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(body))
     sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=task["receipt"], VisibilityTimeout=0)
 
-    proc = runtime.start_worker()
-    try:
+    with runtime.worker() as proc:
         job = wait_job(job_id)
         assert job.status == JobStatus.COMPLETED, job.error_reason
         assert wait_execution(job_id)["status"] == "SUCCEEDED"
@@ -156,8 +154,6 @@ def test_duplicate_delivery_does_no_harm(runtime: object, speech_mp3: Path) -> N
             time.sleep(0.5)
         assert queue_depth() == 0, "the duplicate should be dropped, not left behind"
         assert queue_depth(resources.DLQ) == 0
-    finally:
-        runtime.stop_worker(proc)
     log = runtime.log_paths[proc.pid].read_text()
     assert sum(1 for line in log.splitlines() if "job transcribed" in line and job_id in line) == 1
     assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED"]
@@ -167,24 +163,18 @@ def test_sigterm_mid_job_hands_the_work_to_another_worker(runtime: object, long_
     from ytcaption.local.runtime import LocalRuntime
 
     assert isinstance(runtime, LocalRuntime)
-    first = runtime.start_worker()
-    job_id = submit(long_speech_wav)
-    wait_status(job_id, lambda j: j.status == JobStatus.TRANSCRIBING and j.progress >= 10, timeout=120)
-    second = runtime.start_worker()
-    try:
-        assert runtime.stop_worker(first, timeout=60) == 0
-        after_stop = JobStore(resources.TABLE).get(job_id)
-        assert after_stop is not None and after_stop.status == JobStatus.TRANSCRIBING, "stopped after the job ended"
-        assert "handed back" in runtime.log_paths[first.pid].read_text()
+    with runtime.worker() as first:
+        job_id = submit(long_speech_wav)
+        wait_status(job_id, lambda j: j.status == JobStatus.TRANSCRIBING and j.progress >= 10, timeout=120)
+        with runtime.worker() as second:
+            assert runtime.stop_worker(first, timeout=60) == 0
+            after_stop = JobStore(resources.TABLE).get(job_id)
+            assert after_stop is not None and after_stop.status == JobStatus.TRANSCRIBING, "stopped after the job ended"
+            assert "handed back" in runtime.log_paths[first.pid].read_text()
 
-        job = wait_job(job_id, timeout=240)
-        assert job.status == JobStatus.COMPLETED, job.error_reason
-        assert wait_execution(job_id)["status"] == "SUCCEEDED"
-        second_log = runtime.log_paths[second.pid].read_text()
-        assert any("job transcribed" in line and job_id in line for line in second_log.splitlines())
-        assert "Library" in read_result(job, "txt") or "library" in read_result(job, "txt")
-    finally:
-        if second.poll() is None:
-            runtime.stop_worker(second)
-        if first.poll() is None:
-            runtime.stop_worker(first)
+            job = wait_job(job_id, timeout=240)
+            assert job.status == JobStatus.COMPLETED, job.error_reason
+            assert wait_execution(job_id)["status"] == "SUCCEEDED"
+            second_log = runtime.log_paths[second.pid].read_text()
+            assert any("job transcribed" in line and job_id in line for line in second_log.splitlines())
+            assert "Library" in read_result(job, "txt") or "library" in read_result(job, "txt")

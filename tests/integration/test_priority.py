@@ -32,8 +32,7 @@ def test_high_priority_work_runs_before_low_work_queued_earlier(
 ) -> None:
     store = JobStore(resources.TABLE)
     run = uuid.uuid4().hex[:6]  # tenants of their own: no answer from the result cache
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker():
         busy = submit(busy_speech, tenant=f"prio-{run}-busy", priority="low", beam_size=10)
         wait_status(busy, lambda j: j.status == JobStatus.TRANSCRIBING, timeout=120)
         lows = [submit(speech_mp3, tenant=f"prio-{run}-low{i}", priority="low") for i in range(2)]
@@ -44,8 +43,6 @@ def test_high_priority_work_runs_before_low_work_queued_earlier(
         current = store.get(busy)
         assert current and current.status == JobStatus.TRANSCRIBING, "the busy job ended before the others queued"
         jobs = {job_id: wait_job(job_id, timeout=300) for job_id in [busy, *lows, high]}
-    finally:
-        runtime.stop_worker(worker)
     assert all(job.status == JobStatus.COMPLETED for job in jobs.values()), jobs
     order = sorted([*lows, high], key=lambda job_id: _first_claim(store, job_id))
     assert order[0] == high, order

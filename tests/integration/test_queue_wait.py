@@ -54,23 +54,17 @@ def test_a_job_waits_for_a_worker_longer_than_the_heartbeat_then_completes(runti
     job_id = submit(speech_mp3)
     _wait_in_queue([job_id])
 
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker() as worker:
         _assert_completed_by_one_worker(job_id, worker.pid)
-    finally:
-        runtime.stop_worker(worker)
 
 
 def test_more_queued_jobs_than_workers_all_complete(runtime: Any, speech_mp3: Path) -> None:
     job_ids = [submit(speech_mp3) for _ in range(3)]
     _wait_in_queue(job_ids)
 
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker() as worker:
         for job_id in job_ids:
             _assert_completed_by_one_worker(job_id, worker.pid)
-    finally:
-        runtime.stop_worker(worker)
 
 
 def test_a_job_cancelled_while_queued_ends_its_execution_when_a_worker_comes(runtime: Any, speech_mp3: Path) -> None:
@@ -85,11 +79,8 @@ def test_a_job_cancelled_while_queued_ends_its_execution_when_a_worker_comes(run
     store = JobStore(resources.TABLE)
     cancel_job(store, get_settings(), job_id, "Cancelled by the test.")
 
-    worker = runtime.start_worker()
-    try:
+    with runtime.worker() as worker:
         execution = wait_execution(job_id, timeout=60)
-    finally:
-        runtime.stop_worker(worker)
     assert execution["status"] in {"ABORTED", "FAILED"}
     log = runtime.log_paths[worker.pid].read_text()
     assert any("the job has ended; dropping its task" in line and job_id in line for line in log.splitlines())

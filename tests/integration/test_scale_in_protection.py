@@ -47,11 +47,8 @@ def test_a_worker_is_protected_from_scale_in_while_it_holds_a_job(
     runtime: Any, agent: tuple[str, list[tuple[str, dict[str, Any]]]], speech_wav: Path
 ) -> None:
     uri, calls = agent
-    worker = runtime.start_worker({"ECS_AGENT_URI": uri})
-    try:
+    with runtime.worker({"ECS_AGENT_URI": uri}):
         job = wait_job(submit(speech_wav))
-    finally:
-        runtime.stop_worker(worker)
     assert job.status == JobStatus.COMPLETED
     assert [path for path, _ in calls] == ["/task-protection/v1/state"] * 2
     (_, on_body), (_, off_body) = calls

@@ -12,7 +12,7 @@ from ytcaption.domain.job import JobStatus
 
 pytestmark = pytest.mark.integration
 
-ENVELOPE = {"event_id", "event_type", "timestamp", "version", "correlation_id", "causation_id", "data"}
+ENVELOPE = {"event_id", "event_type", "timestamp", "version", "correlation_id", "causation_id", "data", "sequence"}
 
 
 def _ended(details: list[dict[str, Any]]) -> bool:
@@ -36,6 +36,9 @@ def test_bus_rule_receives_created_started_progress_completed_in_order(
     assert all(set(d) == ENVELOPE and d["correlation_id"] == job_id and d["version"] == "1.0" for d in details)
     assert all(d["data"]["job_id"] == job_id and d["data"]["tenant"] == "stages" for d in details)
     assert len({d["event_id"] for d in details}) == len(details)
+    # Numbered by the job's counter in the order they were published (the first one is 1).
+    sequence = [d["sequence"] for d in details]
+    assert sequence[0] == 1 and sequence == sorted(set(sequence)), sequence
     eta = [d["data"]["eta_seconds"] for d in details if d["event_type"] == "transcription.progress"]
     assert all(isinstance(e, int | float) and e >= 0 for e in eta), eta
     created = details[0]["data"]

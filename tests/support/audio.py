@@ -25,10 +25,10 @@ STORY = (
 )
 
 
-def espeak(text: str, path: Path, speed: int = 140) -> Path:
+def espeak(text: str, path: Path, speed: int = 140, voice: str = "en-us") -> Path:
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("espeak-ng is not installed (make test installs it: apt-get install espeak-ng)")
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(speed), "-w", str(path), text], check=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
     return path
 
 

@@ -1,8 +1,15 @@
-"""A webhook receiver on 127.0.0.1 that checks signatures with the documentation's own snippet."""
+"""A webhook receiver on 127.0.0.1 that checks signatures with the documentation's own snippet.
+
+With `hang=True` it never answers while the test runs (a slow or hostile endpoint): each request is
+held until the receiver closes. Each request notes the process that sent it (from /proc: the owner
+of the client's socket), so a test can tell which component called the endpoint.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -30,6 +37,7 @@ class Received:
     body: bytes
     headers: dict[str, str]
     valid: bool
+    sender_pid: int | None = None
 
     @property
     def event(self) -> dict[str, Any]:
@@ -42,6 +50,7 @@ class WebhookReceiver:
     answers: list[int] = field(default_factory=list)  # statuses to answer first, then 200
     received: list[Received] = field(default_factory=list)
     port: int = 0
+    answered: int = 0
 
     @property
     def url(self) -> str:
@@ -54,10 +63,11 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver(secret: str, answers: list[int] | None = None) -> Iterator[WebhookReceiver]:
+def webhook_receiver(secret: str, answers: list[int] | None = None, hang: bool = False) -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(secret=secret, answers=list(answers or []))
     verify = documented_verifier()
     lock = threading.Lock()
+    closing = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -66,12 +76,19 @@ def webhook_receiver(secret: str, answers: list[int] | None = None) -> Iterator[
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             valid = verify(receiver.secret, self.headers.get("YTCaption-Signature", ""), body)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            sender = socket_owner(self.client_address[1], receiver.port)
             with lock:
-                receiver.received.append(Received(body, {k.lower(): v for k, v in self.headers.items()}, valid))
+                receiver.received.append(Received(body, headers, valid, sender))
                 status = receiver.answers.pop(0) if receiver.answers else 200
+            if hang:
+                closing.wait()
+                return  # never answered; the sender gave up long ago
             self.send_response(status if valid else 401)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            with lock:
+                receiver.answered += 1
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     receiver.port = server.server_address[1]
@@ -80,5 +97,27 @@ def webhook_receiver(secret: str, answers: list[int] | None = None) -> Iterator[
     try:
         yield receiver
     finally:
+        closing.set()
         server.shutdown()
         server.server_close()
+
+
+def socket_owner(client_port: int, server_port: int) -> int | None:
+    """The process holding the client end (127.0.0.1:client_port -> :server_port) of a connection."""
+    wanted = (f"{client_port:04X}", f"{server_port:04X}")
+    inode = None
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if (fields[1].split(":")[1], fields[2].split(":")[1]) == wanted:
+                inode = fields[9]
+    if inode is None:
+        return None
+    target = f"socket:[{inode}]"
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                        return int(pid)
+    return None

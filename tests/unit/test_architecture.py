@@ -76,3 +76,100 @@ def test_the_checks_see_a_violation() -> None:
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
     assert any(c.func.attr in DYNAMODB_CALLS for c in calls if isinstance(c.func, ast.Attribute))
     assert any(isinstance(n, ast.Name) and n.id == "__file__" for n in ast.walk(tree))
+
+
+# -- the import graph ------------------------------------------------------------------------------------
+#
+# Every import counts, wherever it stands: at the top, inside a function, or under TYPE_CHECKING. A
+# function-local import only hides a cycle from the interpreter, and a TYPE_CHECKING one still means the
+# module cannot be read without the other: either way the two are one tangle.
+
+
+def module_name(name: str) -> str:
+    """'worker/loop.py' -> 'ytcaption.worker.loop'; 'store/__init__.py' -> 'ytcaption.store'."""
+    parts = ["ytcaption", *Path(name).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_edges(tree: ast.Module, own: str, known: set[str]) -> set[str]:
+    """The package's modules this module imports (`from a.b import c` is the module a.b.c when it is one)."""
+    edges: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            targets = [f"{node.module}.{a.name}" for a in node.names]
+            targets = [t if t in known else node.module for t in targets]
+        else:
+            continue
+        edges.update(t for t in targets if t in known and t != own)
+    return edges
+
+
+def import_graph(trees: list[tuple[str, ast.Module]]) -> dict[str, set[str]]:
+    known = {module_name(name) for name, _ in trees}
+    return {module_name(name): import_edges(tree, module_name(name), known) for name, tree in trees}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph.get(node, ())):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def private_imports(trees: list[tuple[str, ast.Module]]) -> list[str]:
+    """`from ytcaption.x import _name` in any module but x itself."""
+    offending = []
+    for name, tree in trees:
+        own = module_name(name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ytcaption"):
+                for alias in node.names:
+                    if alias.name.startswith("_") and node.module != own:
+                        offending.append(f"{name}:{node.lineno} imports {node.module}.{alias.name}")
+    return offending
+
+
+def test_no_import_cycle_inside_the_package() -> None:
+    found = cycles(import_graph(list(modules())))
+    assert not found, "import cycles (each group imports itself round): " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    offending = private_imports(list(modules()))
+    assert not offending, "private names imported across modules: " + ", ".join(offending)
+
+
+def test_the_graph_checks_see_a_violation() -> None:
+    """A cycle through a function-local or TYPE_CHECKING import, and a private import, are found."""
+    a = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ytcaption.b import B\n")
+    b = ast.parse("def f():\n    from ytcaption.a import _helper\n")
+    trees = [("a.py", a), ("b.py", b), ("c.py", ast.parse("import ytcaption.a\n"))]
+    assert cycles(import_graph(trees)) == [["ytcaption.a", "ytcaption.b"]]
+    assert private_imports(trees) == ["b.py:2 imports ytcaption.a._helper"]

@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ytcaption.api.deps import ServiceProvider
-from ytcaption.api.problems import PROBLEM_MEDIA_TYPE, TITLES, ApiProblem, field_path, problem_body
-from ytcaption.api.routes import admin, health, models, transcriptions, uploads, web
+from ytcaption.api.invalid import field_errors, validation_problem
+from ytcaption.api.problems import PROBLEM_MEDIA_TYPE, TITLES, ApiProblem, problem_body
+from ytcaption.api.routes import admin, batches, health, models, transcriptions, uploads, web
 from ytcaption.api.schemas import FieldError, Problem
 from ytcaption.api.service import Hooks
 from ytcaption.settings import Settings, get_settings
@@ -104,13 +105,8 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
 
     @app.exception_handler(RequestValidationError)
     async def _on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            FieldError(field=field_path(e.get("loc", ())), message=str(e.get("msg", "")), type=str(e.get("type", "")))
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "The request is not valid."
-        problem = ApiProblem(422, "validation-error", detail, errors=[e.model_dump() for e in errors])
-        return _problem(problem, request)
+        errors = [FieldError.model_validate(e).model_dump() for e in field_errors(exc.errors())]
+        return _problem(validation_problem(errors), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -136,7 +132,7 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
             max_age=600,
         )
 
-    for router in (transcriptions.router, uploads.router, models.router, admin.router, health.router):
+    for router in (transcriptions.router, batches.router, uploads.router, models.router, admin.router, health.router):
         app.include_router(router)
     # The local runtime's live-updates WebSocket (in AWS: an API Gateway WebSocket API of its own).
     if (settings or get_settings()).serve_live:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ytcaption.api.problems import ApiProblem
 from ytcaption.store import keys
-from ytcaption.store.jobs import TENANT_INDEX_KEY
+from ytcaption.store.usage import TENANT_INDEX_KEY
 
 
 def encode_cursor(key: dict[str, Any]) -> str:
@@ -25,7 +25,7 @@ def _invalid_cursor() -> ApiProblem:
         422,
         "validation-error",
         "The cursor is not one this API handed out.",
-        errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
+        errors=[{"field": "query.cursor", "message": "is not a cursor this API handed out", "type": "value_error"}],
     )
 
 

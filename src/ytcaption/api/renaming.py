@@ -12,7 +12,7 @@ import json
 
 from ytcaption import resources
 from ytcaption.api.problems import ApiProblem
-from ytcaption.domain.formats import render_all
+from ytcaption.domain.formats import WORDS, render_all
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.transcript import Transcript
 from ytcaption.store.jobs import JobStore
@@ -35,7 +35,8 @@ def rename_speakers(store: JobStore, media: MediaStore, job: Job, names: dict[st
     result = dict(job.result or {})
     keys = dict(result.get("keys") or {})
     source = media if (result.get("bucket") or media.bucket) == media.bucket else MediaStore(result["bucket"])
-    document = json.loads(source.get_text(keys["json"]))
+    # The transcript with its words where the JSON shown leaves them out: subtitles are shaped from them.
+    document = json.loads(source.get_text(keys.get(WORDS) or keys["json"]))
     document.pop("text", None)
     transcript = Transcript.model_validate(document)
     labels = {s.speaker for s in transcript.segments if s.speaker}
@@ -49,7 +50,9 @@ def rename_speakers(store: JobStore, media: MediaStore, job: Job, names: dict[st
     named = transcript.model_copy(update={"speaker_names": merged or None})
     digest = hashlib.sha256(json.dumps(merged, sort_keys=True).encode()).hexdigest()[:12]
     new_keys = {}
-    for fmt, text in render_all(named).items():
+    # The job's subtitle settings and words shown as at first; the words file (for downloads with other
+    # settings) is rendered again too, so those downloads keep the names.
+    for fmt, text in render_all(named, job.options).items():
         new_keys[fmt] = f"{resources.RESULTS_PREFIX}{job.job_id}/named-{digest}/transcript.{fmt}"
         media.put_text(new_keys[fmt], text, CONTENT_TYPES[fmt])
     updated = {**result, "bucket": media.bucket, "keys": new_keys}

@@ -10,11 +10,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ytcaption.domain.options import PROMPT_MAX_CHARS
+from ytcaption.domain.captions.rules import SubtitleSettings
+from ytcaption.domain.media_types import accepted_media_type
+from ytcaption.domain.options import PROMPT_MAX_CHARS, prompt_text
 from ytcaption.domain.speakers import SpeakerSetting
-from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, model_name
+from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, named_model
 
-_URL = r"^https?://\S+$"
+URL_PATTERN = r"^https?://\S+$"
 
 
 class _Strict(BaseModel):
@@ -28,7 +30,7 @@ class SourceIn(_Strict):
     """Exactly one of `url` (a video page or media URL) and `upload_id` (from POST /v1/uploads)."""
 
     url: str | None = Field(
-        default=None, max_length=2048, pattern=_URL, examples=["https://www.youtube.com/watch?v=dQw4w9WgXcQ"]
+        default=None, max_length=2048, pattern=URL_PATTERN, examples=["https://www.youtube.com/watch?v=dQw4w9WgXcQ"]
     )
     upload_id: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{32}$", examples=["5f0c8c1e0b4a4a53a3f7f2c9c1d2e3f4"]
@@ -44,8 +46,8 @@ class SourceIn(_Strict):
 class OptionsIn(_Strict):
     """How to transcribe; every field is optional."""
 
-    # ModelName's rule, after the length check (a max_length on the optional field would come after the rule).
-    model: Annotated[str, Field(max_length=200), AfterValidator(model_name)] | None = Field(
+    # A name, never a path (paths are for operators: YTC_DEFAULT_MODEL), after the length check.
+    model: Annotated[str, Field(max_length=200), AfterValidator(named_model)] | None = Field(
         default=None,
         description="Whisper model: tiny, tiny.en, base, small, medium, large-v3, turbo... (default: the server's)",
         examples=["base"],
@@ -58,7 +60,7 @@ class OptionsIn(_Strict):
     vad: bool = Field(default=True, description="skip silence (voice activity detection)")
     priority: Priority = "normal"
     webhook_url: str | None = Field(
-        default=None, max_length=2048, pattern=_URL, description="called with the job's terminal event"
+        default=None, max_length=2048, pattern=URL_PATTERN, description="called with the job's terminal event"
     )
     prefer_captions: bool = Field(default=False, description="use the video's own subtitles when it has them")
     notify_progress: bool = Field(
@@ -83,6 +85,18 @@ class OptionsIn(_Strict):
         "WebVTT has voice spans",
         examples=["auto"],
     )
+    subtitles: SubtitleSettings | None = Field(
+        default=None,
+        description="subtitle reading rules for the SRT and VTT (what is left out keeps the broadcast default; "
+        "a download can change them again)",
+        examples=[{"max_line_chars": 32, "max_chars_per_second": 17}],
+    )
+
+    # The domain's rule, at the door: the request is refused with the field's path, not later.
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _plain_prompt(cls, value: Any) -> Any:
+        return prompt_text(value)
 
 
 SpeakerName = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f<>&]*$")]
@@ -118,7 +132,11 @@ class TranscriptionRequest(OptionsIn):
 class UploadRequest(OptionsIn):
     filename: str = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$", examples=["talk.mp4"])
     size_bytes: int | None = Field(default=None, ge=1, description="the file's size, if known: checked against limits")
-    content_type: str | None = Field(default=None, max_length=255, examples=["video/mp4"])
+    content_type: Annotated[str, Field(max_length=100), AfterValidator(accepted_media_type)] | None = Field(
+        default=None,
+        description="the file's audio or video media type; left out, the file name's extension decides",
+        examples=["video/mp4"],
+    )
 
     @field_validator("filename")
     @classmethod
@@ -171,6 +189,7 @@ class OptionsOut(BaseModel):
     notify_progress: bool = False
     notify_email: str | None = None
     prompt: str | None = None
+    subtitles: SubtitleSettings | None = None
 
 
 class ErrorOut(BaseModel):
@@ -249,11 +268,23 @@ class AudioLink(BaseModel):
     expires_at: str
 
 
+# The media type of a large result's link (`redirect=false`): never the type of a result itself.
+RESULT_LINK_TYPE = "application/vnd.ytcaption.result-link+json"
+
+
+class ResultLink(BaseModel):
+    url: str = Field(description="a presigned GET of the result; send no key with it (S3 allows any page to read it)")
+    expires_at: str
+
+
 class UploadStatus(BaseModel):
     upload_id: str
     status: Literal["awaiting_file", "received"]
     filename: str | None = None
     transcription_id: str | None = None
+    ignored_files: int = Field(
+        default=0, ge=0, description="files posted again under this ticket after the first: recorded, never a job"
+    )
     links: dict[str, str]
 
 

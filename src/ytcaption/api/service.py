@@ -19,7 +19,10 @@ from pydantic import ValidationError
 
 from ytcaption import operations
 from ytcaption.api.cursors import decode_cursor, decode_scan_cursor, encode_cursor
+from ytcaption.api.invalid import field_errors, validation_problem
+from ytcaption.api.payload import PROXIED_BODY_BYTES, proxied
 from ytcaption.api.problems import ApiProblem
+from ytcaption.api.rerender import rerender
 from ytcaption.api.schemas import (
     Models,
     OptionsIn,
@@ -28,9 +31,12 @@ from ytcaption.api.schemas import (
     UploadStatus,
     UploadTicket,
 )
+from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.errors import ErrorCode, InvalidTransition, YtcError
 from ytcaption.domain.ids import idempotent_job_id, new_job_id, new_upload_id, upload_job_id
 from ytcaption.domain.job import Job, JobStatus, S3Source, iso, utcnow
+from ytcaption.domain.listings import looks_like_listing
+from ytcaption.domain.media_types import media_type_of
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.intake.launch import create_from_result, launch_job, start_execution, state_machine_arn
@@ -38,19 +44,23 @@ from ytcaption.intake.urlpolicy import UrlPolicy, check_url, webhook_policy
 from ytcaption.operations import cancel_job
 from ytcaption.settings import Settings
 from ytcaption.store.apikeys import ApiKey, ApiKeyStore
-from ytcaption.store.cache import ResultCache
+from ytcaption.store.audiolinks import AudioLinks
+from ytcaption.store.cache import ResultCache, cache_key
 from ytcaption.store.health import readiness
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import CONTENT_TYPES, MediaStore, upload_key
+from ytcaption.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
-# Lambda answers are capped at 6 MB: larger results are handed out as a presigned link.
-INLINE_RESULT_BYTES = 5_000_000
-# Options that change the transcript; priority and webhook do not.
-# How long a link to a job's audio works (long enough to listen to a long recording).
+# How long a link to a large result works.
+RESULT_LINK_SECONDS = 900
+# How long a link to a job's audio works (long enough to listen to a long recording): a ticket of
+# ours (store/audiolinks.py), so it keeps that lifetime whatever the signing credentials' own.
 AUDIO_LINK_SECONDS = 4 * 3600
-_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
+# A presigned GET signed at request time (the keyed redirect, and each use of a ticket): short, well
+# within what the Lambda's temporary credentials have left.
+AUDIO_REDIRECT_SECONDS = 900
 
 
 @dataclass
@@ -62,13 +72,10 @@ class Hooks:
 
 
 def fingerprint(request: TranscriptionRequest) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    # Requests without subtitle settings hash as before the setting existed.
+    unset = {"subtitles"} if request.subtitles is None else None
+    canonical = json.dumps(request.model_dump(mode="json", exclude=unset), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
-    payload = {"tenant": tenant, "source": identity, "options": options.model_dump(exclude=_CACHE_NEUTRAL)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def not_found(what: str) -> ApiProblem:
@@ -82,9 +89,10 @@ class ApiService:
         self.store = JobStore(settings.table)
         self.cache = ResultCache(settings.table)
         self.media = MediaStore(settings.bucket)
+        self.tickets = TicketStore(settings.table)
         self.keys = ApiKeyStore(settings.table, settings.api_key_pepper)
         self.url_policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
-        self.webhook_policy = webhook_policy(settings.allow_loopback_urls)
+        self.webhook_policy = webhook_policy(settings.allow_loopback_urls, settings.webhook_require_https)
 
     # -- auth ---------------------------------------------------------------------
 
@@ -131,7 +139,7 @@ class ApiService:
             fields = request.model_dump(include=set(OptionsIn.model_fields))
             options = JobOptions(**{**fields, "model": request.model or self.settings.default_model})
         except ValidationError as exc:  # the request model checks the same rules: a safety net
-            raise ApiProblem(422, "validation-error", str(exc)) from exc
+            raise validation_problem(field_errors(exc.errors(), ("body",))) from exc
         if not self.settings.serves(options.model):
             served = ", ".join(self.settings.served() or [])
             raise ApiProblem(
@@ -160,6 +168,13 @@ class ApiService:
         if request.source.upload_id:
             return self._create_from_upload(caller, request, options)
         assert request.source.url is not None
+        if looks_like_listing(request.source.url):
+            raise ApiProblem(
+                422, "use-batches",
+                "This URL lists many media (a playlist, channel or feed): POST it to /v1/batches to get one "
+                "transcription per entry.", errors=[{"field": "body.source.url", "message": "a listing",
+                                                     "type": "use_batches"}],
+            )  # fmt: skip
         url = self._check_url(request.source.url, self.url_policy, "body.source.url")
         digest = fingerprint(request)
         job_id = idempotent_job_id(caller.tenant, idempotency_key) if idempotency_key else new_job_id()
@@ -198,6 +213,13 @@ class ApiService:
                 422,
                 "idempotency-key-mismatch",
                 "This Idempotency-Key was already used with a different request body; use a new key.",
+                errors=[
+                    {
+                        "field": "header.Idempotency-Key",
+                        "message": "was already used with a different request body",
+                        "type": "idempotency_key_mismatch",
+                    }
+                ],
             )
         if job.status == JobStatus.PENDING:
             # The first attempt may have stopped between creating the job and starting it.
@@ -235,11 +257,13 @@ class ApiService:
                 409, "upload-not-received", "The file has not been uploaded yet: POST it to the upload URL first."
             )
         key, etag = found
-        job_id = upload_job_id(self.settings.bucket, key, etag)
-        # The upload's own event starts this same job: whichever comes first creates it.
+        # The upload's own event starts this same job: whichever comes first claims the ticket and
+        # creates it; a later file under the same ticket gets the first one's job.
+        claim = self.tickets.claim(upload_id, upload_job_id(self.settings.bucket, key, etag), key, etag)
+        job_id, key = claim.job_id, claim.key
         if self.store.get(job_id) is None:
             self._check_limits(caller)
-            source = S3Source(bucket=self.settings.bucket, key=key)
+            source = S3Source(bucket=self.settings.bucket, key=key, etag=claim.etag)
             if launch_job(
                 self.store, self.settings, job_id=job_id, tenant=caller.tenant, source=source, options=registered
             ):
@@ -372,8 +396,12 @@ class ApiService:
 
         return rename_speakers(self.store, self.media, self.visible_job(caller, job_id), names)
 
-    def result(self, caller: ApiKey, job_id: str, fmt: str) -> tuple[bytes | None, str, str | None]:
-        """(content, media type, None) or (None, media type, presigned URL) for large results."""
+    def result(
+        self, caller: ApiKey, job_id: str, fmt: str, subtitles: SubtitleSettings | None = None
+    ) -> tuple[bytes | None, str, str | None]:
+        """(content, media type, None), or (None, media type, presigned URL) for a result whose body
+        would not stay well under Lambda's 6 MB once encoded (api/payload.py); SRT or VTT with other
+        subtitle settings are rendered again from the stored transcript."""
         job = self.visible_job(caller, job_id)
         if job.status != JobStatus.COMPLETED:
             raise ApiProblem(
@@ -388,18 +416,50 @@ class ApiService:
         if not key:
             raise not_found(f"{fmt} result for {job_id}")
         media = self.media if bucket == self.media.bucket else MediaStore(bucket)
-        content, url = media.read_or_link(key, max_bytes=INLINE_RESULT_BYTES, expires_in=900)
-        return content, CONTENT_TYPES[fmt], url
+        media_type = CONTENT_TYPES[fmt]
+        if subtitles is not None:
+            rendered = rerender(media, job, fmt, subtitles)
+            if proxied(rendered, media_type):
+                return rendered, media_type, None
+            # Too large for the Lambda's answer, and the API may not write results: the JSON (linked) renders anywhere.
+            raise ApiProblem(
+                413,
+                "result-too-large",
+                f"{fmt} of {job_id} with other settings is too large to render through the API: download the "
+                "json and run `ytcaption subtitles render transcript.json` with the same settings.",
+            )
+        content, url = media.read_or_link(key, max_bytes=PROXIED_BODY_BYTES, expires_in=RESULT_LINK_SECONDS)
+        if content is not None and not proxied(content, media_type):
+            content, url = None, media.link(key, RESULT_LINK_SECONDS)
+        return content, media_type, url
 
-    def audio(self, caller: ApiKey, job_id: str, expires_in: int = AUDIO_LINK_SECONDS) -> str:
-        """A presigned GET of the audio the job was (or is being) transcribed from."""
+    def audio(self, caller: ApiKey, job_id: str, expires_in: int = AUDIO_REDIRECT_SECONDS) -> str:
+        """A presigned GET of the audio the job was (or is being) transcribed from, signed now: short,
+        for a client that follows it at once."""
+        bucket, key = self._audio_object(caller, job_id)
+        media = self.media if bucket == self.media.bucket else MediaStore(bucket)
+        # Served as the media type of its name (an upload's stored type is the uploader's word).
+        return media.link(key, expires_in, content_type=media_type_of(key))
+
+    def audio_ticket(self, caller: ApiKey, job_id: str) -> tuple[str, int]:
+        """A link to the job's audio that lasts AUDIO_LINK_SECONDS: (token, expiry in epoch seconds)."""
+        bucket, key = self._audio_object(caller, job_id)
+        return AudioLinks(self.settings.table).issue(job_id, caller.tenant, bucket, key, AUDIO_LINK_SECONDS)
+
+    def redeem_audio_ticket(self, token: str) -> str:
+        """A presigned GET, signed now, of the audio a ticket names (no key: the ticket is the authorization)."""
+        found = AudioLinks(self.settings.table).redeem(token)
+        if found is None:
+            raise ApiProblem(404, "not-found", "There is no such audio link, or it has expired: ask for a new one.")
+        media = self.media if found["bucket"] == self.media.bucket else MediaStore(found["bucket"])
+        return media.link(found["key"], AUDIO_REDIRECT_SECONDS, content_type=media_type_of(found["key"]))
+
+    def _audio_object(self, caller: ApiKey, job_id: str) -> tuple[str, str]:
         job = self.visible_job(caller, job_id)
         audio = job.audio or {}
         if not audio.get("key"):
             raise not_found(f"audio for transcription {job_id} (captions and cached results have none)")
-        bucket = audio.get("bucket") or self.settings.bucket
-        media = self.media if bucket == self.media.bucket else MediaStore(bucket)
-        return media.link(audio["key"], expires_in)
+        return str(audio.get("bucket") or self.settings.bucket), str(audio["key"])
 
     # -- uploads ------------------------------------------------------------------
 
@@ -419,7 +479,8 @@ class ApiService:
         self.store.put_upload(upload_id, caller.tenant, options, max_bytes=max_bytes)
         key = upload_key(caller.tenant, upload_id, request.filename)
         ttl = self.settings.upload_url_ttl_seconds
-        url, fields = self.media.presigned_post(key, max_bytes, request.content_type, expires_in=ttl)
+        content_type = request.content_type or media_type_of(request.filename)
+        url, fields = self.media.presigned_post(key, max_bytes, content_type, expires_in=ttl)
         return UploadTicket(
             upload_id=upload_id,
             url=url,
@@ -439,13 +500,15 @@ class ApiService:
         if found is None:
             return UploadStatus(upload_id=upload_id, status="awaiting_file", links=links)
         key, etag = found
-        job_id = upload_job_id(self.settings.bucket, key, etag)
+        claim = self.tickets.claimed(upload_id)
+        job_id = claim.job_id if claim else upload_job_id(self.settings.bucket, key, etag)
         links["transcription"] = f"{base}/v1/transcriptions/{job_id}"
         return UploadStatus(
             upload_id=upload_id,
             status="received",
             filename=key.rsplit("/", 1)[-1],
             transcription_id=job_id,
+            ignored_files=len(self.tickets.refused(upload_id)),
             links=links,
         )
 

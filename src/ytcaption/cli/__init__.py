@@ -1,7 +1,8 @@
 """The `ytcaption` command: transcribe through the pipeline, run the local runtime, manage keys and jobs.
 
 Every failure the user can act on is one line on stderr and an exit code (1 failed, 2 bad input,
-3 timed out, 4 AWS or the runtime unreachable, 130 interrupted), never a traceback.
+3 timed out, 4 AWS, the runtime or the API unreachable, 5 the API refused the key, 130 interrupted),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 from importlib.metadata import PackageNotFoundError, version
 
-from ytcaption.cli import local, manage, transcribe
+from ytcaption.cli import jobs, local, manage, subtitles, transcribe
 from ytcaption.cli.errors import EXIT_INTERRUPTED, explain, say
 
 
@@ -37,8 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ytcaption {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     transcribe.add_command(commands, formatter)
+    jobs.add_commands(commands, formatter)
     local.add_commands(commands, formatter)
     manage.add_commands(commands, formatter)
+    subtitles.add_commands(commands, formatter)
     return parser
 
 

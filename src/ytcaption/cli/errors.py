@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 3
 EXIT_UNAVAILABLE = 4
+EXIT_UNAUTHORIZED = 5
 EXIT_INTERRUPTED = 130
 
 
@@ -26,6 +28,10 @@ def say(message: str) -> None:
 
 def explain(exc: BaseException) -> CliError | None:
     """The user-facing line for an error that is not the command's own; None for a bug."""
+    if "ytcaption.client" in sys.modules:  # only a command that used the HTTP API can raise its errors
+        from_api = _explain_client(exc)
+        if from_api is not None:
+            return from_api
     from botocore.exceptions import (
         ConnectTimeoutError,
         EndpointConnectionError,
@@ -51,7 +57,8 @@ def explain(exc: BaseException) -> CliError | None:
     if isinstance(exc, NoCredentialsError | NoRegionError) and endpoint:
         return CliError(
             f"error: AWS_ENDPOINT_URL={endpoint} is set but no credentials or region are: set AWS_ACCESS_KEY_ID, "
-            "AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION (any values work for a local emulator).",
+            "AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION (for `ytcaption local up`: its secret is in "
+            "~/.ytcaption/local/aws-secret; LocalStack takes any).",
             EXIT_UNAVAILABLE,
         )
     if isinstance(exc, NoCredentialsError | NoRegionError):
@@ -60,4 +67,37 @@ def explain(exc: BaseException) -> CliError | None:
             "run `ytcaption local up` first, or set AWS_ENDPOINT_URL / your AWS credentials.",
             EXIT_UNAVAILABLE,
         )
+    return None
+
+
+def _explain_client(exc: BaseException) -> CliError | None:
+    from ytcaption.client import errors as api
+
+    if isinstance(exc, api.Unauthorized | api.Forbidden):
+        return CliError(f"error: the API refused the key ({exc.code}): {exc.detail}", EXIT_UNAUTHORIZED)
+    if isinstance(exc, api.ValidationFailed | api.BadRequest):
+        fields = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        return CliError(f"error: {exc.code}: {exc.detail}" + (f" ({fields})" if fields else ""), EXIT_USAGE)
+    if isinstance(exc, api.RateLimited | api.Unavailable):
+        after = f" (retry after {exc.retry_after:.0f} s)" if exc.retry_after else ""
+        return CliError(f"error: {exc.code}: {exc.detail}{after}", EXIT_UNAVAILABLE)
+    if isinstance(exc, api.ApiError):
+        return CliError(f"error: {exc.code}: {exc.detail}", EXIT_FAILED)
+    if isinstance(exc, api.TransportError):
+        return CliError(f"error: {exc}", EXIT_UNAVAILABLE)
+    if isinstance(exc, api.WaitTimeout):
+        return CliError(f"error: {exc}", EXIT_TIMEOUT)
+    if isinstance(exc, api.ClientError):
+        return CliError(f"error: {exc}", EXIT_FAILED)
+    return _pydantic(exc)
+
+
+def _pydantic(exc: BaseException) -> CliError | None:
+    """Options the client's models refused (the CLI checks its flags first; a caller may not have)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        errors: list[Any] = exc.errors()
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        return CliError(f"error: {problems}", EXIT_USAGE)
     return None

@@ -48,7 +48,8 @@ def up(args: argparse.Namespace) -> int:
     print(f"logs: {runtime.config.state_dir}")
     print("state (jobs, keys, results) lives in the emulator's memory: `local down` discards it")
     print(f"talk to it with: export AWS_ENDPOINT_URL={runtime.endpoint} AWS_ACCESS_KEY_ID=local "
-          "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1")  # fmt: skip
+          f"AWS_SECRET_ACCESS_KEY=$(cat {runtime.secret_file}) AWS_DEFAULT_REGION=us-east-1")  # fmt: skip
+    print("(the emulator refuses requests not signed with that secret; it lives until `local down`)")
     return 0
 
 
@@ -87,7 +88,7 @@ def outbox(args: argparse.Namespace) -> int:
     if runtime is None:
         print("the local runtime is not running")
         return EXIT_FAILED
-    emails = sent_emails(runtime.endpoint)
+    emails = sent_emails(runtime.endpoint, runtime.secret)
     if args.json:
         print(json.dumps(emails, indent=2))
         return 0

@@ -1,8 +1,9 @@
 """`ytcaption transcribe SOURCE`: the main job, through the real pipeline.
 
-A file is uploaded under uploads/ (its event starts the job); a URL becomes a
-job at once. The input is checked before anything starts, so a bad file or a
-refused URL costs no runtime start-up.
+With an HTTP API named (--api-url, YTC_API_URL or the profile: ytcaption.cli.api_target) the job goes
+through that API with a tenant's key (ytcaption.cli.remote). Otherwise, as an operator: a file is
+uploaded under uploads/ (its event starts the job); a URL becomes a job at once. The input is checked
+before anything starts, so a bad file or a refused URL costs no runtime start-up.
 """
 
 from __future__ import annotations
@@ -16,13 +17,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ytcaption.cli.api_target import add_api_arguments, resolve
 from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
+from ytcaption.cli.job_options import FORMATS as RESULT_FORMATS
+from ytcaption.cli.job_options import (
+    add_format_arguments,
+    add_option_arguments,
+    chosen_formats,
+    given_options,
+    option_values,
+)
 from ytcaption.cli.local import add_settings_arguments, settings_for
+from ytcaption.cli.progress import output_paths, progress_bar
+from ytcaption.cli.subtitles import add_subtitle_arguments
 from ytcaption.cli.target import use_running_runtime
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.options import JobOptions
-from ytcaption.domain.speakers import parse_setting
-from ytcaption.store.media import RESULT_FORMATS
 
 
 def is_url(source: str) -> bool:
@@ -30,6 +40,11 @@ def is_url(source: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    target = resolve(args, required=False)
+    if target is not None:
+        from ytcaption.cli.remote import transcribe
+
+        return transcribe(args, target)
     options = _options(args)
     started = None if use_running_runtime() else _new_runtime(args)
     if started is None:
@@ -51,17 +66,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> JobOptions:
+    given = option_values(given_options(args))
+    given.setdefault("model", os.environ.get("YTC_DEFAULT_MODEL", "base"))
     try:
-        return JobOptions(
-            model=args.model,
-            language=args.language,
-            word_timestamps=args.word_timestamps,
-            prefer_captions=args.prefer_captions,
-            speakers=parse_setting(args.speakers) if args.speakers else None,
-        )
-    except ValueError as exc:
-        if not isinstance(exc, ValidationError):
-            raise CliError(f"error: {exc}", EXIT_USAGE) from exc
+        return JobOptions(**given)
+    except ValidationError as exc:
         raise CliError("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), EXIT_USAGE) from exc
 
 
@@ -89,7 +98,7 @@ def _new_runtime(args: argparse.Namespace) -> Any:
     from ytcaption.local import config
     from ytcaption.local.runtime import DEFAULT_PORT, LocalRuntime, RuntimeConfig, free_port, port_free
 
-    explicit = {"YTC_DEFAULT_MODEL": args.model, "YTC_POLL_WAIT_SECONDS": "1"}
+    explicit = {"YTC_DEFAULT_MODEL": _options(args).model, "YTC_POLL_WAIT_SECONDS": "1"}
     settings = settings_for(args, {}, explicit)
     checked = config.validate(settings)
     _check_input(args.source, checked.allowed_sites, checked.allow_loopback_urls)
@@ -140,20 +149,10 @@ def _run_job(source: str, options: JobOptions, args: argparse.Namespace, own_run
 
 
 def _follow_with_progress(job_id: str, store: Any, timeout: float) -> Job | None:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
     from ytcaption.intake.submit import follow
 
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description:<13}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("PENDING", total=100)
-
-        def update(job: Job) -> None:
-            bar.update(task, description=job.status.value, completed=job.progress)
-
-        return follow(job_id, store, update, timeout=timeout)
+    with progress_bar() as update:
+        return follow(job_id, store, lambda job: update(job.status.value, job.progress), timeout=timeout)
 
 
 def _deliver(job: Job, source: str, args: argparse.Namespace, own_runtime: bool) -> int:
@@ -163,22 +162,27 @@ def _deliver(job: Job, source: str, args: argparse.Namespace, own_runtime: bool)
     keys: dict[str, str] = result.get("keys", {})
     media = MediaStore(result.get("bucket") or job.source["bucket"])
     stem = ((job.source_meta or {}).get("video_id") or "transcript") if is_url(source) else Path(source).stem
-    output = Path(args.output) if args.output else Path.cwd() / f"{stem}.{args.format}"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(media.get_text(keys[args.format]), encoding="utf-8")
+    formats = chosen_formats(args)
+    paths = output_paths(args.output, stem, formats)
+    for fmt, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(media.get_text(keys[fmt]), encoding="utf-8")
     print(media.get_text(keys["txt"]).rstrip())
     metrics = result.get("metrics", {})
     say(
         f"\n{job.job_id}: {metrics.get('audio_seconds', 0):.1f} s of audio in "
         f"{metrics.get('processing_seconds', 0):.1f} s (real-time factor {metrics.get('real_time_factor', 0):.3f})"
     )
-    say(f"{args.format.upper()} written to {output}")
+    for fmt, path in paths.items():
+        say(f"{fmt.upper()} written to {path}")
     if own_runtime:
         # The runtime (and its S3) stops with this run: keep every format as a file instead.
-        others = [f for f in RESULT_FORMATS if f in keys and f != args.format]
+        first = next(iter(paths.values()))
+        others = [f for f in RESULT_FORMATS if f in keys and f not in paths]
         for fmt in others:
-            output.with_suffix(f".{fmt}").write_text(media.get_text(keys[fmt]), encoding="utf-8")
-        say("also written: " + ", ".join(str(output.with_suffix(f".{fmt}")) for fmt in others))
+            first.with_suffix(f".{fmt}").write_text(media.get_text(keys[fmt]), encoding="utf-8")
+        if others:
+            say("also written: " + ", ".join(str(first.with_suffix(f".{fmt}")) for fmt in others))
     else:
         say("all formats: " + ", ".join(f"s3://{media.bucket}/{keys[f]}" for f in RESULT_FORMATS if f in keys))
     return 0
@@ -191,21 +195,17 @@ def add_command(
         "transcribe",
         help="transcribe an audio/video file or a video URL through the pipeline",
         formatter_class=formatter,
-        description="Uses AWS_ENDPOINT_URL or a running `ytcaption local up`, else a local runtime for this run.",
+        description="With an API (--api-url, YTC_API_URL or the profile): through it, with a tenant's key. "
+        "Otherwise as an operator: AWS_ENDPOINT_URL or a running `ytcaption local up`, else a local runtime "
+        "for this run.",
     )
     cmd.add_argument("source", help="audio or video file, or a video URL (YouTube or any site yt-dlp knows)")
-    cmd.add_argument(
-        "--model", default=os.environ.get("YTC_DEFAULT_MODEL", "base"), help="Whisper model (offline: base, tiny.en)"
-    )
-    cmd.add_argument("--language", default="auto", help="'auto' or a language code such as en")
-    cmd.add_argument("--format", choices=RESULT_FORMATS, default="srt", help="format written to --output")
-    cmd.add_argument("--output", help="where to write the chosen format (default: ./<name>.<format>)")
-    cmd.add_argument("--word-timestamps", action="store_true", help="timestamps for every word (in the JSON)")
-    cmd.add_argument(
-        "--speakers", metavar="auto|N|MIN-MAX", help="label who spoke: auto, an exact count, or a range such as 2-4"
-    )
-    cmd.add_argument("--prefer-captions", action="store_true", help="use the video's own subtitles when it has them")
-    cmd.add_argument("--tenant", default="local", help="whose job it is")
+    add_format_arguments(cmd, "to --output")
+    cmd.add_argument("--output", help="where to write the format (several: its stem with each format's suffix)")
     cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
+    add_option_arguments(cmd)
+    add_subtitle_arguments(cmd)
+    add_api_arguments(cmd)
+    cmd.add_argument("--tenant", default="local", help="whose job it is (without an API; with one, the key says)")
     add_settings_arguments(cmd)
     cmd.set_defaults(func=run)

@@ -39,3 +39,16 @@ def new_upload_id() -> str:
 
 def redrive_execution_name(job_id: str, attempt: int) -> str:
     return f"{job_id}-r{attempt}"
+
+
+def batch_job_id(batch_id: str, entry_id: str) -> str:
+    """One job per (batch, entry): a retried expansion names the same jobs, so creates none twice."""
+    return _derived("batch", batch_id, entry_id)
+
+
+def new_batch_id() -> str:
+    return "batch-" + secrets.token_hex(12)
+
+
+def idempotent_batch_id(tenant: str, idempotency_key: str) -> str:
+    return "batch-" + _derived("batch-idempotency", tenant, idempotency_key)[len(JOB_ID_PREFIX) :]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 # JobOptions lives in domain.options; re-exported here for the modules that still import it
 # from domain.job (the worker's, moved in a later commit to keep concurrent edits mergeable).
@@ -76,6 +76,15 @@ class S3Source(BaseModel):
     type: Literal["s3"] = "s3"
     bucket: str
     key: str
+    # The file the job was made from (an upload's ETag): a later file under the same key is not it.
+    etag: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _etag_only_when_known(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("etag") is None:
+            data.pop("etag", None)
+        return data
 
 
 class UrlSource(BaseModel):

@@ -25,6 +25,21 @@ class AudioRef(BaseModel):
     key: str
 
 
+class TranscribeTask(BaseModel):
+    """The message a Transcribe (or TranscribeChunks) state puts on the queue for a worker, with the
+    task token its execution waits on."""
+
+    job_id: str
+    task_token: str
+    audio: AudioRef
+    options: JobOptions
+    duration: float | None = None
+    # Long audio: this task is one chunk of the job (domain.chunks).
+    chunk: Chunk | None = None
+    # The job's own time limit, counted from when a worker first takes it.
+    time_limit_seconds: float | None = None
+
+
 class StepLimits(BaseModel):
     # How long a job may wait in the queue for a worker before the state machine gives up on it.
     queue_wait_seconds: int

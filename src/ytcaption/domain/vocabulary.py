@@ -157,6 +157,19 @@ def model_name(value: str) -> str:
     return value
 
 
+NAMED_MODEL_ERROR = (
+    "model must be the name of a Whisper model (GET /v1/models lists the ones served), such as "
+    "'base' or 'large-v3', or a Hugging Face repository id (org/name); never a path"
+)
+
+
+def named_model(value: str) -> str:
+    """A model as a client may ask for one: a name or a repository id, never a path on the worker's disk."""
+    if is_path_reference(value) or "\\" in value or not is_valid_model_reference(value):
+        raise ValueError(NAMED_MODEL_ERROR)
+    return value
+
+
 def language_code(value: str) -> str:
     """A language Whisper knows, lower-cased (a region subtag is kept: "pt-br"); anything else is a ValueError."""
     if not _LANGUAGE.fullmatch(value) or value.split("-")[0].lower() not in WHISPER_LANGUAGES:

@@ -79,8 +79,15 @@ def _ready(
 def fetch_s3_audio(job_id: str, source: S3Source, settings: Settings, store: JobStore) -> FetchResult:
     _begin(job_id, store)
     media = MediaStore(source.bucket)
-    if media.head(source.key) is None:
+    found = media.head(source.key)
+    if found is None:
         raise YtcError(ErrorCode.SOURCE_NOT_FOUND, f"The uploaded file {source.key} was not found.")
+    if source.etag and str(found.get("ETag", "")).strip('"') != source.etag.strip('"'):
+        # A second file was posted under the same ticket: it starts no job, and this job is not its.
+        raise YtcError(
+            ErrorCode.SOURCE_NOT_FOUND,
+            "The uploaded file was replaced by a later upload under the same ticket; request a new upload.",
+        )
     with tempfile.TemporaryDirectory(prefix="ytc-fetch-") as tmp:
         local = Path(tmp) / "media"
         media.download(source.key, local)
@@ -181,7 +188,7 @@ def _from_captions(
     transcript = captions.to_transcript(captions.parse(downloader.fetch_text(url), fmt), language, info.get("duration"))
     if not transcript.segments:
         return None
-    keys = MediaStore(settings.bucket).write_results(job.job_id, render_all(transcript))
+    keys = MediaStore(settings.bucket).write_results(job.job_id, render_all(transcript, job.options))
     metrics = {"audio_seconds": transcript.duration, "processing_seconds": 0.0, "origin": "captions"}
     result = {"bucket": settings.bucket, "keys": keys, "metrics": metrics, "origin": "captions"}
     store.update(job.job_id, JobStatus.DOWNLOADING, progress=100, result=result, language=language)

@@ -5,6 +5,11 @@ transcription.created (the job exists), .started (a worker took it), .progress
 terminal ones are published by the Notify step once per status; the others
 best effort (`publish_quietly`): an event bus that is down never fails or
 slows a job.
+
+Each published envelope carries `sequence`: the job's events numbered in the
+order they were published (store/eventlog.py). Delivery keeps no order (the
+bus, webhooks and the live fan-out may deliver late or concurrently):
+receivers order a job's events by it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from typing import Any
 
 from ytcaption import resources
 from ytcaption.domain.job import Job, JobStatus, iso, utcnow
+from ytcaption.settings import get_settings
 from ytcaption.store import aws
+from ytcaption.store.eventlog import next_sequence
 from ytcaption.store.media import RESULT_FORMATS, result_key
 
 EVENT_VERSION = "1.0"
@@ -89,6 +96,9 @@ def progress_envelope(job_id: str, tenant: str, progress: int, eta_seconds: floa
 
 
 def publish(event: dict[str, Any], bus: str = "default", client: Any = None) -> None:
+    """Number the event (once: a republished envelope keeps its `sequence`) and put it on the bus."""
+    if not isinstance(event.get("sequence"), int):
+        event["sequence"] = next_sequence(get_settings().table, str(event["correlation_id"]))
     response = (client or aws.client("events")).put_events(
         Entries=[
             {

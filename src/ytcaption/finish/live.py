@@ -19,6 +19,10 @@ subscribers and its tenant's, through the WebSocket stage's management API (`pos
 locally the local API answers that API for the connections it holds). A connection that is gone
 (GoneException) is forgotten. Each (connection, event) is claimed before it is posted, so a replay
 and the live fan-out never send one event twice to a connection.
+
+Order: each event is posted as it reaches the fan-out, and the bus's asynchronous invocations keep no
+order, so clients order a job's events by their `sequence` (given at publication, store/eventlog.py);
+the log, and so every replay, is in `sequence` order.
 """
 
 from __future__ import annotations

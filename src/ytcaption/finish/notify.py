@@ -1,17 +1,25 @@
-"""The Notify step: publish the job's terminal event to the bus, then the webhook."""
+"""The notification path, the one webhook sender: the Notify step publishes a job's terminal event to
+the bus, then sends the email and the webhook; progress events reach it from the bus (rule
+`{prefix}-progress-webhooks`) and go to the webhook of a job that asked for them. Workers only
+publish: no worker ever calls a tenant's endpoint.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
+from ytcaption.batch.progress import job_ended
+from ytcaption.domain.job import Job, JobStatus
 from ytcaption.finish.email import EMAILED, email_job
 from ytcaption.finish.events import envelope, publish
-from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, WebhookRetryable, deliver
-from ytcaption.intake.urlpolicy import webhook_policy
+from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, Delivery, WebhookRetryable, deliver_to_tenant
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
-from ytcaption.store.tenants import TenantStore
+
+# How long past the webhook timeout a job's progress-webhook turn is held (and waited for).
+PROGRESS_TURN_MARGIN_SECONDS = 5.0
 
 
 def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: str | None = None) -> dict[str, Any]:
@@ -21,6 +29,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     message = envelope(job, causation_id=causation_id, api_url=settings.public_api_url)
     if store.claim_publication(job_id, job.status):
         publish(message)
+    job_ended(settings, job_id)  # counted once per entry, however often this step runs
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
     if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):
@@ -32,15 +41,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     earlier = store.webhook_outcomes(job_id, job.status) if url else []
     if not url or "delivered" in earlier:
         return answer
-    secret = TenantStore(settings.table).webhook_secret(job.tenant)
-    delivery = deliver(
-        url,
-        message,
-        secret,
-        webhook_policy(settings.allow_loopback_urls),
-        settings.webhook_require_https,
-        settings.webhook_timeout_seconds,
-    )
+    delivery = send_webhook(job, url, message, settings)
     if delivery.outcome == "retry" and len(earlier) + 1 >= WEBHOOK_ATTEMPTS:
         # The state machine retries no more: this attempt is the last, and history says so.
         delivery = replace(
@@ -50,3 +51,36 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     if delivery.outcome == "retry":
         raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")
     return {**answer, "webhook": delivery.as_dict()}
+
+
+def notify_progress(event: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
+    """A progress event (the envelope a worker published) to the webhook of its job, if the job asked
+    for progress and has not ended: one attempt, never retried (the next tenth supersedes it),
+    recorded in the job's history as every delivery is. Events may arrive out of order and at once:
+    a job's progress webhooks go out one at a time and never backwards (store.deliveries)."""
+    job_id = str(event.get("correlation_id") or event["data"]["job_id"])
+    answer: dict[str, Any] = {"event_id": event.get("event_id"), "event_type": event.get("event_type")}
+    job = store.get(job_id)
+    url = job.options.webhook_url if job is not None and job.options.notify_progress else None
+    if job is None or not url or job.status.terminal:
+        return answer
+    progress = int(event["data"]["progress"])
+    hold = settings.webhook_timeout_seconds + PROGRESS_TURN_MARGIN_SECONDS
+    waiting_until = time.monotonic() + hold + PROGRESS_TURN_MARGIN_SECONDS
+    while (turn := store.claim_progress_webhook(job_id, job.redrives, progress, hold)) == "busy":
+        if time.monotonic() > waiting_until:
+            break
+        time.sleep(0.2)
+    if turn != "claimed":
+        return {**answer, "webhook": None, "skipped": "a later progress was sent, or the job's turn never came"}
+    try:
+        delivery = send_webhook(job, url, event, settings)
+    finally:
+        store.release_progress_webhook(job_id, job.redrives, progress)
+    store.record_delivery(job_id, JobStatus.TRANSCRIBING, str(event["event_type"]), delivery.as_dict())
+    return {**answer, "webhook": delivery.as_dict()}
+
+
+def send_webhook(job: Job, url: str, message: dict[str, Any], settings: Settings) -> Delivery:
+    """One signed attempt, under the webhook URL policy, with the tenant's secret."""
+    return deliver_to_tenant(settings, job.tenant, url, message)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ytcaption.domain.errors import YtcError
-from ytcaption.intake.urlpolicy import UrlPolicy, addresses_checked, check_url
+from ytcaption.intake.urlpolicy import UrlPolicy, addresses_checked, check_url, webhook_policy
+from ytcaption.settings import Settings
 
 SIGNATURE_HEADER = "YTCaption-Signature"
 RETRYABLE_STATUS = frozenset({408, 429})
@@ -107,3 +108,12 @@ def deliver(
                 return Delivery(url, None, "failed", f"address {refused[0]} is not allowed", now)
             reason = getattr(exc, "reason", exc)
             return Delivery(url, None, "retry", f"connection failed: {reason}", now)
+
+
+def deliver_to_tenant(settings: Settings, tenant: str, url: str, event: dict[str, Any]) -> Delivery:
+    """POST the event once, signed with the tenant's webhook secret, under this deployment's webhook rules."""
+    from ytcaption.store.tenants import TenantStore
+
+    secret = TenantStore(settings.table).webhook_secret(tenant)
+    return deliver(url, event, secret, webhook_policy(settings.allow_loopback_urls),
+                   settings.webhook_require_https, settings.webhook_timeout_seconds)  # fmt: skip

@@ -14,6 +14,7 @@ from ytcaption.intake.launch import launch_job
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import tenant_of_upload_key, upload_id_of_key
+from ytcaption.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ def start_upload_job(
     """Create the job (once per upload) and start its execution; returns the job id.
 
     Bad options do not lose the upload: the job is created and ends FAILED
-    with the reason, so the client sees why. The upload is checked a second
+    with the reason, so the client sees why. A ticket (upload id) makes one
+    job: a second file posted under it is recorded and ignored (None). The upload is checked a second
     time here, whatever the storage checked: it belongs to the tenant of its
     prefix, and it is no larger than that tenant may upload.
     """
@@ -33,8 +35,10 @@ def start_upload_job(
         log.warning("ignoring upload with unexpected key shape: %s", key)
         return None
     job_id = upload_job_id(bucket, key, etag)
-    source = S3Source(bucket=bucket, key=key)
+    source = S3Source(bucket=bucket, key=key, etag=etag)
     options, problem, max_bytes = _registration(key, tenant, settings, store)
+    if not _first_under_its_ticket(key, etag, job_id, settings, store):
+        return None
     if problem is None and not settings.serves(options.model):
         problem = (ErrorCode.MODEL_UNAVAILABLE, f"This deployment's workers do not serve model '{options.model}'.")
     if problem is None and size is not None and size > max_bytes:
@@ -49,6 +53,15 @@ def start_upload_job(
 
 
 Problem = tuple[ErrorCode, str]
+
+
+def _first_under_its_ticket(key: str, etag: str, job_id: str, settings: Settings, store: JobStore) -> bool:
+    """A ticket starts one job: a later file under it is recorded and starts nothing. (A bare upload,
+    with no ticket, is its own.)"""
+    upload_id = upload_id_of_key(key)
+    if not upload_id or store.get_upload(upload_id) is None:
+        return True
+    return TicketStore(settings.table).claim(upload_id, job_id, key, etag).job_id == job_id
 
 
 def _registration(key: str, tenant: str, settings: Settings, store: JobStore) -> tuple[JobOptions, Problem | None, int]:

@@ -1,8 +1,11 @@
 """Which URLs we may fetch: source media and (later) webhooks are untrusted input.
 
-http/https only, an allow-list of sites, and every address the host resolves
-to must be public: never private, loopback, link-local, or the instance
-metadata service (SSRF). Checked before a job exists and again before each
+http/https only (https only where required: webhooks), an allow-list of sites,
+and every address the host resolves to must be public: never private, loopback,
+link-local, or the instance metadata service (SSRF). An IPv6 address that
+carries an IPv4 address (IPv4-mapped and -compatible, NAT64, 6to4, Teredo) is
+judged by the IPv4 address it carries too: a NAT64 gateway or a 6to4 relay
+would deliver it there. Checked before a job exists and again before each
 request, redirects included.
 """
 
@@ -21,12 +24,18 @@ from ytcaption.domain.errors import ErrorCode, YtcError
 from ytcaption.domain.sites import YOUTUBE_HOSTS
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# RFC 6052's well-known NAT64 prefix (the IPv4 address is the last 32 bits) and RFC 8215's local-use
+# prefix, where the operator picks the prefix length, so where the IPv4 address sits is unknown.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 @dataclass(frozen=True)
 class UrlPolicy:
     allowed_sites: tuple[str, ...] = YOUTUBE_HOSTS
     allow_loopback: bool = False
+    require_https: bool = False
 
     @classmethod
     def from_settings(cls, allowed_sites: str, allow_loopback: bool) -> UrlPolicy:
@@ -40,19 +49,40 @@ class UrlPolicy:
         return any(host == site or host.endswith("." + site) for site in self.allowed_sites)
 
 
-def webhook_policy(allow_loopback: bool) -> UrlPolicy:
-    """Webhooks may go to any public site; private addresses never."""
-    return UrlPolicy(allowed_sites=("*",), allow_loopback=allow_loopback)
+def webhook_policy(allow_loopback: bool, require_https: bool = False) -> UrlPolicy:
+    """Webhooks may go to any public site (over https where required); private addresses never."""
+    return UrlPolicy(allowed_sites=("*",), allow_loopback=allow_loopback, require_https=require_https)
 
 
 def _reject(reason: str) -> YtcError:
     return YtcError(ErrorCode.URL_NOT_ALLOWED, reason)
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address] | None:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo's server
+    and client); [] if none; None if it may carry one at a place we cannot know (local-use NAT64)."""
+    if ip in _NAT64_LOCAL:
+        return None
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)
+    return []
+
+
 def address_allowed(address: str, policy: UrlPolicy) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = embedded_ipv4(ip)
+        if carried is None:
+            return False
+        if carried:
+            # Judged by where it leads: every IPv4 address it carries must be allowed.
+            return all(address_allowed(str(v4), policy) for v4 in carried)
     if ip in _METADATA:
         return False
     if ip.is_loopback:
@@ -79,6 +109,8 @@ def check_url(url: str, policy: UrlPolicy) -> str:
         raise _reject("The URL is malformed.") from exc
     if parts.scheme not in {"http", "https"}:
         raise _reject(f"Only http and https URLs are accepted, not {parts.scheme or 'a bare path'}.")
+    if policy.require_https and parts.scheme != "https":
+        raise _reject("Only https URLs are accepted here: the events are signed and must travel encrypted.")
     host = parts.hostname
     if not host:
         raise _reject("The URL has no host.")

@@ -9,6 +9,7 @@ import zipfile
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ytcaption import resources
 from ytcaption.intake.launch import state_machine_arn
@@ -183,6 +184,14 @@ def route_live_events(function_arn: str) -> None:
     events.put_targets(Rule=rule, Targets=[{"Id": "live", "Arn": function_arn}])
 
 
+def route_progress_webhooks(function_arn: str) -> None:
+    """Progress events reach `notify`, which sends them to the job's webhook (the worker only publishes)."""
+    events = aws.client("events")
+    rule = f"{resources.PREFIX}-progress-webhooks"
+    events.put_rule(Name=rule, EventPattern=json.dumps(resources.progress_webhook_pattern()), State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "progress-webhooks", "Arn": function_arn}])
+
+
 def verify_email_sender(sender: str) -> None:
     """The sender's address is an SES identity (SES refuses to send from anything else)."""
     address = parseaddr(sender)[1] or sender
@@ -212,20 +221,33 @@ def create_lambda(spec: LambdaSpec, environment: dict[str, str]) -> str:
             raise
         lam.update_function_code(FunctionName=spec.function_name, ZipFile=code)
         arn = str(lam.update_function_configuration(**config)["FunctionArn"])
-    if spec.reserved_concurrency:
-        lam.put_function_concurrency(
-            FunctionName=spec.function_name, ReservedConcurrentExecutions=spec.reserved_concurrency
-        )
     return arn
 
 
-def create_bucket(intake_queue_url: str) -> None:
+def upload_origins(environment: dict[str, str]) -> list[str]:
+    """The pages that may POST uploads to the bucket from a browser: the local API's own page and
+    YTC_CORS_ORIGINS; no other origin (the emulator adds no CORS of its own)."""
+    found = []
+    for url in [environment.get("YTC_PUBLIC_API_URL", ""), *environment.get("YTC_CORS_ORIGINS", "").split(",")]:
+        parts = urlsplit(url.strip())
+        if parts.scheme and parts.netloc:
+            found.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(found))
+
+
+def create_bucket(intake_queue_url: str, origins: list[str] | None = None) -> None:
     s3 = aws.client("s3")
     try:
         s3.create_bucket(Bucket=resources.BUCKET)
     except Exception as exc:
         if aws.error_code(exc) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
             raise
+    if origins:
+        # Only what the page needs: a form POST from its own origin, and the GET of a large result's
+        # presigned link (api.js fetches it without the key, so the answer must allow the page's origin).
+        rule = {"AllowedMethods": ["GET", "POST"], "AllowedOrigins": origins, "AllowedHeaders": ["*"],
+                "MaxAgeSeconds": 3600}  # fmt: skip
+        s3.put_bucket_cors(Bucket=resources.BUCKET, CORSConfiguration={"CORSRules": [rule]})
     s3.put_public_access_block(
         Bucket=resources.BUCKET,
         PublicAccessBlockConfiguration={
@@ -293,10 +315,11 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     arns = {spec.name: create_lambda(spec, environment) for spec in resources.LAMBDAS}
     connect_intake(intake_queue_url)
     schedule_reconciler(arns["reconcile-uploads"])
-    create_bucket(intake_queue_url)
+    create_bucket(intake_queue_url, upload_origins(environment))
     machine = create_state_machine(queue_url)
     route_execution_ends(arns["reconcile-executions"], machine)
     route_live_events(arns["live"])
+    route_progress_webhooks(arns["notify"])
     if environment.get("YTC_EMAIL_SENDER"):
         verify_email_sender(environment["YTC_EMAIL_SENDER"])
     return {

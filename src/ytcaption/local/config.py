@@ -19,8 +19,19 @@ from ytcaption.settings import Settings
 
 PREFIX = "YTC_"
 # Where the local runtime itself lives, and what the tests record of it (ytcaption.store.aws):
-# not settings of the pipeline.
-NOT_SETTINGS = frozenset({"YTC_HOME", "YTC_PROJECT_ROOT", "YTC_AWS_CALL_LOG", "YTC_COMPONENT"})
+# not settings of the pipeline. Nor is where a tenant's CLI finds the HTTP API (ytcaption.cli.api_target).
+NOT_SETTINGS = frozenset(
+    {
+        "YTC_HOME",
+        "YTC_PROJECT_ROOT",
+        "YTC_AWS_CALL_LOG",
+        "YTC_COMPONENT",
+        "YTC_API_URL",
+        "YTC_API_KEY",
+        "YTC_LIVE_URL",
+        "YTC_PROFILE",
+    }
+)
 
 
 class SettingsError(ValueError):

@@ -1,30 +1,37 @@
 """The embedded AWS emulator: moto server with Step Functions execution on, Lambda
 code run by the local executor, Lambda's SQS pollers and scheduled rules emulated,
-and S3 form uploads checked against their policy as S3 checks them.
+every request's signature checked against the runtime's own credentials, and S3 form uploads
+checked against their policy as S3 checks them (ytcaption.local.front_door).
 Run as `python -m ytcaption.local.emulator`."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import threading
 from pathlib import Path
 from typing import Any
 
+from ytcaption.local.sigv4 import Credentials
+
 
 def serve(host: str, port: int, cache_dir: Path) -> None:
     # The Step Functions interpreter calls back into the emulator on MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
+    # No CORS headers on every answer: the bucket's CORS rules say which pages may upload.
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+    credentials = _credentials()
     from moto.core.config import default_user_config
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
     from ytcaption.local import lambda_layout
     from ytcaption.local.event_sources import EventSources
+    from ytcaption.local.front_door import FrontDoor
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
     from ytcaption.local.outbox import OutboxMiddleware
-    from ytcaption.local.post_policy import PostPolicyMiddleware
 
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     from ytcaption.settings import get_settings
@@ -33,8 +40,9 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     layers = lambda_layout.layer_dirs(settings.local_lambda_layers)
     executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir, settings.local_lambda_concurrency, layers)
     install(executor)
-    # moto's ThreadedMotoServer, with the form-upload check in front of its app.
-    app = OutboxMiddleware(PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app), secret=_secret()))
+    sign_state_machine_calls(credentials)
+    # moto's ThreadedMotoServer, with the signature and form-upload checks in front of its app.
+    app = FrontDoor(OutboxMiddleware(DomainDispatcherApplication(create_backend_app)), credentials)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     stop = threading.Event()
@@ -55,9 +63,35 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     thread.join()
 
 
-def _secret() -> str:
-    """The secret key the local clients sign with (the runtime gives every process the same dummy)."""
-    return os.environ.get("AWS_SECRET_ACCESS_KEY", "local")
+def _credentials() -> Credentials:
+    """The credentials every request must be signed with: the runtime's own (`local up` makes a secret
+    and gives it to its processes). Started without one, the emulator makes one and says where it is."""
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID") or "local"
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    if not secret:
+        secret = secrets.token_hex(20)
+        os.environ.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret)
+        print(f"no AWS_SECRET_ACCESS_KEY given: requests must be signed with {key_id} / {secret}", flush=True)
+    return Credentials(key_id, secret)
+
+
+def sign_state_machine_calls(credentials: Credentials) -> None:
+    """moto's Step Functions interpreter calls back into the emulator with fixed dummy keys
+    (boto_client_for: "ak"/"sk"); it signs with the runtime's credentials instead."""
+    import boto3
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    class _Boto3:
+        @staticmethod
+        def client(*args: Any, **kwargs: Any) -> Any:
+            kwargs.update(
+                aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key
+            )
+            return boto3.client(*args, **kwargs)
+
+    if getattr(boto_client, "boto3", None) is not boto3:
+        raise RuntimeError("moto's Step Functions client factory changed: re-check sign_state_machine_calls")
+    setattr(boto_client, "boto3", _Boto3)  # noqa: B010 - moto's module does not export it
 
 
 def main() -> None:

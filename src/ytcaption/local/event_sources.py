@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import queue
 import re
 import threading
 import time
@@ -87,37 +86,18 @@ def watch_stops() -> None:
     StepFunctionBackend.stop_execution = stop_execution  # type: ignore[method-assign]
 
 
-# Function ARN -> the queue of its asynchronous invocations, for functions with a reserved concurrency.
-_ASYNC_QUEUES: dict[str, queue.Queue[dict[str, Any]]] = {}
-_ASYNC_LOCK = threading.Lock()
-
-
 def _invoke_async(function: Any, event: dict[str, Any]) -> None:
-    """As Lambda's asynchronous invocation: at once (a thread each), or, for a function with a reserved
-    concurrency, from its queue by that many sandboxes at most, in the order the events came (with
-    one, as `live` has: the events of a job are posted in the order they were published)."""
-    reserved = int(function.reserved_concurrency or 0)
-    if not reserved:
-        invocation = threading.Thread(target=function._invoke_lambda, kwargs={"event": event}, daemon=True)
-        invocation.start()
-        return
-    arn = function.function_arn
-    with _ASYNC_LOCK:
-        pending = _ASYNC_QUEUES.get(arn)
-        if pending is None:
-            pending = _ASYNC_QUEUES[arn] = queue.Queue()
-            for _ in range(reserved):
-                threading.Thread(target=_drain, args=(function, pending), daemon=True, name="rule-target").start()
-    pending.put(event)
+    """As Lambda's asynchronous invocation: at once, each on a thread of its own, so invocations
+    overlap and may finish in any order (as in AWS, where this queue keeps no order either)."""
+    invocation = threading.Thread(target=_invoke, args=(function, event), daemon=True, name="rule-target")
+    invocation.start()
 
 
-def _drain(function: Any, pending: queue.Queue[dict[str, Any]]) -> None:
-    while True:
-        event = pending.get()
-        try:
-            function._invoke_lambda(event=event)
-        except Exception:
-            log.exception("asynchronous invocation of %s failed", function.function_name)
+def _invoke(function: Any, event: dict[str, Any]) -> None:
+    try:
+        function._invoke_lambda(event=event)
+    except Exception:
+        log.exception("asynchronous invocation of %s failed", function.function_name)
 
 
 def patch_rules() -> None:

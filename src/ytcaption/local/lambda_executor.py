@@ -143,8 +143,9 @@ class LocalLambdaExecutor:
                 "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
                 "AWS_REGION": fn.region,
                 "AWS_DEFAULT_REGION": fn.region,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
+                # The runtime's own credentials (the emulator checks every signature against them).
+                "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+                "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
                 "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
                 "POWERTOOLS_TRACE_DISABLED": "true",

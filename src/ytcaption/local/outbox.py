@@ -50,9 +50,14 @@ class OutboxMiddleware:
         return self.app(environ, start_response)
 
 
-def sent_emails(endpoint: str) -> list[dict[str, Any]]:
-    """From outside: what the emulator at `endpoint` sent."""
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}{OUTBOX_PATH}", timeout=30) as response:
+def sent_emails(endpoint: str, secret: str | None = None) -> list[dict[str, Any]]:
+    """From outside: what the emulator at `endpoint` sent. The outbox is the runtime's: it answers only
+    with the runtime's secret (ytcaption.local.front_door; default: this process's AWS secret key)."""
+    import os
+
+    secret = secret if secret is not None else os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    request = urllib.request.Request(f"{endpoint.rstrip('/')}{OUTBOX_PATH}", headers={"X-Ytc-Local-Secret": secret})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return list(json.loads(response.read()))
 
 

@@ -2,10 +2,12 @@
 
 moto stores whatever a form POST carries: any key, any size, any signature.
 Real S3 refuses a form whose signature does not match its policy, whose policy
-has expired, or whose fields or file break a policy condition. The local
-runtime serves people too, so its S3 enforces the same: this WSGI middleware
-sits in front of the emulator and answers such forms as S3 does (403
-AccessDenied, 400 EntityTooSmall / EntityTooLarge) before moto sees them.
+has expired, or whose fields or file break a policy condition; it reads field
+names whatever their case and refuses a field given twice. The local runtime
+serves people too, so its S3 enforces the same (ytcaption.local.front_door
+calls `check_form` for every unsigned multipart POST) and answers as S3 does
+(403 AccessDenied, 400 EntityTooSmall / EntityTooLarge / InvalidArgument)
+before moto sees the form; moto then gets the form exactly as checked.
 """
 
 from __future__ import annotations
@@ -16,42 +18,28 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
+
+from ytcaption.local.sigv4 import ALGORITHM, Credentials, Failure, signing_key
 
 # Form fields that need no policy condition (S3's own rule).
 _EXEMPT = {"policy", "signature", "x-amz-signature", "file", "awsaccesskeyid"}
 
 
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    code: str
-    message: str
-
-    def xml(self) -> bytes:
-        return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{self.code}</Code>'
-            f"<Message>{self.message}</Message></Error>"
-        ).encode()
-
-
-def _denied(message: str) -> Refusal:
-    return Refusal(403, "AccessDenied", message)
+def _denied(message: str) -> Failure:
+    return Failure("AccessDenied", message)
 
 
 def _signature_ok(fields: dict[str, str], policy: str, secret: str) -> bool:
-    if fields.get("x-amz-algorithm") == "AWS4-HMAC-SHA256":
+    if fields.get("x-amz-algorithm") == ALGORITHM:
         try:
             _key_id, date, region, service, _ = fields["x-amz-credential"].split("/")
         except (KeyError, ValueError):
             return False
-        key = f"AWS4{secret}".encode()
-        for part in (date, region, service, "aws4_request"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-        expected = hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.new(signing_key(secret, date, region, service), policy.encode(), hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, fields.get("x-amz-signature", ""))
     if "signature" in fields and "awsaccesskeyid" in fields:  # signature version 2
         expected = base64.b64encode(hmac.new(secret.encode(), policy.encode(), hashlib.sha1).digest()).decode()
@@ -59,12 +47,26 @@ def _signature_ok(fields: dict[str, str], policy: str, secret: str) -> bool:
     return False
 
 
-def check(fields: dict[str, str], bucket: str, size: int, secret: str, now: datetime | None = None) -> Refusal | None:
-    """None if S3 would accept this form; else how it refuses. Field names are case-insensitive."""
+def _key_id(fields: dict[str, str]) -> str:
+    return fields.get("x-amz-credential", "").split("/")[0] or fields.get("awsaccesskeyid", "")
+
+
+def check(
+    fields: dict[str, str],
+    bucket: str,
+    size: int,
+    secret: str,
+    now: datetime | None = None,
+    access_key_id: str | None = None,
+) -> Failure | None:
+    """None if S3 would accept this form; else how it refuses. Field names are case-insensitive
+    (a name given twice, in any case, is refused before this: `form_fields`)."""
     fields = {k.lower(): v for k, v in fields.items()}
     policy_b64 = fields.get("policy")
     if not policy_b64:
         return _denied("Anonymous form uploads are not allowed: the form has no policy.")
+    if access_key_id is not None and not hmac.compare_digest(_key_id(fields), access_key_id):
+        return Failure("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
     if not _signature_ok(fields, policy_b64, secret):
         return _denied("The request signature we calculated does not match the signature you provided.")
     try:
@@ -72,7 +74,7 @@ def check(fields: dict[str, str], bucket: str, size: int, secret: str, now: date
         expires = datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
         conditions: list[Any] = list(policy["conditions"])
     except (ValueError, KeyError, TypeError, binascii.Error):
-        return Refusal(400, "InvalidPolicyDocument", "Invalid Policy: the policy cannot be read.")
+        return Failure("InvalidPolicyDocument", "Invalid Policy: the policy cannot be read.", 400)
     if (now or datetime.now(UTC)) >= expires:
         return _denied("Invalid according to Policy: Policy expired.")
     values = {**fields, "bucket": bucket}
@@ -87,7 +89,7 @@ def check(fields: dict[str, str], bucket: str, size: int, secret: str, now: date
     return None
 
 
-def _condition(condition: Any, values: dict[str, str], size: int, covered: set[str]) -> Refusal | None:
+def _condition(condition: Any, values: dict[str, str], size: int, covered: set[str]) -> Failure | None:
     if isinstance(condition, dict):
         for name, expected in condition.items():
             name = name.lower()
@@ -99,11 +101,11 @@ def _condition(condition: Any, values: dict[str, str], size: int, covered: set[s
     if operator == "content-length-range":
         low, high = int(args[0]), int(args[1])
         if size < low:
-            return Refusal(
-                400, "EntityTooSmall", f"Your proposed upload is smaller than the minimum allowed size ({low})."
+            return Failure(
+                "EntityTooSmall", f"Your proposed upload is smaller than the minimum allowed size ({low}).", 400
             )
         if size > high:
-            return Refusal(400, "EntityTooLarge", f"Your proposed upload exceeds the maximum allowed size ({high}).")
+            return Failure("EntityTooLarge", f"Your proposed upload exceeds the maximum allowed size ({high}).", 400)
         return None
     name = str(args[0]).lstrip("$").lower()
     covered.add(name)
@@ -116,37 +118,85 @@ def _condition(condition: Any, values: dict[str, str], size: int, covered: set[s
     return None
 
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+@dataclass(frozen=True)
+class Form:
+    fields: dict[str, str]  # lower-cased names
+    filename: str
+    content_type: str
+    data: bytes
 
 
-class PostPolicyMiddleware:
-    """Checks every form POST to a bucket before the emulator stores it."""
+def read_form(environ: dict[str, Any], body: bytes) -> Form | Failure:
+    """The form's fields and its one file, as S3 reads them: names in any case, none given twice."""
+    from werkzeug.formparser import parse_form_data
+    from werkzeug.http import parse_options_header
 
-    def __init__(self, app: WsgiApp, secret: str) -> None:
-        self.app = app
-        self.secret = secret
+    mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
+    boundary = options.get("boundary", "")
+    parsed = {
+        **environ,
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": f"{mimetype.lower()}; boundary={boundary}",
+    }
+    _stream, form, files = parse_form_data(parsed)
+    names = [name.lower() for name, _ in form.items(multi=True)] + [n.lower() for n, _ in files.items(multi=True)]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return Failure("InvalidArgument", f"Each form field may be given once: {', '.join(repeated)}.", 400)
+    uploads = list(files.items(multi=True))
+    if len(uploads) != 1 or uploads[0][0].lower() != "file":
+        return Failure("InvalidArgument", "POST requires exactly one file upload per request.", 400)
+    upload = uploads[0][1]
+    fields = {name.lower(): value for name, value in form.items(multi=True)}
+    if "key" not in fields:
+        return Failure("InvalidArgument", "Bucket POST must contain a field named 'key'.", 400)
+    data = upload.read()
+    if "${filename}" in fields["key"]:
+        fields["key"] = fields["key"].replace("${filename}", upload.filename or "")
+    return Form(fields, upload.filename or "file", upload.content_type or "application/octet-stream", data)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        content_type = environ.get("CONTENT_TYPE", "")
-        path = environ.get("PATH_INFO", "").strip("/")
-        if environ.get("REQUEST_METHOD") != "POST" or not content_type.startswith("multipart/form-data") or "/" in path:
-            return self.app(environ, start_response)
-        from werkzeug.formparser import parse_form_data
 
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else environ["wsgi.input"].read()
-        parsed = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        _stream, form, files = parse_form_data(parsed)
-        upload = files.get("file")
-        size = len(upload.read()) if upload is not None else 0
-        fields = {name: form[name] for name in form}
-        if "key" in fields and "${filename}" in fields["key"] and upload is not None:
-            fields["key"] = fields["key"].replace("${filename}", upload.filename or "")
-        refusal = check(fields, path, size, self.secret)
-        if refusal is not None:
-            start_response(f"{refusal.status} {'Forbidden' if refusal.status == 403 else 'Bad Request'}",
-                           [("Content-Type", "application/xml")])  # fmt: skip
-            return [refusal.xml()]
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        return self.app(environ, start_response)
+def check_form(environ: dict[str, Any], body: bytes, credentials: Credentials) -> Failure | None:
+    """Check a form POST to a bucket; if S3 would take it, hand it on (environ's input) as checked."""
+    bucket = environ.get("PATH_INFO", "").strip("/")
+    if not bucket or "/" in bucket:
+        # moto would answer a form POST to a key with an HTML 500; S3 refuses it.
+        return Failure("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+    form = read_form(environ, body)
+    if isinstance(form, Failure):
+        return form
+    refusal = check(
+        form.fields, bucket, len(form.data), credentials.secret_access_key, access_key_id=credentials.access_key_id
+    )
+    if refusal is not None:
+        return refusal
+    data, content_type = _encode(form)
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ["CONTENT_TYPE"] = content_type
+    return None
+
+
+def _encode(form: Form) -> tuple[bytes, str]:
+    """The form again, fields first and the file last, with the names moto looks up (lower case)."""
+    boundary = uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode()
+        + value.encode()
+        + b"\r\n"
+        for name, value in form.fields.items()
+    ]
+    filename = _quoted(form.filename)
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {form.content_type}\r\n\r\n".encode()
+        + form.data
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _quoted(text: str) -> str:
+    """Safe inside a quoted Content-Disposition parameter."""
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -33,12 +35,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def client_env(endpoint: str) -> dict[str, str]:
-    """What a client process needs to talk to the emulator (credentials are dummies)."""
+ACCESS_KEY_ID = "local"
+SECRET_FILE = "aws-secret"
+
+
+def client_env(endpoint: str, secret: str, key_id: str = ACCESS_KEY_ID) -> dict[str, str]:
+    """What a client process needs to talk to the emulator: its endpoint and the runtime's credentials
+    (the emulator refuses any request not signed with them)."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCESS_KEY_ID": key_id,
+        "AWS_SECRET_ACCESS_KEY": secret,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
     }
@@ -87,6 +94,7 @@ class LocalRuntime:
         self._workers: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
         self.log_paths: dict[int, Path] = {}
+        self._secret: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -107,10 +115,44 @@ class LocalRuntime:
     def state_file(self) -> Path:
         return self.config.state_dir / "state.json"
 
+    @property
+    def secret_file(self) -> Path:
+        """The runtime's AWS secret key, readable by its owner only (`$(cat …)` in a shell)."""
+        return self.config.state_dir / SECRET_FILE
+
+    @property
+    def key_id(self) -> str:
+        if self.config.external_endpoint:
+            return os.environ.get("AWS_ACCESS_KEY_ID") or "test"
+        return ACCESS_KEY_ID
+
+    @property
+    def secret(self) -> str:
+        """The secret the runtime's processes sign with: made once per `local up`, never a known dummy.
+        An endpoint the runtime did not start (LocalStack) has its own: the shell's credentials."""
+        if self.config.external_endpoint:
+            return os.environ.get("AWS_SECRET_ACCESS_KEY") or "test"
+        if self._secret is None:
+            try:
+                self._secret = self.secret_file.read_text().strip()
+            except OSError:
+                self._secret = ""
+            if not self._secret:
+                self._secret = secrets.token_hex(20)
+                self.config.state_dir.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(descriptor, "w") as out:
+                    out.write(self._secret + "\n")
+        return self._secret
+
     # -- lifecycle -------------------------------------------------------------
 
     def up(self) -> dict[str, str]:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        if not self.config.external_endpoint:
+            # A new secret for every runtime: nothing signed for an earlier one is good here.
+            self.secret_file.unlink(missing_ok=True)
+            self._secret = None
         if not self.config.external_endpoint and not port_free(self.config.host, self.config.port):
             raise RuntimeStartError(f"port {self.config.port} is in use; pick another with --port")
         if self.config.api_port and not port_free(self.config.host, self.config.api_port):
@@ -148,7 +190,7 @@ class LocalRuntime:
 
     def activate(self) -> None:
         """Point this process's AWS clients at the runtime."""
-        os.environ.update(client_env(self.endpoint))
+        os.environ.update(client_env(self.endpoint, self.secret, self.key_id))
         os.environ.update(self.config.settings)
         from ytcaption.settings import get_settings
         from ytcaption.store import aws
@@ -185,6 +227,16 @@ class LocalRuntime:
         self._save()
         return worker
 
+    @contextlib.contextmanager
+    def worker(self, extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+        """A Whisper worker for the length of a `with` block, stopped (SIGTERM) at its end whatever happened."""
+        worker = self.start_worker(extra_env)
+        try:
+            yield worker
+        finally:
+            if worker.poll() is None or worker in self._workers:
+                self.stop_worker(worker)
+
     def stop_worker(self, worker: subprocess.Popen[bytes], timeout: float = 60) -> int:
         """SIGTERM, as ECS does on scale-in; the worker hands back unfinished work."""
         worker.send_signal(signal.SIGTERM)
@@ -217,6 +269,7 @@ class LocalRuntime:
         self._workers.clear()
         self.emulator_pid = None
         self.state_file.unlink(missing_ok=True)
+        self.secret_file.unlink(missing_ok=True)
 
     # -- status ----------------------------------------------------------------
 
@@ -259,7 +312,7 @@ class LocalRuntime:
         path = self.config.state_dir / log_name
         log = path.open("ab")
         self._logs.append(log)
-        full_env = {**os.environ, **client_env(self.endpoint), **env}
+        full_env = {**os.environ, **client_env(self.endpoint, self.secret, self.key_id), **env}
         # Own session: `local up` returns while these keep running.
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
         self.log_paths[proc.pid] = path

@@ -20,13 +20,19 @@ from typing import Any
 
 from ytcaption.domain.job import iso, utcnow
 from ytcaption.store import aws, keys
-from ytcaption.store.jobs import from_dynamo, to_dynamo
+from ytcaption.store.items import from_dynamo, to_dynamo
 
 KEY_PREFIX = "ytc_"
 # Tenants name S3 prefixes and table keys: keep them plain.
 TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 # Per-key limits a key may carry (they override the settings' defaults).
-LIMIT_NAMES = ("max_jobs_in_flight", "max_audio_seconds_per_day", "max_upload_bytes")
+LIMIT_NAMES = (
+    "max_jobs_in_flight",
+    "max_audio_seconds_per_day",
+    "max_upload_bytes",
+    "max_batch_items",
+    "max_batch_entries_in_flight",
+)
 
 
 def valid_tenant(name: str) -> bool:

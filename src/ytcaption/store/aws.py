@@ -23,6 +23,22 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 _BRIEF = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
 
 
+def _config(service: str, base: Config) -> Config:
+    """S3 signs with SigV4 and names the bucket on its regional endpoint (`<bucket>.s3.<region>.amazonaws.com`),
+    presigned URLs included: botocore otherwise presigns with SigV2 on the global endpoint, which a new
+    bucket outside us-east-1 answers with a 307 for up to a day (a browser's CORS preflight cannot
+    follow it). Against an endpoint of our own (the emulator, LocalStack) the bucket goes in the path."""
+    if service != "s3":
+        return base
+    own_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    return base.merge(
+        Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path" if own_endpoint else "virtual", "us_east_1_regional_endpoint": "regional"},
+        )
+    )
+
+
 def _session(component: str | None = None) -> Any:
     # Typed as Any: service names are plain strings here, not the stubs' literals.
     session = boto3.session.Session()
@@ -63,25 +79,25 @@ def _record_call(directory: str, component: str, params: dict[str, Any], model: 
 
 @cache
 def client(service: str) -> Any:
-    return _session().client(service, region_name=get_settings().region, config=_CONFIG)
+    return _session().client(service, region_name=get_settings().region, config=_config(service, _CONFIG))
 
 
 @cache
 def brief_client(service: str) -> Any:
     """A client that gives up quickly (two attempts, seconds of timeouts): for best-effort calls."""
-    return _session().client(service, region_name=get_settings().region, config=_BRIEF)
+    return _session().client(service, region_name=get_settings().region, config=_config(service, _BRIEF))
 
 
 @cache
 def resource(service: str) -> Any:
-    return _session().resource(service, region_name=get_settings().region, config=_CONFIG)
+    return _session().resource(service, region_name=get_settings().region, config=_config(service, _CONFIG))
 
 
 @cache
 def resource_as(service: str, component: str) -> Any:
     """A resource whose calls are recorded as another component's: the local API process doing, for
     its WebSocket, what the `live-socket` Lambda does in AWS (and is checked against that role)."""
-    return _session(component).resource(service, region_name=get_settings().region, config=_CONFIG)
+    return _session(component).resource(service, region_name=get_settings().region, config=_config(service, _CONFIG))
 
 
 @cache

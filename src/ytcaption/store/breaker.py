@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ytcaption.store import aws, keys
-from ytcaption.store.jobs import from_dynamo
+from ytcaption.store.items import from_dynamo
 
 State = Literal["closed", "open", "half_open"]
 

@@ -4,7 +4,22 @@ whoever reads it checks that the job still has a result to share."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+from ytcaption.domain.options import JobOptions
 from ytcaption.store import aws, keys
+
+# Options that change the transcript; priority and webhook do not.
+_CACHE_NEUTRAL = {"priority", "webhook_url", "notify_progress", "notify_email"}
+
+
+def cache_key(tenant: str, identity: str, options: JobOptions) -> str:
+    """The identity of a transcript: the tenant, the source and the options that shape it."""
+    # Subtitle settings shape the stored SRT/VTT, so they are part of the key (when set at all).
+    neutral = _CACHE_NEUTRAL | ({"subtitles"} if options.subtitles is None else set())
+    payload = {"tenant": tenant, "source": identity, "options": options.model_dump(mode="json", exclude=neutral)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 class ResultCache:

@@ -2,11 +2,15 @@
 
 Items by kind (pk / sk):
   job               JOB#<job_id>        / JOB
-  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#REDRIVE|#EMAIL]
+  its history       JOB#<job_id>        / EVENT#<rank>#<STATUS>[#r<n>][#WEBHOOK#…|#PUBLISHED|#PROGRESS|#REDRIVE|#EMAIL]
   its claims        JOB#<job_id>        / CLAIM#<at>#<worker_id>  (each time a worker took it, or one chunk of it)
   its chunks        JOB#<job_id>        / CHUNK#<nnnn>  (long audio: each chunk's lease, progress and result)
   its event log     JOB#<job_id>        / EVENTLOG#<event_id>  (every envelope published for it: live replays)
+  its event counter JOB#<job_id>        / EVENTSEQ  (the last `sequence` given to one of its events)
   upload record     UPLOAD#<upload_id>  / UPLOAD
+  audio link        AUDIOLINK#<token>   / AUDIOLINK  (a ticket for a job's audio, redeemed for a fresh presigned GET)
+  its claim         UPLOAD#<upload_id>  / CLAIM  (the one file, by ETag, that became the ticket's job)
+  later files       UPLOAD#<upload_id>  / REFUSED#<etag>  (posted under a used ticket: recorded, no job)
   tenant settings   TENANT#<tenant>     / TENANT
   result cache      CACHE#<tenant>#<h>  / CACHE
   API key           APIKEY#<hash>       / APIKEY
@@ -55,6 +59,11 @@ def email_sk(status: JobStatus) -> str:
     return f"{event_sk(status)}#EMAIL"
 
 
+def progress_webhook_sk(attempt: int = 0) -> str:
+    """The newest progress a job's webhook was sent in this attempt (a redrive starts again from 10 %)."""
+    return f"{event_sk(JobStatus.TRANSCRIBING, attempt)}#PROGRESS"
+
+
 def chunk(job_id: str, index: int) -> Key:
     return {"pk": job_pk(job_id), "sk": f"{CHUNK_PREFIX}{index:04d}"}
 
@@ -75,6 +84,15 @@ def upload(upload_id: str) -> Key:
     return {"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}
 
 
+def upload_claim(upload_id: str) -> Key:
+    return {"pk": f"UPLOAD#{upload_id}", "sk": "CLAIM"}
+
+
+def upload_refused(upload_id: str, etag: str) -> Key:
+    bare = etag.strip('"')
+    return {"pk": f"UPLOAD#{upload_id}", "sk": f"REFUSED#{bare}"}
+
+
 def cache(tenant_name: str, digest: str) -> Key:
     return {"pk": f"CACHE#{tenant_name}#{digest}", "sk": "CACHE"}
 
@@ -89,6 +107,14 @@ def breaker(site: str) -> Key:
 
 def eventlog(job_id: str, event_id: str) -> Key:
     return {"pk": job_pk(job_id), "sk": f"{EVENTLOG_PREFIX}{event_id}"}
+
+
+def audio_link(token: str) -> Key:
+    return {"pk": f"AUDIOLINK#{token}", "sk": "AUDIOLINK"}
+
+
+def event_sequence(job_id: str) -> Key:
+    return {"pk": job_pk(job_id), "sk": "EVENTSEQ"}
 
 
 # -- the connections table ---------------------------------------------------------

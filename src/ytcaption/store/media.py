@@ -17,11 +17,34 @@ CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
     "srt": "application/x-subrip; charset=utf-8",
     "vtt": "text/vtt; charset=utf-8",
+    # The transcript with its words, kept for re-rendering subtitles (domain.formats.WORDS).
+    "words.json": "application/json",
 }
 
 
+# S3 refuses keys longer than 1,024 bytes (UTF-8).
+MAX_KEY_BYTES = 1024
+# An extension longer than this is no extension worth keeping whole.
+_MAX_SUFFIX_BYTES = 16
+
+
 def upload_key(tenant: str, upload_id: str, filename: str) -> str:
-    return f"{resources.UPLOADS_PREFIX}{tenant}/{upload_id}/{Path(filename).name}"
+    """uploads/{tenant}/{upload_id}/{name}, the name shortened (its extension kept) to fit S3's key limit."""
+    prefix = f"{resources.UPLOADS_PREFIX}{tenant}/{upload_id}/"
+    return prefix + fit_name(Path(filename).name, MAX_KEY_BYTES - len(prefix.encode()))
+
+
+def fit_name(name: str, max_bytes: int) -> str:
+    """The name in at most max_bytes of UTF-8, cut at a character boundary, its extension kept."""
+    if len(name.encode()) <= max_bytes:
+        return name
+    suffix = Path(name).suffix
+    if len(suffix.encode()) > _MAX_SUFFIX_BYTES:
+        suffix = ""
+    room = max_bytes - len(suffix.encode())
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    # errors="ignore" drops a character the cut went through the middle of.
+    return stem.encode()[:room].decode("utf-8", errors="ignore").rstrip() + suffix
 
 
 def tenant_of_upload_key(key: str) -> str | None:
@@ -114,14 +137,11 @@ class MediaStore:
     # -- the public API: upload tickets and result downloads ---------------------------
 
     def presigned_post(
-        self, key: str, max_bytes: int, content_type: str | None, expires_in: int
+        self, key: str, max_bytes: int, content_type: str, expires_in: int
     ) -> tuple[str, dict[str, str]]:
-        """A browser-style POST for one object of 1..max_bytes bytes: (url, form fields)."""
-        fields: dict[str, str] = {}
-        conditions: list[Any] = [["content-length-range", 1, max_bytes]]
-        if content_type:
-            fields["Content-Type"] = content_type
-            conditions.append({"Content-Type": content_type})
+        """A browser-style POST for one object of 1..max_bytes bytes and this media type: (url, form fields)."""
+        fields: dict[str, str] = {"Content-Type": content_type}
+        conditions: list[Any] = [["content-length-range", 1, max_bytes], {"Content-Type": content_type}]
         post = self.s3.generate_presigned_post(
             Bucket=self.bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
         )
@@ -136,9 +156,11 @@ class MediaStore:
             return None
         return str(contents[0]["Key"]), str(contents[0]["ETag"])
 
-    def link(self, key: str, expires_in: int = 900) -> str:
-        """A presigned GET of the object."""
+    def link(self, key: str, expires_in: int = 900, content_type: str | None = None) -> str:
+        """A presigned GET of the object; served as `content_type` when given, whatever it was stored as."""
         params = {"Bucket": self.bucket, "Key": key}
+        if content_type:
+            params["ResponseContentType"] = content_type
         return str(self.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))
 
     def read_or_link(self, key: str, max_bytes: int, expires_in: int = 900) -> tuple[bytes | None, str | None]:

@@ -1,6 +1,8 @@
-"""Progress of the work in hand, the one place a whole job (worker.loop) and a chunk of a long one
-(worker.chunked) report it: at each new tenth of its own work a worker writes the job's percent and
-ETA, then announces each new tenth of the job (a progress event: bus, live updates, webhook).
+"""Progress of the work in hand, as a whole job (worker.whole) and a chunk (worker.chunked) report it.
+
+At each new tenth of its own work a worker writes the job's percent and
+ETA, then announces each new tenth of the job (a progress event on the bus: live updates, and the
+webhook through the notification path).
 
 A chunk's tenth moves the job by less than a tenth, so the job's own tenths are what is announced;
 two chunk workers that announce the same tenth send the same event id (receivers drop the second).
@@ -10,18 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ytcaption.domain.job import JobStatus
-
-if TYPE_CHECKING:
-    from ytcaption.worker.loop import TranscribeTask, Worker, _Heartbeat
+from ytcaption.domain.steps import TranscribeTask
+from ytcaption.worker.context import WorkerContext
+from ytcaption.worker.lease import Heartbeat
 
 
 def progress_reporter(
-    worker: Worker,
+    ctx: WorkerContext,
     task: TranscribeTask,
-    heartbeat: _Heartbeat,
+    heartbeat: Heartbeat,
     tenant: str,
     started_at: float,
     job_fraction: Callable[[float], float] = lambda fraction: fraction,
@@ -34,7 +35,7 @@ def progress_reporter(
 
     def progress(fraction: float) -> bool:
         nonlocal last_tenth, announced
-        if worker.stopping.is_set() or heartbeat.lost.is_set() or heartbeat.past_deadline():
+        if ctx.stopping.is_set() or heartbeat.lost.is_set() or heartbeat.past_deadline():
             return False
         tenth = int(fraction * 10)
         if tenth <= last_tenth:
@@ -43,15 +44,14 @@ def progress_reporter(
         overall = job_fraction(fraction)
         elapsed = max(0.0, time.time() - started_at)
         eta = round(elapsed / overall * (1 - overall), 1) if overall > 0 else None
-        if not worker.store.update(
-            task.job_id, JobStatus.TRANSCRIBING, progress=min(99, int(overall * 100)), eta_seconds=eta
-        ):
+        percent = min(99, int(overall * 100))
+        if not ctx.store.update(task.job_id, JobStatus.TRANSCRIBING, progress=percent, eta_seconds=eta):
             heartbeat.abandon("job left TRANSCRIBING (cancelled, failed or timed out)")
             return False
         job_tenth = int(overall * 10)
         if 0 < job_tenth < 10 and job_tenth > announced:
             announced = job_tenth
-            worker._progress_event(task, tenant, job_tenth * 10, eta)
+            ctx.events.progress(task, tenant, job_tenth * 10, eta)
         return True
 
     return progress

@@ -147,8 +147,9 @@ def transcribe(
             task=options.task,
             beam_size=options.beam_size,
             vad_filter=options.vad,
-            # Speaker labels go word by word: they need the words' times.
-            word_timestamps=options.word_timestamps or options.speakers is not None,
+            # Subtitles are shaped from word timings (domain.captions): always kept; the option only
+            # says whether the JSON shows them (domain.formats.render_all).
+            word_timestamps=True,
             # Vocabulary hints: the first window's prompt, and hotwords that stay in every window's prompt.
             initial_prompt=options.prompt,
             hotwords=options.prompt,

@@ -139,6 +139,7 @@ def test_defaults() -> None:
         "notify_email": None,
         "prompt": None,
         "speakers": None,
+        "subtitles": None,
     }
 
 
@@ -300,3 +301,9 @@ def test_job_id_is_a_valid_execution_name(bucket: str, key: str, etag: str) -> N
     job_id = upload_job_id(bucket, key, etag)
     assert SFN_NAME.fullmatch(job_id), job_id
     assert len(job_id) <= 80
+
+
+def test_an_uploads_source_names_its_file_only_when_known() -> None:
+    pinned = S3Source(bucket="b", key="k", etag='"abc"')
+    assert pinned.model_dump() == {"type": "s3", "bucket": "b", "key": "k", "etag": '"abc"'}
+    assert S3Source.model_validate(pinned.model_dump()) == pinned

@@ -24,6 +24,14 @@ def test_every_stage_has_the_same_envelope_and_stable_ids() -> None:
     assert progress["data"]["eta_seconds"] == 12.5 and progress["event_type"] == "transcription.progress"
 
 
+def test_the_progress_webhook_rule_matches_progress_events_only() -> None:
+    """The notification path's rule names the worker's progress event type (resources cannot import it)."""
+    from ytcaption import resources
+
+    assert resources.PROGRESS_EVENT_TYPE == events.PROGRESS
+    assert resources.progress_webhook_pattern()["detail-type"] == [events.PROGRESS]
+
+
 def test_publishing_quietly_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     class Down:
         def put_events(self, **_kwargs: Any) -> Any:

@@ -99,3 +99,15 @@ def test_a_jobs_events_sort_in_the_order_they_happened_even_within_one_milliseco
     ordered = sorted([*progress, started, created], key=event_order)
     assert [e["event_type"].rsplit(".", 1)[1] for e in ordered] == ["created", "started", *["progress"] * 3]
     assert [e["data"]["progress"] for e in ordered[2:]] == [10, 20, 30]
+
+
+def test_a_jobs_events_sort_by_their_sequence_whatever_their_clocks_say() -> None:
+    """Publishers' clocks differ (API, worker, Notify): the sequence the job's counter gave is the order."""
+    created = created_envelope("j", "t", {"type": "s3", "key": "k"}, {})
+    started = started_envelope("j", "t", "w-1")
+    progress = progress_envelope("j", "t", 10, None)
+    for sequence, (event, clock) in enumerate(zip((created, started, progress), ("09", "01", "05"), strict=True), 1):
+        event["sequence"] = sequence
+        event["timestamp"] = f"2026-01-01T00:00:{clock}.000Z"
+    ordered = sorted([progress, started, created], key=event_order)
+    assert [e["sequence"] for e in ordered] == [1, 2, 3]

@@ -108,3 +108,52 @@ def test_address_guard_checks_only_the_guarded_thread() -> None:
     assert refused == ["127.0.0.1"]
     assert other_thread and other_thread[0]
     assert socket.getaddrinfo("127.0.0.1", 80), "outside the guard this thread resolves as usual too"
+
+
+# -- IPv6 addresses that carry an IPv4 address: judged by the address they lead to -----------------
+
+WEBHOOKS = UrlPolicy(allowed_sites=("*",), require_https=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::7f00:1]/",  # NAT64 (RFC 6052) of 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of the instance metadata service
+        "https://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+        "https://[64:ff9b:1::7f00:1]/",  # local-use NAT64 (RFC 8215): the IPv4 address's place is unknown
+        "https://[64:ff9b:1:808:8:800::]/",  # ... even where a /48 layout would carry 8.8.8.8
+        "https://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "https://[2002:c0a8:10a::1]/",  # 6to4 of 192.168.1.10
+        "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo whose client is 127.0.0.1
+        "https://[::7f00:1]/",  # IPv4-compatible 127.0.0.1
+        "https://[::a9fe:a9fe]/",  # IPv4-compatible metadata service
+        "https://[::ffff:7f00:1]/",  # IPv4-mapped 127.0.0.1
+        "https://[0:0:0:0:0:ffff:169.254.169.254]/",  # IPv4-mapped, dotted
+    ],
+)
+def test_ipv6_forms_of_private_ipv4_addresses_are_refused(url: str) -> None:
+    with pytest.raises(YtcError, match="private or local network address"):
+        check_url(url, WEBHOOKS)
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8"])
+def test_ipv6_forms_of_public_ipv4_addresses_are_judged_as_those(address: str) -> None:
+    assert address_allowed(address, WEBHOOKS)
+
+
+def test_a_name_resolving_to_nat64_loopback_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _resolving_to(monkeypatch, {"hooks.example.com": "64:ff9b::7f00:1"})
+    with pytest.raises(YtcError, match=r"64:ff9b::7f00:1"):
+        check_url("https://hooks.example.com/in", WEBHOOKS)
+
+
+def test_loopback_allowed_locally_covers_its_ipv6_forms_only_as_loopback() -> None:
+    local = UrlPolicy(allowed_sites=("*",), allow_loopback=True)
+    assert address_allowed("64:ff9b::7f00:1", local)  # loopback, where loopback is allowed
+    assert not address_allowed("64:ff9b::a00:1", local)  # 10.0.0.1 stays private
+
+
+def test_http_is_refused_where_https_is_required() -> None:
+    with pytest.raises(YtcError, match="Only https"):
+        check_url("http://hooks.example.com/in", WEBHOOKS)

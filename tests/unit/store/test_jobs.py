@@ -1,4 +1,4 @@
-"""ytcaption.store.jobs pure helpers: DynamoDB number conversion and key layout."""
+"""ytcaption.store.items pure helpers: DynamoDB number conversion and key layout."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ytcaption.domain.job import JobStatus
-from ytcaption.store.jobs import from_dynamo, to_dynamo
+from ytcaption.store.items import from_dynamo, to_dynamo
 from ytcaption.store.keys import JOB_SK, event_sk, job_pk, tenant_pk
 
 # -- to_dynamo / from_dynamo ------------------------------------------------------

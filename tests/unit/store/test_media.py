@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ytcaption.store import media as storage
-from ytcaption.store.media import RESULT_FORMATS, result_key, tenant_of_upload_key, upload_key
+from ytcaption.store.media import (
+    MAX_KEY_BYTES,
+    RESULT_FORMATS,
+    result_key,
+    tenant_of_upload_key,
+    upload_id_of_key,
+    upload_key,
+)
 
 
 def test_upload_key_layout() -> None:
@@ -84,6 +93,33 @@ def test_result_keys_of_every_format_are_distinct_and_under_the_job() -> None:
 
 
 def test_every_result_format_has_a_content_type() -> None:
-    assert set(storage.CONTENT_TYPES) == set(RESULT_FORMATS)
+    # and the transcript with its words, kept for re-rendering subtitles
+    assert set(storage.CONTENT_TYPES) == {*RESULT_FORMATS, "words.json"}
     assert storage.CONTENT_TYPES["vtt"].startswith("text/vtt")
     assert storage.CONTENT_TYPES["json"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "\U0001f600" * 255,
+        "\U0001f600" * 250 + ".mp3",
+        "é" * 255 + ".webm",
+        "a" * 1100,
+        "x" * 900 + ".not-an-extension-at-all",
+    ],
+)
+def test_upload_keys_fit_s3s_limit_cut_at_a_character(filename: str) -> None:
+    tenant, upload_id = "t" * 64, "0" * 32
+    key = upload_key(tenant, upload_id, filename)
+    assert len(key.encode()) <= MAX_KEY_BYTES
+    name = key.rsplit("/", 1)[-1]
+    stem = name.removesuffix(Path(filename).suffix) if filename.endswith((".mp3", ".webm")) else name
+    assert stem and filename.startswith(stem)  # whole characters: a prefix of the name
+    if filename.endswith((".mp3", ".webm")):
+        assert name.endswith(Path(filename).suffix)
+    assert tenant_of_upload_key(key) == tenant and upload_id_of_key(key) == upload_id
+
+
+def test_a_short_name_is_kept_whole() -> None:
+    assert upload_key("t", "u", "\U0001f600.mp3") == "uploads/t/u/\U0001f600.mp3"

@@ -1,4 +1,8 @@
-// The HTTP API, as the page uses it. The key travels only in the X-Api-Key header.
+// The HTTP API, as the page uses it. The key travels only in the X-Api-Key header, and only to the API.
+
+// A large result is answered with its link (redirect=false) in this media type; the page fetches it from
+// S3 itself, without the key (a 303 followed by fetch would carry the key's header across origins).
+const RESULT_LINK_TYPE = "application/vnd.ytcaption.result-link+json";
 
 /** An error answered by the API as problem details (RFC 9457), or a network failure. */
 export class ApiError extends Error {
@@ -66,8 +70,20 @@ export class Api {
   cancel(id) {
     return this.request(`/v1/transcriptions/${encodeURIComponent(id)}`, { method: "DELETE" });
   }
-  result(id, format) {
-    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/result?format=${format}`, { raw: true });
+  async result(id, format, settings = {}) {
+    const query = new URLSearchParams({ format, ...settings, redirect: "false" });
+    const path = `/v1/transcriptions/${encodeURIComponent(id)}/result?${query}`;
+    const response = await this.request(path, { raw: true });
+    if (!(response.headers.get("Content-Type") || "").startsWith(RESULT_LINK_TYPE)) return response;
+    const link = await response.json();
+    let stored;
+    try {
+      stored = await fetch(link.url);
+    } catch (err) {
+      throw new ApiError(0, { title: "The result cannot be downloaded", detail: `The storage could not be reached: ${err.message}` });
+    }
+    if (!stored.ok) throw new ApiError(stored.status, await problemOf(stored));
+    return stored;
   }
   audio(id) {
     return this.request(`/v1/transcriptions/${encodeURIComponent(id)}/audio?redirect=false`);

@@ -355,10 +355,21 @@ function jump(step) {
   $("match-count").textContent = `${state.current + 1} of ${state.matches.length}`;
 }
 
+// The subtitle settings filled in beside the download buttons (SRT and VTT only; empty = default).
+function subtitleSettings(format) {
+  const settings = {};
+  if (format !== "srt" && format !== "vtt") return settings;
+  for (const input of document.querySelectorAll("#subtitle-settings input[type=number]")) {
+    if (input.value !== "") settings[input.name] = input.value;
+  }
+  if (format === "vtt" && $("sub-karaoke").checked) settings.karaoke = "true";
+  return settings;
+}
+
 async function download(format) {
   const id = state.open;
   try {
-    const response = await state.api.result(id, format);
+    const response = await state.api.result(id, format, subtitleSettings(format));
     const blob = await response.blob();
     const link = el("a", { href: URL.createObjectURL(blob), download: `${id}.${format}` });
     document.body.append(link);

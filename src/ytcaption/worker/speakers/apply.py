@@ -11,7 +11,8 @@ from ytcaption.domain.transcript import Transcript
 
 def with_speakers(transcript: Transcript, audio: Path, options: JobOptions) -> Transcript:
     """The transcript with `speaker` on segments and words (split at changes); unchanged when
-    `speakers` is off. Words are kept only when the job asked for word timestamps."""
+    `speakers` is off. The words stay (subtitles are shaped from them; the JSON shows them only if
+    the job asked: domain.formats.render_all)."""
     if options.speakers is None or not transcript.segments:
         return transcript
     from threadpoolctl import threadpool_limits
@@ -26,10 +27,6 @@ def with_speakers(transcript: Transcript, audio: Path, options: JobOptions) -> T
     with threadpool_limits(limits=1, user_api="blas"):
         diarization = diarize(samples, options.speakers)
     labelled = label_transcript(transcript, diarization)
-    if not options.word_timestamps:
-        labelled = labelled.model_copy(
-            update={"segments": [s.model_copy(update={"words": None}) for s in labelled.segments]}
-        )
     if labelled.timings:
         spent = time.perf_counter() - started
         timings = labelled.timings.model_copy(update={"diarization_seconds": round(spent, 3)})

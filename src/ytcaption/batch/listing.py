@@ -1,0 +1,87 @@
+"""What a playlist, channel or feed holds: yt-dlp's flat extraction (nothing is downloaded),
+bounded and ordered as the request asks.
+
+yt-dlp lists YouTube playlists and channels, RSS/Atom podcast feeds (its generic extractor: one
+entry per enclosure, with the item's guid, title and date) and HTML pages with several
+<audio>/<video> elements (the generic extractor's HTML5 media). Plain <a href> links to media files
+are not listed by yt-dlp, so they are not entries here either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.store.batches import Entry
+
+
+@dataclass(frozen=True)
+class Listing:
+    title: str
+    entries: list[Entry]
+    # How many entries the source had before the bounds were applied.
+    found: int
+
+
+@dataclass(frozen=True)
+class Bounds:
+    max_items: int
+    newest_first: bool = True
+    # Unix seconds; entries without a date pass the date filters.
+    after: int | None = None
+    before: int | None = None
+
+
+def extract(url: str) -> dict[str, Any]:
+    """yt-dlp's flat listing of a URL (raises YtcError when it cannot be read)."""
+    import yt_dlp
+
+    options = {
+        "extract_flat": "in_playlist",
+        "quiet": True,
+        "no_warnings": True,
+        "skip_download": True,
+        "noplaylist": False,
+        "socket_timeout": 20,
+    }
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            info = ydl.extract_info(url, download=False, process=True)
+    except Exception as exc:
+        raise YtcError(ErrorCode.SOURCE_NOT_FOUND, f"The listing could not be read: {exc}") from exc
+    return dict(info or {})
+
+
+def _entry(raw: dict[str, Any]) -> tuple[str, str, str, int | None] | None:
+    from yt_dlp.utils import unsmuggle_url
+
+    url, smuggled = unsmuggle_url(str(raw.get("url") or raw.get("webpage_url") or ""), {})
+    if not url:
+        return None
+    entry_id = str(raw.get("id") or (smuggled or {}).get("force_videoid") or url)
+    timestamp = raw.get("timestamp") or raw.get("release_timestamp")
+    return entry_id, url, str(raw.get("title") or ""), int(timestamp) if timestamp else None
+
+
+def bounded(info: dict[str, Any], bounds: Bounds) -> Listing:
+    """The entries of a flat listing: deduplicated, date-filtered, newest first if asked, at most max_items."""
+    seen: set[str] = set()
+    rows: list[tuple[int, str, str, str, int | None]] = []
+    for position, raw in enumerate(info.get("entries") or []):
+        parsed = _entry(dict(raw or {}))
+        if parsed is None or parsed[0] in seen:
+            continue
+        seen.add(parsed[0])
+        rows.append((position, *parsed))
+    found = len(rows)
+    if bounds.after is not None:
+        rows = [r for r in rows if r[4] is None or r[4] >= bounds.after]
+    if bounds.before is not None:
+        rows = [r for r in rows if r[4] is None or r[4] < bounds.before]
+    if bounds.newest_first and any(r[4] is not None for r in rows):
+        # Dated entries newest first; a stable sort keeps the source's order among equals.
+        rows.sort(key=lambda r: -(r[4] or 0))
+    rows = rows[: bounds.max_items]
+    entries = [Entry(index=i, entry_id=r[1], url=r[2], title=r[3], timestamp=r[4]) for i, r in enumerate(rows)]
+    return Listing(title=str(info.get("title") or ""), entries=entries, found=found)

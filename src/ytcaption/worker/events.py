@@ -1,0 +1,29 @@
+"""The worker's job events (started, progress) on their way to the event bus, and nowhere else.
+
+Best effort, in order, on one thread of their own, so that a slow bus never slows the transcription.
+Webhooks (progress included) go out from the notification path (ytcaption.finish.notify).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ytcaption.domain.steps import TranscribeTask
+from ytcaption.finish.events import progress_envelope, publish_quietly
+
+
+class EventSender:
+    """The worker's job events, best effort and in order, on one thread of their own: a slow bus never
+    slows the transcription."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self._thread.submit(publish_quietly, event)
+
+    def progress(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
+        """To the event bus only: the notification path sends it on to the job's webhook (rule
+        `{prefix}-progress-webhooks`), so a slow or hostile endpoint never holds a worker."""
+        self.publish(progress_envelope(task.job_id, tenant, progress, round(eta, 1) if eta is not None else None))
