@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from fastapi.testclient import TestClient
 from tests.support.api import new_key
 from tests.support.conversation import Turn, best_mapping_accuracy, conversation, speaker_at
 from tests.support.pipeline import read_result, submit, wait_job
+from tests.support.subtitles import assert_readable
 from ytcaption.api.app import create_app
+from ytcaption.domain.captions import rules_for
 from ytcaption.domain.errors import ErrorCode
-from ytcaption.domain.formats import render_all
+from ytcaption.domain.formats import WORDS, cues, render_all
 from ytcaption.domain.job import JobStatus
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.speakers import SpeakerRange
@@ -81,37 +84,58 @@ def test_three_voices_are_found_and_words_attributed(
 def test_every_format_with_speakers_parses_and_renaming_changes_only_names(
     talk: tuple[Path, list[Turn]], heard: Transcript
 ) -> None:
-    labelled = with_speakers(heard, talk[0], JobOptions(model="tiny.en", speakers="auto"))
-    assert all(s.words is None for s in labelled.segments)  # not asked for: words dropped after labelling
-    rendered = render_all(labelled)
-    cues = list(srt.parse(rendered["srt"]))
-    assert len(cues) == len(labelled.segments)
-    assert cues[0].content.startswith("Speaker 1: ")
+    options = JobOptions(model="tiny.en", speakers="auto")
+    labelled = with_speakers(heard, talk[0], options)
+    rendered = render_all(labelled, options)
+    assert "words" not in json.loads(rendered["json"])["segments"][0]  # not asked for: kept beside it
+    shaped = cues(labelled)
+    # Shaped subtitles never mix speakers: every cue holds one speaker's words.
+    assert all(len({t.speaker for t in cue.tokens}) == 1 for cue in shaped)
+    turns = [n for n, cue in enumerate(shaped) if n == 0 or cue.speaker != shaped[n - 1].speaker]
+    assert len(turns) >= 10
+    subtitles = list(srt.parse(rendered["srt"]))
+    named_cues = [n for n, cue in enumerate(subtitles) if cue.content.startswith("Speaker ")]
+    assert subtitles[0].content.startswith("Speaker 1: ") and len(named_cues) == len(turns)
     captions = webvtt.from_buffer(io.StringIO(rendered["vtt"]))
-    assert [c.voice for c in captions] == [s.speaker for s in labelled.segments]
+    assert [c.voice for c in captions] == [cue.speaker for cue in shaped]
+    rules = rules_for(labelled.language)
+    # Two voices a second apart leave cues short: the soft rules are kept less often than in one voice's speech.
+    for fmt in ("srt", "vtt"):
+        assert_readable(rendered[fmt], labelled, rules, f"three voices {fmt}", soft_share=0.8)
     paragraphs = rendered["txt"].strip().split("\n\n")
-    assert paragraphs[0].startswith("Speaker 1: ") and len(paragraphs) >= 10
+    assert paragraphs[0].startswith("Speaker 1: ") and len(paragraphs) >= len(turns)
     assert json.loads(rendered["json"])["segments"][0]["speaker"] == "Speaker 1"
 
-    named = labelled.model_copy(update={"speaker_names": {"Speaker 1": "Alice", "Speaker 3": "Carol <3>"}})
-    again = render_all(named)
-    for fmt in ("txt", "srt", "vtt"):
+    named = labelled.model_copy(update={"speaker_names": {"Speaker 1": "Alice", "Speaker 3": "Carol & Co"}})
+    again = render_all(named, options)
+    for fmt in ("txt", "vtt"):
         assert again[fmt] != rendered[fmt]
         expected = rendered[fmt].replace("Speaker 1", "Alice")
-        expected = expected.replace("Speaker 3", "Carol &lt;3&gt;" if fmt == "vtt" else "Carol <3>")
+        expected = expected.replace("Speaker 3", "Carol &amp; Co" if fmt == "vtt" else "Carol & Co")
         assert again[fmt] == expected
+    # SRT fits each name into its cue's lines: breaks may move, the words and who says them do not.
+    assert _srt_words(again["srt"]) == _srt_words(rendered["srt"]).replace("Speaker 1:", "Alice:").replace(
+        "Speaker 3:", "Carol & Co:"
+    )
+    assert_readable(again["srt"], named, rules, "three voices, named", soft_share=0.8)
     assert next(c.voice for c in webvtt.from_buffer(io.StringIO(again["vtt"]))) == "Alice"
     document = json.loads(again["json"])
-    assert document["speaker_names"] == {"Speaker 1": "Alice", "Speaker 3": "Carol <3>"}
+    assert document["speaker_names"] == {"Speaker 1": "Alice", "Speaker 3": "Carol & Co"}
     assert document["segments"] == json.loads(rendered["json"])["segments"]
 
 
+def _srt_words(text: str) -> str:
+    return " ".join(" ".join(cue.content for cue in srt.parse(text)).split())
+
+
 def test_the_pipeline_labels_speakers(runtime: object, worker: object, talk: tuple[Path, list[Turn]]) -> None:
-    job_id = submit(talk[0], word_timestamps=True, speakers="auto")
+    # Without word timestamps: the JSON shows none, the words file beside it keeps them (with their speakers).
+    job_id = submit(talk[0], speakers="auto")
     job = wait_job(job_id)
     assert job.status == JobStatus.COMPLETED, job.error_reason
     assert job.options.speakers == "auto"
-    document = json.loads(read_result(job, "json"))
+    assert "words" not in json.loads(read_result(job, "json"))["segments"][0]
+    document = json.loads(read_result(job, WORDS))
     transcript = Transcript.model_validate({k: v for k, v in document.items() if k != "text"})
     accuracy, labels = _word_accuracy(transcript, talk[1])
     assert len(labels) == 3 and accuracy >= 0.9, (labels, accuracy)
@@ -142,10 +166,22 @@ def _rename_over_the_api(job_id: str) -> None:
         )
         assert answer.status_code == 200, answer.text
         after = {f: client.get(f"/v1/transcriptions/{job_id}/result", params={"format": f}).text for f in FORMATS}
-        for fmt in ("txt", "srt", "vtt"):
+        for fmt in ("txt", "vtt"):
             assert after[fmt] != before[fmt]
             assert after[fmt] == before[fmt].replace("Speaker 1", "Alice").replace("Speaker 2", "Bob")
+        assert after["srt"] != before["srt"]
+        assert _srt_words(after["srt"]) == _srt_words(before["srt"]).replace("Speaker 1:", "Alice:").replace(
+            "Speaker 2:", "Bob:"
+        )
         assert next(c.voice for c in webvtt.from_buffer(io.StringIO(after["vtt"]))) == "Alice"
+        # A download with other subtitle settings is rendered again from the stored words: names kept.
+        for fmt in ("srt", "vtt"):
+            narrow = client.get(
+                f"/v1/transcriptions/{job_id}/result", params={"format": fmt, "max_line_chars": 32}
+            ).text
+            assert "Alice" in narrow and "Bob" in narrow and "Speaker 1" not in narrow and "Speaker 2" not in narrow
+            shown = re.sub(r"<[^>]*>", "", narrow).splitlines()
+            assert max(len(line) for line in shown if "-->" not in line) <= 32
         named, plain = json.loads(after["json"]), json.loads(before["json"])
         assert named.pop("speaker_names") == {"Speaker 1": "Alice", "Speaker 2": "Bob"}
         assert named == plain  # labels, words, times and text unchanged
