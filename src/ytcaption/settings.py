@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # The models this deployment's workers serve (comma-separated), e.g. the one baked into the GPU
     # image; a job asking for another is refused at intake. "" accepts any model a worker can load.
     served_models: str = ""
+    # Whether this deployment's workers carry the speaker engine (the encoder's weights); unset: whether
+    # this installation has them (the local runtime's workers share it). A job asking for speakers
+    # where they do not is refused at intake.
+    speakers_served: bool | None = None
     # A worker's lease on a job lasts this long; it renews it every third of it.
     heartbeat_seconds: int = resources.HEARTBEAT_SECONDS
     # A dead worker's message reappears this long after its lease lapsed.
@@ -165,6 +169,13 @@ class Settings(BaseSettings):
     def serves(self, model: str) -> bool:
         served = self.served()
         return served is None or model in served
+
+    def serves_speakers(self) -> bool:
+        if self.speakers_served is not None:
+            return self.speakers_served
+        from ytcaption.worker.speakers.locate import available
+
+        return available()
 
     @property
     def visibility_seconds(self) -> int:

@@ -149,8 +149,6 @@ def word_error_rate(reference: str, hypothesis: str, numbers: bool = True) -> fl
 def long_recording(folder: Path, seconds: float, pause: float = 1.2, speed: int = 175) -> tuple[Path, str]:
     """espeak-ng passages ("Part <n>. " + a known text) joined with pauses, at least `seconds` long
     (a 16-bit mono WAV); and the text spoken."""
-    import wave
-
     import numpy as np
 
     pieces: list[Any] = []
@@ -167,10 +165,18 @@ def long_recording(folder: Path, seconds: float, pause: float = 1.2, speed: int 
         pieces += [audio.astype(np.int16), np.zeros(int(rate * pause), dtype=np.int16)]
         texts.append(text)
         total += len(audio) / rate + pause
-    path = folder / "long.wav"
+    return write_wav(folder / "long.wav", pieces, rate), " ".join(texts)
+
+
+def write_wav(path: Path, pieces: list[Any], rate: int) -> Path:
+    """16-bit mono PCM pieces, joined, as a WAV file."""
+    import wave
+
+    import numpy as np
+
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(np.concatenate(pieces).tobytes())
-    return path, " ".join(texts)
+        out.writeframes(np.concatenate(pieces).astype(np.int16).tobytes())
+    return path

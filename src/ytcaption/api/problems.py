@@ -19,6 +19,7 @@ TITLES: dict[str, str] = {
     "validation-error": "The request is not valid",
     "url-not-allowed": "The URL cannot be fetched",
     "model-not-served": "No worker of this deployment serves that model",
+    "speakers-not-served": "No worker of this deployment labels speakers",
     "idempotency-key-mismatch": "Idempotency key reused with a different request",
     "job-not-completed": "The transcription has not completed",
     "job-already-ended": "The transcription has already ended",

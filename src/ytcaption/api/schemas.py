@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.media_types import accepted_media_type
 from ytcaption.domain.options import PROMPT_MAX_CHARS, prompt_text
+from ytcaption.domain.speakers import SpeakerSetting
 from ytcaption.domain.vocabulary import LanguageOrAuto, ModelName, Priority, Status, Task, email_address, named_model
 
 URL_PATTERN = r"^https?://\S+$"
@@ -77,6 +78,13 @@ class OptionsIn(_Strict):
         "(Whisper's initial prompt and hotwords; every chunk of a long file gets it)",
         examples=["YTCaption, faster-whisper, Step Functions"],
     )
+    speakers: SpeakerSetting | None = Field(
+        default=None,
+        description='label who spoke: "auto" (estimate how many), an exact count, or {"min": 2, "max": 4}; '
+        "results then carry a speaker per segment (and word), TXT is paragraphs per speaker, "
+        "WebVTT has voice spans",
+        examples=["auto"],
+    )
     subtitles: SubtitleSettings | None = Field(
         default=None,
         description="subtitle reading rules for the SRT and VTT (what is left out keeps the broadcast default; "
@@ -89,6 +97,17 @@ class OptionsIn(_Strict):
     @classmethod
     def _plain_prompt(cls, value: Any) -> Any:
         return prompt_text(value)
+
+
+SpeakerName = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f<>&]*$")]
+
+
+class SpeakerNamesIn(_Strict):
+    """Names for a transcript's speaker labels; "" gives a label back its own name."""
+
+    speakers: dict[Annotated[str, Field(max_length=40)], SpeakerName] = Field(
+        min_length=1, max_length=20, examples=[{"Speaker 1": "Alice", "Speaker 2": "Bob"}]
+    )
 
 
 class TranscriptionRequest(OptionsIn):

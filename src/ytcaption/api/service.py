@@ -148,6 +148,13 @@ class ApiService:
                 f"This deployment's workers serve {served}; model '{options.model}' is not one of them.",
                 errors=[{"field": "body.model", "message": f"one of: {served}", "type": "model_not_served"}],
             )
+        if options.speakers is not None and not self.settings.serves_speakers():
+            raise ApiProblem(
+                422,
+                "speakers-not-served",
+                "This deployment's workers do not carry the speaker engine; send the job without 'speakers'.",
+                errors=[{"field": "body.speakers", "message": "not served here", "type": "speakers_not_served"}],
+            )
         return options
 
     def models(self) -> Models:
@@ -383,6 +390,11 @@ class ApiService:
         return operations.stats(self.store, self.settings)
 
     # -- results ------------------------------------------------------------------
+
+    def rename_speakers(self, caller: ApiKey, job_id: str, names: dict[str, str]) -> Job:
+        from ytcaption.api.renaming import rename_speakers
+
+        return rename_speakers(self.store, self.media, self.visible_job(caller, job_id), names)
 
     def result(
         self, caller: ApiKey, job_id: str, fmt: str, subtitles: SubtitleSettings | None = None

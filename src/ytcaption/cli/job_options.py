@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ytcaption.api.schemas import OptionsIn
 from ytcaption.cli.errors import EXIT_USAGE, CliError
 from ytcaption.cli.subtitles import subtitle_settings
+from ytcaption.domain.speakers import SpeakerSetting, parse_setting
 from ytcaption.domain.vocabulary import Priority, ResultFormat, Task
 
 FORMATS: tuple[str, ...] = get_args(ResultFormat)
@@ -24,6 +25,13 @@ OPTION_FIELDS: tuple[str, ...] = tuple(OptionsIn.model_fields)
 def _help(name: str, fallback: str) -> str:
     described = OptionsIn.model_fields[name].description
     return (described or fallback).replace("%", "%%")  # argparse formats help with %
+
+
+def _speakers(text: str) -> SpeakerSetting:
+    try:
+        return parse_setting(text)
+    except ValueError as exc:  # a usage error (exit 2) with what is wrong
+        raise argparse.ArgumentTypeError(str(exc).splitlines()[0]) from exc
 
 
 def add_option_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +45,12 @@ def add_option_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--vad", action=on_off, help=_help("vad", "skip silence") + " (default on)")
     group.add_argument("--word-timestamps", action=on_off, help="timestamps for every word (in the JSON)")
     group.add_argument("--prefer-captions", action=on_off, help=_help("prefer_captions", "use the video's subtitles"))
+    group.add_argument(
+        "--speakers",
+        type=_speakers,
+        metavar="auto|N|MIN-MAX",
+        help="label who spoke: auto, a count, or a range like 2-4",
+    )
     group.add_argument("--webhook-url", help=_help("webhook_url", "called with the terminal event"))
     group.add_argument("--notify-progress", action=on_off, help=_help("notify_progress", "progress webhooks"))
     group.add_argument("--notify-email", help=_help("notify_email", "emailed when it ends"))

@@ -1,7 +1,9 @@
 """Render a transcript as JSON, plain text, SubRip (SRT) or WebVTT.
 
 Subtitles and text are shaped from the transcript's words (ytcaption.domain.captions), not copied
-from Whisper's segments: cues follow the reading rules, with a job's or a download's settings.
+from Whisper's segments: cues follow the reading rules, with a job's or a download's settings. With
+speaker labels a cue never mixes speakers: SRT names who speaks at the start of each turn, WebVTT puts
+each cue in a voice span, TXT has paragraphs per turn; a label shows as the name given to it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 
 from ytcaption.domain.captions import SubtitleSettings, render_srt, render_txt, render_vtt, rules_for, shape
 from ytcaption.domain.captions.shape import Cue
-from ytcaption.domain.captions.words import tokens
+from ytcaption.domain.captions.words import Names, Token, named_turns, tokens
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.transcript import Transcript
 
@@ -30,20 +32,32 @@ def to_json(transcript: Transcript, words: bool = True) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def cues(transcript: Transcript, settings: SubtitleSettings | None = None) -> list[Cue]:
-    return shape(tokens(transcript), rules_for(transcript.language, settings))
+def _names(transcript: Transcript) -> Names:
+    return lambda label: transcript.speaker_name(label) or label
+
+
+def shown_words(transcript: Transcript, named: bool = False) -> list[Token]:
+    """The words subtitles show; `named`: each speaker's turn led by their name, as SRT shows it."""
+    words = tokens(transcript)
+    return named_turns(words, _names(transcript)) if named else words
+
+
+def cues(transcript: Transcript, settings: SubtitleSettings | None = None, named: bool = False) -> list[Cue]:
+    """The shaped cues; `named`: each speaker's turn starts with their name, fitted into its lines."""
+    return shape(shown_words(transcript, named), rules_for(transcript.language, settings))
 
 
 def to_txt(transcript: Transcript) -> str:
-    return render_txt(tokens(transcript))
+    return render_txt(tokens(transcript), _names(transcript))
 
 
 def to_srt(transcript: Transcript, settings: SubtitleSettings | None = None) -> str:
-    return render_srt(cues(transcript, settings))
+    return render_srt(cues(transcript, settings, named=True))
 
 
 def to_vtt(transcript: Transcript, settings: SubtitleSettings | None = None) -> str:
-    return render_vtt(cues(transcript, settings), karaoke=bool(settings and settings.karaoke))
+    karaoke = bool(settings and settings.karaoke)
+    return render_vtt(cues(transcript, settings), karaoke=karaoke, name=_names(transcript))
 
 
 def render(transcript: Transcript, fmt: str, settings: SubtitleSettings | None = None) -> str:

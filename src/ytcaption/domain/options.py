@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ytcaption.domain.captions.rules import SubtitleSettings
+from ytcaption.domain.speakers import SpeakerSetting
 from ytcaption.domain.vocabulary import EmailAddress, LanguageCode, ModelName, Priority, Task
 
 # Whisper reads at most 223 tokens of prompt (half its 448-token context); 600 characters stay within
@@ -45,6 +46,10 @@ class JobOptions(BaseModel):
         default=None,
         max_length=PROMPT_MAX_CHARS,
         description="vocabulary hints (names, jargon): Whisper's initial prompt and hotwords, for every chunk",
+    )
+    speakers: SpeakerSetting | None = Field(
+        default=None,
+        description='label who spoke: "auto", an exact count, or {"min": n, "max": m}; off when absent',
     )
 
     @field_validator("prompt", mode="before")

@@ -12,6 +12,7 @@ class Word(BaseModel):
     end: float
     word: str
     probability: float
+    speaker: str | None = None
 
 
 class Segment(BaseModel):
@@ -22,12 +23,14 @@ class Segment(BaseModel):
     words: list[Word] | None = None
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    speaker: str | None = None
 
 
 class Timings(BaseModel):
     audio_seconds: float
     processing_seconds: float
     model_load_seconds: float = 0.0
+    diarization_seconds: float | None = None
 
     @property
     def real_time_factor(self) -> float:
@@ -43,6 +46,13 @@ class Transcript(BaseModel):
     origin: Literal["whisper", "captions"] = "whisper"
     segments: list[Segment] = Field(default_factory=list)
     timings: Timings | None = None
+    # Names given to speaker labels ("Speaker 1" -> "Alice"); renderers show the name, the label stays.
+    speaker_names: dict[str, str] | None = None
+
+    def speaker_name(self, label: str | None) -> str | None:
+        if label is None:
+            return None
+        return (self.speaker_names or {}).get(label, label)
 
     @property
     def text(self) -> str:

@@ -27,6 +27,7 @@ from ytcaption.worker.log import logger
 from ytcaption.worker.messages import Message
 from ytcaption.worker.progress import progress_reporter
 from ytcaption.worker.runner import check_still_ours, fail, run_work, settled_before_claim
+from ytcaption.worker.speakers.apply import with_speakers
 from ytcaption.worker.transcribe import transcribe
 
 
@@ -129,7 +130,7 @@ class WholeFileRunner:
             local = Path(tmp) / "audio"
             media.download(task.audio.key, local)
             progress(0.0)
-            transcript = transcribe(ctx.models, local, task.options, progress)
+            transcript = with_speakers(transcribe(ctx.models, local, task.options, progress), local, task.options)
         check_still_ours(ctx, heartbeat)
         keys = MediaStore(ctx.settings.bucket).write_results(task.job_id, render_all(transcript, task.options))
         timings = transcript.timings

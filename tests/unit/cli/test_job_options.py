@@ -56,9 +56,11 @@ def test_every_job_option_of_the_openapi_document_has_a_transcribe_flag(request_
 
 
 def _ref(spec: dict[str, Any]) -> str:
-    """The schema an object option refers to ('' for a plain value)."""
-    refs = [s["$ref"] for s in spec.get("anyOf", [spec]) if "$ref" in s]
-    return str(refs[0]).rsplit("/", 1)[-1] if refs else ""
+    """The schema an object option refers to ('' for a plain value, or one that may also be a plain
+    value: `speakers` is "auto", a count or a range, one flag)."""
+    alternatives = [s for s in spec.get("anyOf", [spec]) if s.get("type") != "null"]
+    refs = [s["$ref"] for s in alternatives if "$ref" in s]
+    return str(refs[0]).rsplit("/", 1)[-1] if refs and len(refs) == len(alternatives) else ""
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -74,6 +76,11 @@ def test_only_the_options_given_are_sent() -> None:
         "language": "de",
     }
     assert given_options(_args()).model_dump(exclude_unset=True) == {}
+    # `speakers` is one flag for its three forms, sent as the API takes them.
+    for flag, sent in (("auto", "auto"), ("3", 3), ("2-4", {"min": 2, "max": 4})):
+        assert given_options(_args("--speakers", flag)).model_dump(mode="json", exclude_unset=True) == {
+            "speakers": sent
+        }
 
 
 @pytest.mark.parametrize(
@@ -96,6 +103,10 @@ def test_choices_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as refused:
         _args("--priority", "urgent")
     assert refused.value.code == 2 and "--priority" in capsys.readouterr().err
+    for bad in ("many", "0", "5-2", "1-99"):
+        with pytest.raises(SystemExit) as refused:
+            _args("--speakers", bad)
+        assert refused.value.code == 2 and "--speakers" in capsys.readouterr().err
 
 
 def test_formats_several_all_and_unknown(capsys: pytest.CaptureFixture[str]) -> None:

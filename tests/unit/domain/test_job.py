@@ -138,6 +138,7 @@ def test_defaults() -> None:
         "notify_progress": False,
         "notify_email": None,
         "prompt": None,
+        "speakers": None,
         "subtitles": None,
     }
 

@@ -1,4 +1,4 @@
-"""/v1/transcriptions: request, list, read, download, follow and cancel transcriptions."""
+"""/v1/transcriptions: request, list, read, download, follow, name speakers and cancel transcriptions."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ytcaption.api.schemas import (
     AudioLink,
     JobEvents,
     ResultLink,
+    SpeakerNamesIn,
     Transcription,
     TranscriptionPage,
     TranscriptionRequest,
@@ -226,6 +227,16 @@ def get_audio_by_link(
 )
 def get_events(service: Service, who: Caller, job_id: JobId) -> JobEvents:
     return JobEvents(id=job_id, events=[to_event(item) for item in service.events(who, job_id)])
+
+
+@router.patch(
+    "/v1/transcriptions/{job_id}",
+    response_model=Transcription,
+    summary="Name the speakers: every result format is rendered again with the names",
+    responses=problem_responses(400, 401, 404, 409, 422),
+)
+def name_speakers(service: Service, who: Caller, base: BaseUrl, job_id: JobId, body: SpeakerNamesIn) -> Transcription:
+    return to_transcription(service.rename_speakers(who, job_id, body.speakers), base)
 
 
 @router.delete(

@@ -34,6 +34,10 @@ class Cue:
     lines: tuple[tuple[Token, ...], ...]
 
     @property
+    def speaker(self) -> str | None:
+        return self.lines[0][0].speaker if self.lines and self.lines[0] else None
+
+    @property
     def tokens(self) -> list[Token]:
         return [t for line in self.lines for t in line]
 
@@ -60,15 +64,16 @@ def _split_long(tokens: Sequence[Token], max_chars: int) -> list[Token]:
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1
             at = token.start + n * step
-            out.append(Token(piece, at, at + step, token.space and n == 0, token.closes and last))
+            out.append(Token(piece, at, at + step, token.space and n == 0, token.closes and last, token.speaker))
     return out
 
 
 def _runs(tokens: Sequence[Token], pause: float) -> list[list[Token]]:
-    """Stretches of speech between silences of at least `pause` seconds."""
+    """Stretches of speech between silences of at least `pause` seconds, or where the speaker changes
+    (a cue never mixes speakers: a new speaker starts a new cue)."""
     runs: list[list[Token]] = []
     for token in tokens:
-        if runs and token.start - runs[-1][-1].end < pause:
+        if runs and token.start - runs[-1][-1].end < pause and token.speaker == runs[-1][-1].speaker:
             runs[-1].append(token)
         else:
             runs.append([token])

@@ -9,7 +9,8 @@ length.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from ytcaption.domain.transcript import Transcript
 
@@ -25,6 +26,8 @@ class Token:
     # The last word of a Whisper segment: a phrase boundary even where no punctuation shows it
     # (Whisper's Chinese often has none).
     closes: bool = False
+    # Who said it (diarization's label, "Speaker 1"...): a cue never holds two speakers' words.
+    speaker: str | None = None
 
 
 def is_no_space_char(ch: str) -> bool:
@@ -67,14 +70,15 @@ def _pieces(chunk: str) -> list[str]:
 
 def tokens(transcript: Transcript) -> list[Token]:
     """Every word of the transcript in time order, with monotone times."""
-    raw: list[tuple[str, float, float, bool, bool]] = []
+    raw: list[tuple[str, float, float, bool, bool, str | None]] = []
     for segment in transcript.segments:
         first = len(raw)
         if segment.words:
             for word in segment.words:
                 text = " ".join(word.word.split())
                 if text:
-                    raw.append((text, word.start, word.end, word.word[:1].isspace(), False))
+                    speaker = word.speaker or segment.speaker
+                    raw.append((text, word.start, word.end, word.word[:1].isspace(), False, speaker))
         else:
             words = [(p, n > 0 and i == 0) for n, chunk in enumerate(segment.text.split())
                      for i, p in enumerate(_pieces(chunk))]  # fmt: skip
@@ -85,17 +89,35 @@ def tokens(transcript: Transcript) -> list[Token]:
             at = segment.start
             for text, space in words:
                 length = span * len(text) / total
-                raw.append((text, at, at + length, space, False))
+                raw.append((text, at, at + length, space, False, segment.speaker))
                 at += length
         if len(raw) > first:
-            raw[-1] = (*raw[-1][:4], True)
+            raw[-1] = (*raw[-1][:4], True, raw[-1][5])
     # Stable by start: segments of merged chunks may overlap by a little in time.
     raw.sort(key=lambda item: item[1])
     out: list[Token] = []
     last_start = 0.0
-    for n, (text, start, end, space, closes) in enumerate(raw):
+    for n, (text, start, end, space, closes, speaker) in enumerate(raw):
         start = max(start, last_start)
         end = max(end, start)
         last_start = start
-        out.append(Token(text, start, end, space and n > 0, closes))
+        out.append(Token(text, start, end, space and n > 0, closes, speaker))
+    return out
+
+
+# What a speaker label is shown as: its name, or the label itself.
+Names = Callable[[str], str]
+
+
+def named_turns(tokens: Sequence[Token], name: Names) -> list[Token]:
+    """The words with each speaker's name before their turn ("Alice:"), as a word of that turn: the
+    shaper then fits the name into the cue's lines like any other word (SRT names who speaks so)."""
+    out: list[Token] = []
+    previous: str | None = None
+    for token in tokens:
+        if token.speaker is not None and token.speaker != previous:
+            out.append(Token(f"{name(token.speaker)}:", token.start, token.start, bool(out), False, token.speaker))
+            token = replace(token, space=True)
+        previous = token.speaker
+        out.append(token)
     return out
