@@ -178,6 +178,9 @@ class Pipeline(Construct):
             # the only one served, so a job naming another is refused at intake, not queued for nobody.
             "YTC_DEFAULT_MODEL": self.config.model,
             "YTC_SERVED_MODELS": self.config.model,
+            # The workers' image carries the speaker encoder's weights (containers/whisper/Dockerfile);
+            # the Lambdas do not, so they are told rather than left to look for them.
+            "YTC_SPEAKERS_SERVED": "true",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         if spec.name == "fetch-audio" and self.config.downloadSecretName:
@@ -584,6 +587,13 @@ def _grant_api(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
                 _objects(p.bucket, resources.UPLOADS_PREFIX),
             ],
         )
+    )
+    # Renamed speakers (PATCH) are rendered again into new keys of the job's own results, never over
+    # the originals (a cached job shares them): results/<job>/named-<digest>/ only.
+    named = p.bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*/named-*/*")
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[named]))
+    acknowledge_resource(
+        role, named, reason="Renamed transcripts are written only under results/<job>/named-<digest>/ of the job."
     )
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
     role.add_to_policy(
