@@ -244,7 +244,10 @@ def test_a_ticket_makes_one_job_and_its_audio_is_served_as_audio(runtime: Any, b
         assert [j["id"] for j in api.get("/v1/transcriptions").json()["items"]] == [job["id"]]
 
         link = api.get(f"/v1/transcriptions/{job['id']}/audio", params={"redirect": "false"}).json()["url"]
-    audio = send("GET", link, headers=[("Origin", "https://evil.example")])
+    # The page's link is ours (an audio ticket): it redirects to a presigned GET signed at that moment.
+    ticket_answer = send("GET", link, headers=[("Origin", "https://evil.example")])
+    assert ticket_answer.status == 307, ticket_answer.status
+    audio = send("GET", ticket_answer.headers["location"], headers=[("Origin", "https://evil.example")])
     assert audio.status == 200 and audio.headers["content-type"] == "audio/mpeg"
     assert "access-control-allow-origin" not in audio.headers
 

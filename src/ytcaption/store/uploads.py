@@ -7,7 +7,7 @@ from typing import Any
 
 from ytcaption.domain.job import JobOptions, iso, utcnow
 from ytcaption.store import keys
-from ytcaption.store.items import JobTable, from_dynamo
+from ytcaption.store.items import JobTable, from_dynamo, to_dynamo
 
 
 class Uploads(JobTable):
@@ -25,7 +25,7 @@ class Uploads(JobTable):
                 **keys.upload(upload_id),
                 "upload_id": upload_id,
                 "tenant": tenant,
-                "options": options.model_dump(exclude_none=True),
+                "options": to_dynamo(options.model_dump(exclude_none=True)),  # subtitle settings hold floats
                 "created_at": iso(utcnow()),
                 "expires_at": int(time.time()) + ttl_seconds,
                 **({"max_bytes": max_bytes} if max_bytes is not None else {}),
