@@ -111,6 +111,27 @@ def runtime(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Confi
 
 
 @pytest.fixture
+def client_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """caplog at DEBUG that also hears the client's loggers. A Lambda handler imported in-process earlier
+    in the session makes Powertools take the `ytcaption` logger for its service (level INFO, no
+    propagation), which would swallow `ytcaption.client.*` records before they reach caplog."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    logger = logging.getLogger("ytcaption.client")
+    saved = logger.level, logger.propagate
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(caplog.handler)
+    logger.propagate = False  # heard once, by caplog's handler
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+@pytest.fixture
 def worker(runtime: object) -> Iterator[subprocess.Popen[bytes]]:
     """One Whisper worker process for the test, stopped (SIGTERM) after it."""
     from ytcaption.local.runtime import LocalRuntime

@@ -116,9 +116,10 @@ def stats(store: JobStore, settings: Settings) -> dict[str, Any]:
     jobs, _ = list_jobs(store, None, limit=1_000_000)
     by_status = Counter(job.status.value for job in jobs)
     completed = [j for j in jobs if j.status == JobStatus.COMPLETED and j.result]
-    audio_seconds = sum(float(j.result["metrics"].get("audio_seconds") or 0) for j in completed if j.result)
-    rtfs = [float(j.result["metrics"]["real_time_factor"]) for j in completed
-            if j.result and j.result["metrics"].get("real_time_factor")]  # fmt: skip
+    # A job born from the cache (a batch entry too) or from the video's captions has no metrics of its own.
+    metrics = [(j.result or {}).get("metrics") or {} for j in completed]
+    audio_seconds = sum(float(m.get("audio_seconds") or 0) for m in metrics)
+    rtfs = [float(m["real_time_factor"]) for m in metrics if m.get("real_time_factor")]
     queued = [j for j in jobs if j.status == JobStatus.QUEUED]
     now = datetime.now().astimezone()
     oldest = (

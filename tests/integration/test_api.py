@@ -104,12 +104,12 @@ def test_every_route_but_health_needs_a_key(base_url: str, method: str, path: st
 def test_cli_creates_a_working_key(runtime: Any, base_url: str) -> None:
     env = {**__import__("os").environ, "AWS_ENDPOINT_URL": runtime.endpoint}
     done = subprocess.run(
-        [sys.executable, "-m", "ytcaption.cli", "keys", "create", "--tenant", "cli-tenant"],
+        [sys.executable, "-m", "ytcaption.cli", "keys", "create", "--tenant", "cli-made-tenant"],
         capture_output=True, text=True, env=env, timeout=60, check=True,
     )  # fmt: skip
     key = done.stdout.strip()
     assert key.startswith("ytc_") and len(key) > 40
-    assert "cli-tenant" in done.stderr
+    assert "cli-made-tenant" in done.stderr  # a tenant no other test uses: its list starts empty
     with client(base_url, key) as api:
         assert api.get("/v1/transcriptions").json() == {"items": [], "next_cursor": None}
     # Only a hash is stored: the key itself is nowhere in the table.

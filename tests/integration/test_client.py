@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,9 +32,9 @@ def api(base_url: str, key: str) -> Iterator[Client]:
 
 
 def test_a_file_job_uploaded_and_followed_live(
-    api: Client, key: str, worker: object, speech_wav: Path, caplog: pytest.LogCaptureFixture
+    api: Client, key: str, worker: object, speech_wav: Path, client_log: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    caplog = client_log
     sent: list[tuple[int, int]] = []
     job = api.create_from_file(speech_wav, {"word_timestamps": True}, on_progress=lambda *p: sent.append(p))
     assert sent[-1] == (speech_wav.stat().st_size,) * 2

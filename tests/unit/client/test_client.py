@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -170,8 +169,8 @@ def test_wait_gives_up_at_its_timeout(api: ScriptedApi) -> None:
     assert raised.value.last.status == "QUEUED"
 
 
-def test_the_key_is_never_logged(api: ScriptedApi, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger: ours, httpx, httpcore, websockets
+def test_the_key_is_never_logged(api: ScriptedApi, client_log: pytest.LogCaptureFixture) -> None:
+    caplog = client_log  # every logger at DEBUG: ours, httpx, httpcore, websockets
     api.on(
         "/v1/models", Answer(429, {"code": "x"}, {"Retry-After": "0"}), Answer(200, {"default": "base", "served": None})
     )
@@ -186,10 +185,10 @@ def test_the_key_is_never_logged(api: ScriptedApi, caplog: pytest.LogCaptureFixt
     assert KEY not in caplog.text
 
 
-def test_the_live_socket_logs_its_url_without_the_key(api: ScriptedApi, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_live_socket_logs_its_url_without_the_key(api: ScriptedApi, client_log: pytest.LogCaptureFixture) -> None:
     from ytcaption.client import live
 
-    caplog.set_level(logging.DEBUG)
+    caplog = client_log
     with pytest.raises(live.LiveUnavailable):
         live.wait(
             api.url.replace("http", "ws") + "/v1/live", KEY, "job-1", lambda: Transcription.model_validate(_job()), 0
