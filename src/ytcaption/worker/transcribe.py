@@ -160,6 +160,10 @@ def transcribe(
             result.append(_segment(len(result), segment))
             if progress and info.duration and not progress(min(1.0, float(segment.end) / float(info.duration))):
                 raise Interrupted()
+        # All of it is decoded: the last word may end well before the file does (trailing silence, and
+        # word timings end at the word, not at the window's last timestamp), so say so.
+        if progress and not progress(1.0):
+            raise Interrupted()
     except (Interrupted, YtcError):
         raise
     except Exception as exc:
