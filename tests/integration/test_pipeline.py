@@ -178,3 +178,39 @@ def test_sigterm_mid_job_hands_the_work_to_another_worker(runtime: object, long_
             second_log = runtime.log_paths[second.pid].read_text()
             assert any("job transcribed" in line and job_id in line for line in second_log.splitlines())
             assert "Library" in read_result(job, "txt") or "library" in read_result(job, "txt")
+
+
+def test_a_task_whose_job_no_longer_exists_is_dropped(runtime: object) -> None:
+    """A whole-file task and a chunk task for a job that is gone (deleted, or a stray message) are
+    deleted by the worker that reads them: neither comes back until it lands in the dead-letter queue."""
+    from ytcaption.local.runtime import LocalRuntime
+
+    assert isinstance(runtime, LocalRuntime)
+    drain_queue()  # this test counts what is left on the queue
+    audio = {"bucket": resources.BUCKET, "key": "audio/job-gone/audio.wav"}
+    whole = {"job_id": "job-gone-whole", "task_token": "gone", "audio": audio, "options": {"model": "tiny.en"}}
+    chunk = {
+        **whole,
+        "job_id": "job-gone-chunk",
+        "chunk": {
+            "index": 0,
+            "start": 0.0,
+            "end": 10.0,
+            "cut_start": 0.0,
+            "cut_end": 10.0,
+            "timeout_seconds": 60,
+            "wait_seconds": 120,
+        },
+    }
+    sqs = aws.client("sqs")
+    queue = aws.queue_url(resources.QUEUE)
+    for body in (whole, chunk):
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(body))
+    with runtime.worker() as proc:
+        deadline = time.monotonic() + 60
+        while queue_depth() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert queue_depth() == 0, "a task of a vanished job should be dropped, not redelivered"
+        assert queue_depth(resources.DLQ) == 0
+    log = runtime.log_paths[proc.pid].read_text()
+    assert log.count("task for a job that does not exist; dropping it") == 2, log[-2000:]

@@ -43,8 +43,9 @@ class ChunkRunner:
     def handle(self, task: TranscribeTask, chunk: Chunk, message: Message) -> None:
         ctx = self.ctx
         job = ctx.store.get(task.job_id)
-        if job is None or settled_before_claim(ctx, task, message, job):
+        if settled_before_claim(ctx, task, message, job):  # a vanished job's message is dropped there
             return
+        assert job is not None
         key = chunk_result_key(task.job_id, chunk.index)
         results = MediaStore(ctx.settings.bucket)
         if results.head(key) is not None:

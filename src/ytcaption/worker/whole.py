@@ -50,7 +50,7 @@ class WholeFileRunner:
         (dropped, answered, or deferred until the job may be taken)."""
         ctx = self.ctx
         job = ctx.store.get(task.job_id)
-        if job is None or self.settle(task, message, job):
+        if self.settle(task, message, job):  # a vanished job's message is dropped there
             return None
         try:
             return ctx.store.claim(task.job_id, ctx.worker_id, ctx.settings.heartbeat_seconds, task.time_limit_seconds)
@@ -58,7 +58,7 @@ class WholeFileRunner:
             # Another worker was quicker, or the job ended meanwhile.
             logger.info("job not claimed", extra={"why": str(exc)})
             job = ctx.store.get(task.job_id)
-            if job is None or not self.settle(task, message, job):
+            if not self.settle(task, message, job):
                 ctx.messages.defer(message, ctx.settings.lease_margin_seconds, "job not claimed; looking again shortly")
             return None
 
