@@ -7,10 +7,11 @@ go out (and from 0 again if a retry sends it again). The API key is not sent to 
 from __future__ import annotations
 
 import io
-import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ytcaption.domain.media_types import OCTET_STREAM, media_type_of
 
 Progress = Callable[[int, int], None]
 
@@ -38,8 +39,10 @@ class _CountingFile(io.FileIO):
 
 
 def content_type(path: Path) -> str | None:
-    guessed, _ = mimetypes.guess_type(path.name)
-    return guessed
+    """The media type the service itself gives this name (mimetypes calls .ts a Qt translation); None
+    where the name says nothing, so the service decides."""
+    kind = media_type_of(path.name)
+    return None if kind == OCTET_STREAM else kind
 
 
 def multipart(path: Path, fields: dict[str, str], kind: str | None, on_progress: Progress | None) -> dict[str, Any]:
