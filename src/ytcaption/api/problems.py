@@ -11,6 +11,7 @@ from typing import Any
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 TITLES: dict[str, str] = {
+    "result-too-large": "Too large to render through the API",
     "bad-request": "The request cannot be read",
     "unauthorized": "Missing or invalid API key",
     "forbidden": "This API key may not do that",

@@ -426,7 +426,8 @@ class ApiService:
                 413,
                 "result-too-large",
                 f"{fmt} of {job_id} with other settings is too large to render through the API: download the "
-                "json and run `ytcaption subtitles render transcript.json` with the same settings.",
+                "json (a job made with word_timestamps keeps the words in it) and run `ytcaption subtitles "
+                "render transcript.json` with the same settings, or download it with the job's own settings.",
             )
         content, url = media.read_or_link(key, max_bytes=PROXIED_BODY_BYTES, expires_in=RESULT_LINK_SECONDS)
         if content is not None and not proxied(content, media_type):

@@ -138,7 +138,7 @@ def get_transcription(service: Service, who: Caller, base: BaseUrl, job_id: JobI
             },
         },
         303: {"description": "A large result: follow `Location` (a presigned download URL; send no key there)"},
-        **problem_responses(401, 404, 409, 422),
+        **problem_responses(401, 404, 409, 413, 422),
     },
 )
 def get_result(
