@@ -1,5 +1,6 @@
 // YTCaption's web page: sign in with a key, submit links or files, follow jobs, read transcripts.
 import { Api, ApiError, postForm } from "./api.js";
+import { changedNames, colourOf, labelsOf, nameOf } from "./speakers.js";
 
 const ACTIVE = new Set(["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING"]);
 const POLL_MS = 2000;
@@ -7,7 +8,7 @@ const STORE = sessionStorage; // the key lives as long as this tab, never in a U
 const FALLBACK_MODELS = ["tiny", "base", "small", "medium", "large-v3", "turbo"];
 
 const $ = (id) => document.getElementById(id);
-const state = { api: null, jobs: [], limit: 20, timer: null, pending: new Set(), open: null, segments: [], matches: [], current: -1 };
+const state = { api: null, jobs: [], limit: 20, timer: null, pending: new Set(), open: null, segments: [], names: {}, matches: [], current: -1 };
 
 // -- small helpers --------------------------------------------------------------------
 
@@ -175,6 +176,8 @@ function options() {
   if (language) body.language = language;
   if (form.translate.checked) body.task = "translate";
   if (form.word_timestamps.checked) body.word_timestamps = true;
+  if (form.speakers.value === "auto") body.speakers = "auto";
+  if (form.speakers.value === "count") body.speakers = Number(form.speaker_count.value);
   return body;
 }
 
@@ -262,6 +265,7 @@ async function openTranscript(id) {
   player.removeAttribute("src");
   player.hidden = true;
   $("audio-note").hidden = true;
+  $("speakers").hidden = true;
   try {
     const [job, response] = await Promise.all([state.api.job(id), state.api.result(id, "json")]);
     if (state.open !== id) return;
@@ -270,6 +274,9 @@ async function openTranscript(id) {
     const facts = [job.language, job.media && job.media.duration ? clock(job.media.duration) : null, job.options.model];
     $("transcript-meta").textContent = facts.filter(Boolean).join(" · ");
     state.segments = transcript.segments || [];
+    state.names = transcript.speaker_names || {};
+    $("speaker-filter").value = "";
+    renderSpeakers();
     renderSegments();
     $("transcript-title").focus?.();
     announce(`Transcript of ${jobTitle(job)}: ${state.segments.length} segments`);
@@ -306,16 +313,80 @@ function seek(seconds) {
 }
 
 function renderSegments() {
-  const list = $("segments");
-  list.replaceChildren(...state.segments.map((segment, index) =>
-    el("li", {},
+  const items = [];
+  let previous = null;
+  state.segments.forEach((segment, index) => {
+    const speaker = segment.speaker || null;
+    const colour = speaker ? colourOf(speaker) : null;
+    // A turn starts where the speaker changes: its head names who speaks.
+    if (speaker && speaker !== previous) {
+      items.push(el("li", { class: `turn-head spk-c${colour}`, "data-speaker": speaker },
+        el("span", { class: "speaker-chip" }, nameOf(speaker, state.names))));
+    }
+    previous = speaker;
+    items.push(el("li", { class: speaker ? `turn spk-c${colour}` : null, "data-speaker": speaker },
       el("button", { type: "button", class: "segment", "data-index": index, "data-start": segment.start, onclick: () => seek(segment.start),
         "aria-label": `Play from ${clock(segment.start)}` },
         el("span", { class: "time" }, clock(segment.start)),
         el("span", { class: "text" }, segment.text.trim()),
       ),
+    ));
+  });
+  $("segments").replaceChildren(...items);
+  filterSpeaker();
+}
+
+// -- speakers: names and the filter -------------------------------------------------------
+
+function renderSpeakers() {
+  const labels = labelsOf(state.segments);
+  $("speakers").hidden = labels.length === 0;
+  $("speaker-list").replaceChildren(...labels.map((label) =>
+    el("li", { class: `spk-c${colourOf(label)}`, "data-speaker": label },
+      el("span", { class: "swatch", "aria-hidden": "true" }),
+      el("label", { for: `name-${colourOf(label)}-${labels.indexOf(label)}` }, label),
+      el("input", { id: `name-${colourOf(label)}-${labels.indexOf(label)}`, type: "text", maxlength: 100, "data-label": label,
+        value: state.names[label] || "", placeholder: label, autocomplete: "off", spellcheck: "false" }),
     )));
+  const filter = $("speaker-filter");
+  const chosen = filter.value;
+  filter.replaceChildren(el("option", { value: "" }, "All speakers"),
+    ...labels.map((label) => el("option", { value: label }, nameOf(label, state.names))));
+  filter.value = labels.includes(chosen) ? chosen : "";
+}
+
+/** Only the chosen speaker's turns (all when none is chosen); search then counts what is shown. */
+function filterSpeaker() {
+  const chosen = $("speaker-filter").value;
+  for (const item of $("segments").children) {
+    item.hidden = Boolean(chosen) && item.dataset.speaker !== chosen;
+  }
   search();
+}
+
+async function saveNames(event) {
+  event.preventDefault();
+  const id = state.open;
+  const changed = changedNames($("speaker-list").querySelectorAll("input"), state.names);
+  showProblem($("transcript-error"), null);
+  if (!Object.keys(changed).length) return announce("No name changed");
+  const button = $("save-names");
+  button.disabled = true;
+  try {
+    await state.api.rename(id, changed);
+    // The stored results are rendered again with the names: read the new JSON.
+    const transcript = await (await state.api.result(id, "json")).json();
+    if (state.open !== id) return;
+    state.segments = transcript.segments || [];
+    state.names = transcript.speaker_names || {};
+    renderSpeakers();
+    renderSegments();
+    announce(`Speakers named: ${Object.entries(changed).map(([label, name]) => `${label} → ${name || label}`).join(", ")}`);
+  } catch (error) {
+    showProblem($("transcript-error"), error);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function search() {
@@ -326,7 +397,7 @@ function search() {
     const span = button.querySelector(".text");
     const text = state.segments[Number(button.dataset.index)].text.trim();
     span.replaceChildren();
-    if (!query) {
+    if (!query || button.parentElement.hidden) {
       span.textContent = text;
       continue;
     }
@@ -383,7 +454,7 @@ async function download(format) {
 }
 
 async function copyText() {
-  const text = state.segments.map((s) => s.text.trim()).join("\n");
+  const text = state.segments.map((s) => (s.speaker ? `${nameOf(s.speaker, state.names)}: ` : "") + s.text.trim()).join("\n");
   try {
     await navigator.clipboard.writeText(text);
     announce("Transcript copied to the clipboard");
@@ -480,6 +551,11 @@ function wire() {
     button.addEventListener("click", () => download(button.dataset.format));
   }
   $("copy").addEventListener("click", copyText);
+  $("speakers-form").addEventListener("submit", saveNames);
+  $("speaker-filter").addEventListener("change", filterSpeaker);
+  $("speakers-mode").addEventListener("change", () => {
+    $("speaker-count").hidden = $("speakers-mode").value !== "count";
+  });
   window.addEventListener("hashchange", route);
 }
 
