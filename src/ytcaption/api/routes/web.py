@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "media-src 'self' https: http: blob:; connect-src 'self' https: http:; "
+        "media-src 'self' https: http: blob:; connect-src 'self' https: http: wss: ws:; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
