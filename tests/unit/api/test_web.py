@@ -108,7 +108,7 @@ def test_cors_answers_only_the_allowed_origins() -> None:
     api = _client(cors_origins=f"{ALLOWED}/, https://other-allowed.example.org")
     allowed = _preflight(api, ALLOWED)
     assert allowed["access-control-allow-origin"] == ALLOWED
-    assert {m.strip() for m in allowed["access-control-allow-methods"].split(",")} == {"GET", "POST", "DELETE"}
+    assert {m.strip() for m in allowed["access-control-allow-methods"].split(",")} == {"GET", "POST", "PATCH", "DELETE"}
     assert {h.strip().lower() for h in allowed["access-control-allow-headers"].split(",")} >= {
         "x-api-key", "content-type", "idempotency-key"
     }  # fmt: skip
