@@ -150,6 +150,7 @@ def test_a_feed_becomes_a_batch_followed_by_polling_when_the_socket_is_refused(
         expect(entries.locator(".badge")).to_have_text(["COMPLETED"] * 3)
         assert len([r for r in seen if r.endswith(f"/v1/batches/{batch_id}")]) >= 3, "followed by polling"
         expect(updates).to_have_attribute("data-mode", "polling")
+        assert "null" not in page.locator("#batch").inner_text()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "web-batch.png"), full_page=True)
 

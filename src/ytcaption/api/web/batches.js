@@ -41,7 +41,7 @@ export function batchSummary(batch) {
       el("progress", { max: 100, value: batch.progress, "aria-label": "Batch progress" }),
       el("span", {}, `${batch.progress}%`)),
     batch.error_code ? el("p", { class: "job-error" }, el("strong", {}, batch.error_code), ": ", batch.error_reason || "") : null,
-  ];
+  ].filter(Boolean);
 }
 
 /** One entry: its title (linking to its source), status, progress, reason, and its transcript's link. */

@@ -13,7 +13,7 @@ export class Follow {
     this.mode = "connecting";
     this.socket = null;
     this.tries = 0;
-    this.timers = [];
+    this.retry = null;
     this.stopped = false;
   }
 
@@ -67,13 +67,13 @@ export class Follow {
     this.setMode("polling", reason);
     const wait = RETRY_MS[Math.min(this.tries, RETRY_MS.length - 1)];
     this.tries += 1;
-    this.timers.push(setTimeout(() => this.start(), wait));
+    this.retry = setTimeout(() => this.start(), wait);
   }
 
   stop() {
     this.stopped = true;
     clearInterval(this.ping);
-    for (const timer of this.timers) clearTimeout(timer);
+    clearTimeout(this.retry);
     if (this.socket) {
       const socket = this.socket;
       this.socket = null;
