@@ -133,7 +133,8 @@ def test_a_feed_becomes_a_batch_followed_by_polling_when_the_socket_is_refused(
         # Nothing listens there: the socket is refused, and the page says it polls instead.
         page.get_by_text("API address").click()
         page.fill("#live-url", f"ws://127.0.0.1:{free_port()}/v1/live")
-        sign_in(page, new_key("webbatch"))
+        key = new_key("webbatch")
+        sign_in(page, key)
         updates = page.locator("#updates")
         expect(updates).to_have_attribute("data-mode", "polling")
         expect(updates).to_have_text("Polling every 2 s")
@@ -158,10 +159,18 @@ def test_a_feed_becomes_a_batch_followed_by_polling_when_the_socket_is_refused(
         first = entries.first
         name = first.get_attribute("data-entry") or ""
         link = first.get_by_role("link", name="Open transcript")
-        assert re.fullmatch(r"#/t/job-[0-9a-f]+", link.get_attribute("href") or "")
+        href = link.get_attribute("href") or ""
+        assert re.fullmatch(r"#/t/job-[0-9a-f]+", href)
         link.click()
         expect(page.locator("#segments .segment").first).to_be_visible()
         assert ORDINAL[name] in page.locator("#segments").inner_text().lower()
+        # The same link in a new tab: the key is asked for (it is kept per tab), then the transcript opens.
+        tab = context.new_page()
+        tab.goto(runtime.api_url + "/" + href)
+        sign_in(tab, key)
+        expect(tab.locator("#segments .segment").first).to_be_visible()
+        assert ORDINAL[name] in tab.locator("#segments").inner_text().lower()
+        tab.close()
 
         # Back to the list: the batch is there, linked.
         page.get_by_role("button", name="All transcriptions").click()

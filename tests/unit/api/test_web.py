@@ -51,7 +51,8 @@ def test_the_page_and_its_assets_are_served_without_a_key() -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert 'src="app/main.js"' in page.text and "http" not in page.text.split("<body>")[0], "no third-party assets"
-    for asset, media_type in (("main.js", "text/javascript"), ("api.js", "text/javascript"), ("style.css", "text/css")):
+    modules = ("main.js", "api.js", "dom.js", "speakers.js", "batches.js", "live.js")
+    for asset, media_type in (*((m, "text/javascript") for m in modules), ("style.css", "text/css")):
         answer = api.get(f"/app/{asset}")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith(media_type), asset
     assert api.get("/app/nothing.js").json()["code"] == "not-found"
