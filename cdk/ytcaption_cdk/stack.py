@@ -76,6 +76,9 @@ class YtcaptionStack(Stack):
             authorizer_function=self.pipeline.functions["authorizer"],
             dead_letter_queue=self.pipeline.events_dlq,
         )
+        if api_function is not None:
+            # The web page the API serves follows jobs there.
+            api_function.add_environment("YTC_PUBLIC_LIVE_URL", self.live.stage.url)
         if self.api is not None and self.api.account is not None:
             # Its stage logs through the account's API Gateway role too.
             self.live.stage.node.add_dependency(self.api.account)

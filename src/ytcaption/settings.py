@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     # Live updates: where the `live` Lambda posts to WebSocket connections (the management API of the
     # WebSocket stage, https://<api>.execute-api.<region>.amazonaws.com/<stage>; locally the local API).
     live_endpoint: str = ""
+    # The live-updates WebSocket's public address (AWS: the stage's wss://…/live URL, the stack output
+    # LiveUrl), told to the web page the API serves; empty: the page tries the API's own /v1/live.
+    public_live_url: str = ""
     # The local runtime only: the API process serves the live-updates WebSocket (resources.LIVE_PATH)
     # and the management API (`/@connections/{id}`) the `live` Lambda posts to its connections through.
     serve_live: bool = False

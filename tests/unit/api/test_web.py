@@ -66,6 +66,14 @@ def test_the_page_links_from_the_apps_root_path() -> None:
     assert '<base href="/">' in _client().get("/").text
 
 
+def test_the_page_is_told_the_live_updates_address_when_it_has_its_own() -> None:
+    """AWS: the WebSocket API has its own address (YTC_PUBLIC_LIVE_URL, set by the stack)."""
+    live = "wss://abc.execute-api.eu-west-1.amazonaws.com/live"
+    named = _client(public_live_url=f"{live}?x=<1>").get("/").text
+    assert f'<meta name="ytc-live-url" content="{live}?x=&lt;1&gt;">' in named
+    assert "ytc-live-url" not in _client().get("/").text
+
+
 def test_the_page_shadows_no_route_and_stays_out_of_the_openapi_document() -> None:
     api = _client()
     assert api.get("/v1/transcriptions").json()["code"] == "unauthorized"

@@ -193,9 +193,11 @@ const MODE_TEXT = {
 
 function startFollowing(liveUrl) {
   state.follow?.stop();
+  // The address the serving API names (AWS: its WebSocket API's), when the page talks to that API.
+  const named = STORE.getItem("ytc.base") ? "" : document.querySelector('meta[name="ytc-live-url"]')?.content || "";
   let url;
   try {
-    url = state.api.liveUrl(liveUrl);
+    url = state.api.liveUrl(liveUrl || named);
   } catch {
     url = "invalid:";
   }
