@@ -6,7 +6,6 @@ publish: no worker ever calls a tenant's endpoint.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -18,17 +17,16 @@ from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, Delivery, WebhookRetryab
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
 
-# How long past the webhook timeout a job's progress-webhook turn is held (and waited for).
-PROGRESS_TURN_MARGIN_SECONDS = 5.0
-
 
 def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: str | None = None) -> dict[str, Any]:
     job = store.get(job_id)
     if job is None:
         raise ValueError(f"job {job_id} does not exist")
     message = envelope(job, causation_id=causation_id, api_url=settings.public_api_url)
-    if store.claim_publication(job_id, job.status):
+    claimed, message["sequence"] = store.claim_publication(job_id, job.status)
+    if claimed:
         publish(message)
+    store.advance_webhook(job_id, message["sequence"])  # a progress event that lags behind the end is dropped
     job_ended(settings, job_id)  # counted once per entry, however often this step runs
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
@@ -57,26 +55,18 @@ def notify_progress(event: dict[str, Any], settings: Settings, store: JobStore) 
     """A progress event (the envelope a worker published) to the webhook of its job, if the job asked
     for progress and has not ended: one attempt, never retried (the next tenth supersedes it),
     recorded in the job's history as every delivery is. Events may arrive out of order and at once:
-    a job's progress webhooks go out one at a time and never backwards (store.deliveries)."""
+    the job's webhook high-water mark (store.deliveries) lets through only an event newer than every
+    one sent before, and drops the rest at once; receivers order what they get by `sequence`."""
     job_id = str(event.get("correlation_id") or event["data"]["job_id"])
     answer: dict[str, Any] = {"event_id": event.get("event_id"), "event_type": event.get("event_type")}
     job = store.get(job_id)
     url = job.options.webhook_url if job is not None and job.options.notify_progress else None
     if job is None or not url or job.status.terminal:
         return answer
-    progress = int(event["data"]["progress"])
-    hold = settings.webhook_timeout_seconds + PROGRESS_TURN_MARGIN_SECONDS
-    waiting_until = time.monotonic() + hold + PROGRESS_TURN_MARGIN_SECONDS
-    while (turn := store.claim_progress_webhook(job_id, job.redrives, progress, hold)) == "busy":
-        if time.monotonic() > waiting_until:
-            break
-        time.sleep(0.2)
-    if turn != "claimed":
-        return {**answer, "webhook": None, "skipped": "a later progress was sent, or the job's turn never came"}
-    try:
-        delivery = send_webhook(job, url, event, settings)
-    finally:
-        store.release_progress_webhook(job_id, job.redrives, progress)
+    sequence = event.get("sequence")
+    if not isinstance(sequence, int) or not store.advance_webhook(job_id, sequence):
+        return {**answer, "webhook": None, "skipped": "a later event of the job went to its webhook already"}
+    delivery = send_webhook(job, url, event, settings)
     store.record_delivery(job_id, JobStatus.TRANSCRIBING, str(event["event_type"]), delivery.as_dict())
     return {**answer, "webhook": delivery.as_dict()}
 
