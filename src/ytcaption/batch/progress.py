@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from ytcaption.batch.summary import counts, entry_views
-from ytcaption.domain.job import iso, utcnow
+from ytcaption.domain.job import Job, iso, utcnow
 from ytcaption.finish.events import EVENT_VERSION, publish_quietly
 from ytcaption.finish.webhooks import deliver_to_tenant
 from ytcaption.settings import Settings
@@ -21,15 +21,15 @@ log = logging.getLogger(__name__)
 BATCH_ENDED = "batch.completed"
 
 
-def job_ended(settings: Settings, job_id: str) -> None:
-    """A job ended: if a batch made it, count it (never fails its caller's work)."""
+def job_ended(settings: Settings, job: Job) -> None:
+    """A job ended: if a batch made it, count it (never fails its caller's work). The job as its
+    caller read it: it says its batch and entry, nothing is read again."""
+    if job.batch_id is None or job.batch_entry is None:
+        return
     try:
-        batches = BatchStore(settings.table)
-        found = batches.job_batch(job_id)
-        if found:
-            entry_ended(settings, batches, *found)
+        entry_ended(settings, BatchStore(settings.table), job.batch_id, job.batch_entry)
     except Exception:
-        log.exception("batch count for job %s failed", job_id)
+        log.exception("batch count for job %s failed", job.job_id)
 
 
 def entry_ended(settings: Settings, batches: BatchStore, batch_id: str, index: int) -> None:

@@ -27,7 +27,7 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     if claimed:
         publish(message)
     store.advance_webhook(job_id, message["sequence"])  # a progress event that lags behind the end is dropped
-    job_ended(settings, job_id)  # counted once per entry, however often this step runs
+    job_ended(settings, job)  # counted once per entry, however often this step runs
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
     if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):

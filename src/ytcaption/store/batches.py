@@ -177,15 +177,6 @@ class BatchStore:
         after: dict[str, Any] = from_dynamo(answer["Attributes"])
         return after
 
-    def job_batch(self, job_id: str) -> tuple[str, int] | None:
-        """The batch and entry a job belongs to, if it was made by a batch."""
-        item = self.table.get_item(
-            Key=keys.job(job_id), ProjectionExpression="batch_id, batch_entry", ConsistentRead=True
-        ).get("Item")
-        if not item or "batch_id" not in item:
-            return None
-        return str(item["batch_id"]), int(item["batch_entry"])
-
     def record_webhook(self, batch_id: str, delivery: dict[str, Any]) -> None:
         self.table.update_item(
             Key=batch_key(batch_id),
