@@ -6,14 +6,13 @@ publish: no worker ever calls a tenant's endpoint.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ytcaption.batch.progress import job_ended
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.finish.email import EMAILED, email_job
 from ytcaption.finish.events import envelope, publish
-from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS, Delivery, WebhookRetryable, deliver_to_tenant
+from ytcaption.finish.webhooks import Delivery, WebhookRetryable, as_counted, deliver_to_tenant
 from ytcaption.settings import Settings
 from ytcaption.store.jobs import JobStore
 
@@ -27,7 +26,9 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     if claimed:
         publish(message)
     store.advance_webhook(job_id, message["sequence"])  # a progress event that lags behind the end is dropped
-    job_ended(settings, job)  # counted once per entry, however often this step runs
+    # Counted once per entry, however often this step runs; True: the batch it ended (or a run before
+    # this one ended) has a webhook to try again, which this step's retries do as they do the job's.
+    batch_retry = job_ended(settings, job)
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
     if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):
@@ -37,18 +38,16 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
         answer["email"] = outcome["outcome"]
     url = job.options.webhook_url
     earlier = store.webhook_outcomes(job_id, job.status) if url else []
-    if not url or "delivered" in earlier:
-        return answer
-    delivery = send_webhook(job, url, message, settings)
-    if delivery.outcome == "retry" and len(earlier) + 1 >= WEBHOOK_ATTEMPTS:
-        # The state machine retries no more: this attempt is the last, and history says so.
-        delivery = replace(
-            delivery, outcome="failed", detail=f"{delivery.detail}; gave up after {WEBHOOK_ATTEMPTS} attempts"
-        )
-    store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict())
-    if delivery.outcome == "retry":
-        raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")
-    return {**answer, "webhook": delivery.as_dict()}
+    if url and "delivered" not in earlier:
+        # The state machine retries no more after the last attempt, and history says so.
+        delivery = as_counted(send_webhook(job, url, message, settings), len(earlier))
+        store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict())
+        if delivery.outcome == "retry":
+            raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")
+        answer["webhook"] = delivery.as_dict()
+    if batch_retry:
+        raise WebhookRetryable("the batch's webhook was not delivered; will retry")
+    return answer
 
 
 def notify_progress(event: dict[str, Any], settings: Settings, store: JobStore) -> dict[str, Any]:
