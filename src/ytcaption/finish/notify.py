@@ -25,7 +25,8 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     claimed, message["sequence"] = store.claim_publication(job_id, job.status)
     if claimed:
         publish(message)
-    store.advance_webhook(job_id, message["sequence"])  # a progress event that lags behind the end is dropped
+    if job.options.notify_progress and job.options.webhook_url:
+        store.advance_webhook(job_id, message["sequence"])  # a progress event that lags behind the end is dropped
     # Counted once per entry, however often this step runs; True: the batch it ended (or a run before
     # this one ended) has a webhook to try again, which this step's retries do as they do the job's.
     batch_retry = job_ended(settings, job)
