@@ -323,7 +323,7 @@ class Pipeline(Construct):
             "ProgressWebhooksRule",
             rule_name=f"{self.names.prefix}-progress-webhooks",
             description="Progress events (transcription.progress) -> notify: the webhook of a job that asked for them",
-            event_pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"]),
+            event_pattern=events.EventPattern(**_pattern_fields(pattern)),
             # A progress event is stale soon: a later tenth supersedes it.
             targets=[
                 targets.LambdaFunction(self.functions["notify"], retry_attempts=2, max_event_age=Duration.minutes(10))

@@ -198,9 +198,10 @@ PROGRESS_EVENT_TYPE = "transcription.progress"
 
 
 def progress_webhook_pattern() -> dict[str, Any]:
-    """Progress events (rule `{prefix}-progress-webhooks`, target `notify`): the notification path, not
-    the worker, sends them to the webhook of a job that asked for progress."""
-    return {"source": [EVENT_SOURCE], "detail-type": [PROGRESS_EVENT_TYPE]}
+    """Progress events of jobs that asked for progress webhooks (the envelope's `data.webhook`; rule
+    `{prefix}-progress-webhooks`, target `notify`): the notification path, not the worker, sends them
+    to the job's webhook; no Lambda runs for the progress of any other job."""
+    return {"source": [EVENT_SOURCE], "detail-type": [PROGRESS_EVENT_TYPE], "detail": {"data": {"webhook": [True]}}}
 
 
 def lambda_spec(name: str) -> LambdaSpec:

@@ -19,6 +19,7 @@ from tests.support.pipeline import BusObserver
 from tests.support.webhook_receiver import webhook_receiver
 from ytcaption import resources
 from ytcaption.store import aws
+from ytcaption.store.batches import BatchStore
 from ytcaption.store.tenants import TenantStore
 
 pytestmark = pytest.mark.integration
@@ -160,15 +161,19 @@ def test_an_html_page_with_media_elements_and_a_feed_with_a_broken_entry(
         acme, page["entries"][1]["job_id"])] == [True, True]  # fmt: skip
 
     secret = TenantStore(resources.TABLE).webhook_secret("batcher")
-    with webhook_receiver(secret) as receiver:
+    # The receiver fails first: the batch's webhook is retried as a job's is (its last job's Notify step).
+    with webhook_receiver(secret, answers=[503]) as receiver:
         broken = wait_batch(acme, _create(acme, server.url("/broken.xml"), webhook_url=receiver.url)["id"])
         assert broken["status"] == "COMPLETED", broken
-        deadline = time.monotonic() + 10
-        while not receiver.received and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while len(receiver.received) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-    # One signed batch.completed with the summary; the entries' own jobs do not call the batch's webhook.
-    (event,) = receiver.events()
-    assert [r.valid for r in receiver.received] == [True]
+    # One signed batch.completed with the summary, delivered on the second attempt; the entries' own
+    # jobs do not call the batch's webhook.
+    retried, event = receiver.events()
+    assert [r.valid for r in receiver.received] == [True, True] and retried["event_id"] == event["event_id"]
+    attempts = BatchStore(resources.TABLE).webhook_attempts(broken["id"])
+    assert [(a["outcome"], a["status_code"]) for a in attempts] == [("retry", 503), ("delivered", 200)]
     assert event["event_type"] == "batch.completed" and event["correlation_id"] == broken["id"]
     assert event["data"]["counts"] == {"COMPLETED": 1, "FAILED": 1} and event["data"]["total"] == 2
     by_id = {e["entry_id"]: e for e in broken["entries"]}

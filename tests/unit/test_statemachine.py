@@ -387,12 +387,22 @@ def test_execution_input_carries_every_path_the_state_machine_reads(states: dict
 
 
 def test_webhook_retries_match_the_attempts_notify_counts(states: dict[str, dict[str, Any]]) -> None:
-    """Notify records its last attempt as failed, not retry: it must know which attempt is the last."""
-    from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS
+    """Notify records its last attempt as failed, not retry: it must know which attempt is the last; a
+    batch's webhook retried in-process (ExpandBatch) waits as the state machine does."""
+    from ytcaption.finish import webhooks
 
     for name in ("NotifyCompletion", "NotifyFailure", "NotifyCancellation"):
         retry = next(r for r in states[name]["Retry"] if "WebhookRetryable" in r["ErrorEquals"])
-        assert retry["MaxAttempts"] == WEBHOOK_ATTEMPTS - 1, name
+        assert retry["MaxAttempts"] == webhooks.WEBHOOK_ATTEMPTS - 1, name
+        assert (retry["IntervalSeconds"], retry["BackoffRate"], retry["MaxDelaySeconds"], retry["JitterStrategy"]) == (
+            webhooks.RETRY_INTERVAL_SECONDS,
+            webhooks.RETRY_BACKOFF_RATE,
+            webhooks.RETRY_MAX_DELAY_SECONDS,
+            "FULL",
+        ), name
+    delays = webhooks.retry_delays()
+    assert len(delays) == webhooks.WEBHOOK_ATTEMPTS - 1
+    assert all(0 <= d <= min(webhooks.RETRY_MAX_DELAY_SECONDS, 2**n) for n, d in enumerate(delays))
 
 
 def test_long_audio_runs_one_task_per_chunk(states: dict[str, dict[str, Any]]) -> None:

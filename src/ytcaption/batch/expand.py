@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ytcaption.batch.listing import Bounds, bounded, extract
-from ytcaption.batch.progress import entry_ended, finish, maybe_complete
+from ytcaption.batch.progress import entry_ended, finish, maybe_complete, retry_webhook_here
 from ytcaption.domain.errors import YtcError
 from ytcaption.domain.ids import batch_job_id
 from ytcaption.domain.options import JobOptions
@@ -33,9 +33,11 @@ def expand_batch(batch_id: str, settings: Settings) -> dict[str, Any]:
     if batch is None:
         raise ValueError(f"batch {batch_id} does not exist")
     if batch["status"] == EXPANDING and not _list(settings, batches, batch):
+        retry_webhook_here(settings, batches, batch_id)
         return {"batch_id": batch_id, "status": FAILED}
     launched = _launch(settings, batches, batch)
     maybe_complete(settings, batches, batch_id)
+    retry_webhook_here(settings, batches, batch_id)  # a batch this step ended: its webhook's retries
     return {"batch_id": batch_id, "launched": launched}
 
 

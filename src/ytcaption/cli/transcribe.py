@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ytcaption.cli.api_target import add_api_arguments, resolve
-from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
+from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, invalid_fields, say
 from ytcaption.cli.job_options import FORMATS as RESULT_FORMATS
 from ytcaption.cli.job_options import (
     add_format_arguments,
@@ -71,7 +71,7 @@ def _options(args: argparse.Namespace) -> JobOptions:
     try:
         return JobOptions(**given)
     except ValidationError as exc:
-        raise CliError("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), EXIT_USAGE) from exc
+        raise CliError(f"error: {invalid_fields(exc, as_flags=True)}", EXIT_USAGE) from exc
 
 
 def _check_input(source: str, allowed_sites: str, allow_loopback: bool) -> None:

@@ -3,6 +3,7 @@
 Items (one table, beside the jobs):
   batch        BATCH#<batch_id> / BATCH          (the request, its status, total and ended counters)
   its entries  BATCH#<batch_id> / ENTRY#<nnnn>   (one per listed item: its URL, title, job id or refusal)
+  its webhook  BATCH#<batch_id> / WEBHOOK#<at>#.. (each attempt, as a job's are kept in its history)
 A batch is indexed by tenant in the by-tenant index under its own partition (gsi1pk BATCHES#<tenant>),
 so a tenant's batches never mix with its jobs. An entry's job carries `batch_id` and `batch_entry`:
 that is how a job's end finds its batch.
@@ -10,6 +11,7 @@ that is how a job's end finds its batch.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from ytcaption.store import aws, keys
 from ytcaption.store.jobs import from_dynamo, to_dynamo
 
 ENTRY_PREFIX = "ENTRY#"
+WEBHOOK_PREFIX = "WEBHOOK#"
 # Batch statuses: EXPANDING (listing), RUNNING (entries' jobs exist), then one of the ended ones.
 EXPANDING, RUNNING, COMPLETED, FAILED, CANCELLED = "EXPANDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"
 ENDED = (COMPLETED, FAILED, CANCELLED)
@@ -177,18 +180,26 @@ class BatchStore:
         after: dict[str, Any] = from_dynamo(answer["Attributes"])
         return after
 
-    def job_batch(self, job_id: str) -> tuple[str, int] | None:
-        """The batch and entry a job belongs to, if it was made by a batch."""
-        item = self.table.get_item(
-            Key=keys.job(job_id), ProjectionExpression="batch_id, batch_entry", ConsistentRead=True
-        ).get("Item")
-        if not item or "batch_id" not in item:
-            return None
-        return str(item["batch_id"]), int(item["batch_entry"])
-
-    def record_webhook(self, batch_id: str, delivery: dict[str, Any]) -> None:
+    def record_webhook(self, batch_id: str, event_type: str, delivery: dict[str, Any]) -> None:
+        """A webhook attempt, kept as a job's are (store.deliveries): an item of its own in the batch's
+        partition, and the latest on the batch."""
+        at = iso(utcnow())
+        self.table.put_item(
+            Item=to_dynamo({"pk": batch_pk(batch_id), "sk": f"{WEBHOOK_PREFIX}{at}#{uuid.uuid4().hex[:6]}",
+                            "kind": "webhook", "event_type": event_type, "at": at, **delivery})
+        )  # fmt: skip
         self.table.update_item(
             Key=batch_key(batch_id),
             UpdateExpression="SET webhook = :d",
             ExpressionAttributeValues={":d": to_dynamo(delivery)},
         )
+
+    def webhook_attempts(self, batch_id: str) -> list[dict[str, Any]]:
+        """Every attempt of the batch's webhook so far, oldest first."""
+        items = aws.query_all(
+            self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)",
+            ExpressionAttributeValues={":pk": batch_pk(batch_id), ":w": WEBHOOK_PREFIX},
+            ConsistentRead=True,
+        )
+        return [from_dynamo(item) for item in items]

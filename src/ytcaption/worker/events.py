@@ -26,4 +26,6 @@ class EventSender:
     def progress(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
         """To the event bus only: the notification path sends it on to the job's webhook (rule
         `{prefix}-progress-webhooks`), so a slow or hostile endpoint never holds a worker."""
-        self.publish(progress_envelope(task.job_id, tenant, progress, round(eta, 1) if eta is not None else None))
+        webhook = bool(task.options.webhook_url and task.options.notify_progress)
+        eta = round(eta, 1) if eta is not None else None
+        self.publish(progress_envelope(task.job_id, tenant, progress, eta, webhook=webhook))
