@@ -7,6 +7,8 @@ execution is named after the job, so a second run creates and starts nothing twi
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from ytcaption.batch.listing import Bounds, bounded, extract
@@ -15,6 +17,7 @@ from ytcaption.domain.errors import YtcError
 from ytcaption.domain.ids import batch_job_id
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
+from ytcaption.fetch.download import config_from
 from ytcaption.intake.launch import create_from_result, launch_job
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url
 from ytcaption.settings import Settings
@@ -48,7 +51,8 @@ def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> boo
     )
     try:
         check_url(str(batch["url"]), policy)
-        listing = bounded(extract(str(batch["url"])), bounds)
+        with tempfile.TemporaryDirectory(prefix="ytc-listing-") as tmp:
+            listing = bounded(extract(str(batch["url"]), config_from(settings, Path(tmp)), policy), bounds)
     except YtcError as exc:
         finish(settings, batches, batch_id, FAILED, code=str(exc.code), reason=exc.reason)
         return False
