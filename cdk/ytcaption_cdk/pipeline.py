@@ -274,18 +274,18 @@ class Pipeline(Construct):
         return queue, dlq
 
     def _schedule_reconciler(self) -> None:
-        """Every few minutes: start any upload that has no job, whatever became of its event."""
-        events.Rule(
-            self,
-            "ReconcileUploadsSchedule",
-            rule_name=f"{self.names.prefix}-reconcile-uploads",
-            schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
-            targets=[
-                targets.LambdaFunction(
-                    self.functions["reconcile-uploads"], retry_attempts=2, dead_letter_queue=self.events_dlq
-                )
-            ],
-        )
+        """Every few minutes: start any upload that has no job, whatever became of its event; expand again
+        (or end) a batch whose expansion died."""
+        for name in ("reconcile-uploads", "reconcile-batches"):
+            events.Rule(
+                self,
+                f"{pascal(name)}Schedule",
+                rule_name=f"{self.names.prefix}-{name}",
+                schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
+                targets=[
+                    targets.LambdaFunction(self.functions[name], retry_attempts=2, dead_letter_queue=self.events_dlq)
+                ],
+            )
 
     def _event_archive(self) -> events.Archive:
         """Every job event on the default bus is kept EVENT_ARCHIVE_DAYS, to replay to a new subscriber."""
@@ -644,6 +644,24 @@ def _grant_expand_batch(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
     _grant_put_events(p, role)  # transcription.created, batch.completed
     _grant_download_secret(p, role)  # listings reach the sites as downloads do
+    # Its expansion record is deleted once its work is done (store.batches).
+    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DeleteItem"], resources=[p.table.table_arn]))
+
+
+def _grant_reconcile_batches(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """Reads the expansion records (Query) and their batches, claims a retry or ends the batch (announced:
+    the tenant's webhook secret), clears finished records, and invokes ExpandBatch again."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                     "dynamodb:DeleteItem"],
+            resources=[p.table.table_arn],
+        )
+    )  # fmt: skip
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[_function_arn(p, "expand-batch")])
+    )
+    _grant_put_events(p, role)  # batch.completed
 
 
 def _grant_live(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -685,4 +703,5 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "live": _grant_live,
     "live-socket": _grant_live_socket,
     "expand-batch": _grant_expand_batch,
+    "reconcile-batches": _grant_reconcile_batches,
 }

@@ -13,8 +13,9 @@ from typing import Any
 
 from ytcaption.batch.listing import Bounds, bounded, extract
 from ytcaption.batch.progress import entry_ended, finish, maybe_complete
-from ytcaption.domain.errors import YtcError
+from ytcaption.domain.errors import TransientError, YtcError
 from ytcaption.domain.ids import batch_job_id
+from ytcaption.domain.job import JobStatus
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
 from ytcaption.fetch.download import config_from
@@ -35,11 +36,18 @@ def expand_batch(batch_id: str, settings: Settings) -> dict[str, Any]:
     batch = batches.get(batch_id)
     if batch is None:
         raise ValueError(f"batch {batch_id} does not exist")
-    if batch["status"] == EXPANDING and not _list(settings, batches, batch):
-        return {"batch_id": batch_id, "status": FAILED}
-    launched = _launch(settings, batches, batch)
-    maybe_complete(settings, batches, batch_id)
-    return {"batch_id": batch_id, "launched": launched}
+    try:
+        if batch["status"] == EXPANDING and not _list(settings, batches, batch):
+            answer: dict[str, Any] = {"batch_id": batch_id, "status": FAILED}
+        else:
+            answer = {"batch_id": batch_id, "launched": _launch(settings, batches, batch)}
+            maybe_complete(settings, batches, batch_id)
+    except TransientError as exc:
+        # Raised again, so Lambda (then the batch reconciler) runs the step again; kept for the reason.
+        batches.expansion_failed(batch_id, str(exc))
+        raise
+    batches.expansion_done(batch_id)  # the batch reconciler has nothing left to watch here
+    return answer
 
 
 def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> bool:
@@ -85,7 +93,7 @@ def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> i
             break  # cancelled while expanding: start nothing more
         index = int(item["index"])
         if not item.get("job_id"):
-            entry_ended(settings, batches, batch_id, index)
+            entry_ended(settings, batches, batch_id, index, JobStatus.FAILED.value)
             continue
         job_id, url = str(item["job_id"]), str(item["url"])
         source = {"type": "url", "url": url}
@@ -97,7 +105,7 @@ def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> i
             create_from_result(
                 store, job_id=job_id, tenant=tenant, source=source, options=options, original=original, **extra
             )
-            entry_ended(settings, batches, batch_id, index)
+            entry_ended(settings, batches, batch_id, index, JobStatus.COMPLETED.value)
             continue
         if launch_job(store, settings, job_id=job_id, tenant=tenant, source=source, options=options, **extra):
             launched += 1

@@ -8,13 +8,12 @@ import logging
 import uuid
 from typing import Any
 
-from ytcaption.batch.summary import counts, entry_views
+from ytcaption.batch.summary import ended_counts
 from ytcaption.domain.job import iso, utcnow
 from ytcaption.finish.events import EVENT_VERSION, publish_quietly
 from ytcaption.finish.webhooks import deliver_to_tenant
 from ytcaption.settings import Settings
 from ytcaption.store.batches import COMPLETED, RUNNING, BatchStore
-from ytcaption.store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +26,14 @@ def job_ended(settings: Settings, job_id: str) -> None:
         batches = BatchStore(settings.table)
         found = batches.job_batch(job_id)
         if found:
-            entry_ended(settings, batches, *found)
+            batch_id, index, status = found
+            entry_ended(settings, batches, batch_id, index, status)
     except Exception:
         log.exception("batch count for job %s failed", job_id)
 
 
-def entry_ended(settings: Settings, batches: BatchStore, batch_id: str, index: int) -> None:
-    after = batches.entry_ended(batch_id, index)
+def entry_ended(settings: Settings, batches: BatchStore, batch_id: str, index: int, status: str) -> None:
+    after = batches.entry_ended(batch_id, index, status)
     if after is not None and after.get("status") == RUNNING and int(after["ended"]) >= int(after["total"]):
         finish(settings, batches, batch_id, COMPLETED)
 
@@ -46,10 +46,12 @@ def maybe_complete(settings: Settings, batches: BatchStore, batch_id: str) -> No
 
 
 def finish(settings: Settings, batches: BatchStore, batch_id: str, status: str, **error: str) -> bool:
-    """End the batch once; whoever ends it announces it. False if it had already ended."""
-    if not batches.end(batch_id, status, **error):
+    """End the batch once; whoever ends it announces it (its summary from the batch's own counters:
+    every entry has been counted by then). False if it had already ended."""
+    ended = batches.end(batch_id, status, **error)
+    if ended is None:
         return False
-    announce(settings, batches, batch_id)
+    announce(settings, batches, ended, ended_counts(ended))
     return True
 
 
@@ -77,16 +79,12 @@ def envelope(batch: dict[str, Any], summary: dict[str, int], api_url: str = "") 
     }
 
 
-def announce(settings: Settings, batches: BatchStore, batch_id: str) -> None:
+def announce(settings: Settings, batches: BatchStore, batch: dict[str, Any], summary: dict[str, int]) -> None:
     """The ended batch's event to the bus, then its webhook (one attempt, its outcome kept on the batch)."""
-    batch = batches.get(batch_id)
-    if batch is None:
-        return
-    summary = counts(entry_views(batches, JobStore(settings.table), batch_id))
     message = envelope(batch, summary, settings.public_api_url)
     publish_quietly(message)
     url = (batch.get("options") or {}).get("webhook_url")
     if not url:
         return
     delivery = deliver_to_tenant(settings, str(batch["tenant"]), str(url), message)
-    batches.record_webhook(batch_id, delivery.as_dict())
+    batches.record_webhook(str(batch["batch_id"]), delivery.as_dict())
