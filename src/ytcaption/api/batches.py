@@ -11,7 +11,7 @@ from ytcaption.api.cursors import decode_cursor, encode_cursor
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.service import ApiService, not_found
 from ytcaption.batch.progress import announce
-from ytcaption.batch.start import start_expansion
+from ytcaption.batch.start import begin_batch
 from ytcaption.batch.summary import counts, ended_counts, ended_progress, entry_views, progress
 from ytcaption.domain.errors import InvalidTransition
 from ytcaption.domain.ids import idempotent_batch_id, new_batch_id
@@ -58,8 +58,7 @@ class BatchService:
         }
         if not request.cache:
             record["no_cache"] = True
-        if self.batches.create(batch_id, caller.tenant, {k: v for k, v in record.items() if v is not None}):
-            start_expansion(self.settings.expand_batch_function, batch_id)
+        begin_batch(self.settings, self.batches, batch_id, caller.tenant, record)
         batch = self.batches.get(batch_id)
         assert batch is not None
         return batch, False
