@@ -192,7 +192,9 @@ def execution_end_pattern(state_machine_arn: str) -> dict[str, Any]:
 
 
 def live_event_pattern() -> dict[str, Any]:
-    """Every job event the app publishes (rule `{prefix}-live`, target `live`)."""
+    """Every event the app publishes (rule `{prefix}-live`, target `live`): a job's, and a batch's end too
+    (`batch.completed`, correlation id the batch's id): it goes to the tenant's all-jobs subscribers, so a
+    page following the tenant hears that a batch ended; no one subscribes to a batch id itself."""
     return {"source": [EVENT_SOURCE]}
 
 

@@ -187,9 +187,14 @@ def test_an_html_page_with_media_elements_and_a_feed_with_a_broken_entry(
 
 
 def test_ssrf_on_the_listing_url_and_on_each_entry(acme: httpx.Client, server: MediaServer) -> None:
-    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/feed.xml", "file:///etc/passwd"):
-        answer = acme.post("/v1/batches", json={"url": url, **OPTIONS})
-        assert answer.status_code == 422 and answer.json()["code"] in {"url-not-allowed", "validation-error"}
+    # A private address passes the body's schema and is refused by the URL policy; a file URL is not
+    # an http(s) URL at all, so the schema refuses it.
+    for url, code in (
+        ("http://169.254.169.254/latest/meta-data/", "url-not-allowed"),
+        ("http://10.0.0.5/feed.xml", "url-not-allowed"),
+        ("file:///etc/passwd", "validation-error"),
+    ):
+        _problem(acme.post("/v1/batches", json={"url": url, **OPTIONS}), 422, code)  # fmt: skip
     batch = wait_batch(acme, _create(acme, server.url("/private.xml"))["id"], lambda b: b["status"] != "EXPANDING")
     by_id = {e["entry_id"]: e for e in batch["entries"]}
     assert by_id["meta"]["status"] == "FAILED" and by_id["meta"]["error_code"] == "URL_NOT_ALLOWED"
@@ -210,7 +215,8 @@ def test_ssrf_on_the_listing_url_and_on_each_entry(acme: httpx.Client, server: M
 
 def test_a_feed_without_media_fails_with_a_reason(acme: httpx.Client, server: MediaServer) -> None:
     batch = wait_batch(acme, _create(acme, server.url("/empty.xml"))["id"])
-    assert batch["status"] == "FAILED" and batch["error_code"] in {"NO_MEDIA_ENTRIES", "SOURCE_NOT_FOUND"}
+    # yt-dlp lists the feed (its title, no entries): the listing is read, and holds nothing to transcribe.
+    assert batch["status"] == "FAILED" and batch["error_code"] == "NO_MEDIA_ENTRIES"
     assert batch["error_reason"]
     missing = wait_batch(acme, _create(acme, server.url("/nothing-here.xml"))["id"])
     assert missing["status"] == "FAILED" and missing["error_code"] == "SOURCE_NOT_FOUND"
