@@ -244,6 +244,7 @@ def test_cancel_stops_the_rest_and_limits_answer_problems(base_url: str, server:
         assert cancelled.status_code == 200, cancelled.text
         assert cancelled.json()["status"] == "CANCELLED"
         assert {e["status"] for e in cancelled.json()["entries"]} == {"CANCELLED"}
+        assert cancelled.json()["ended"] == 2 and cancelled.json()["counts"] == {"CANCELLED": 2}
         _problem(api.delete(f"/v1/batches/{first['id']}"), 409, "batch-already-ended")
         # Its entries are no longer held: a new batch is accepted.
         again = _create(api, server.url("/feed.xml"), max_items=2, cache=False)

@@ -13,6 +13,7 @@ from ytcaption.api.service import ApiService, not_found
 from ytcaption.batch.progress import announce
 from ytcaption.batch.start import begin_batch
 from ytcaption.batch.summary import counts, ended_counts, ended_progress, entry_views, progress
+from ytcaption.batch.summary import ended as ended_entries
 from ytcaption.domain.errors import InvalidTransition
 from ytcaption.domain.ids import idempotent_batch_id, new_batch_id
 from ytcaption.operations import cancel_job
@@ -95,7 +96,7 @@ class BatchService:
     def view(self, batch: dict[str, Any], base: str, entries: list[dict[str, Any]] | None = None) -> Batch:
         """The batch as clients see it: with its entries (counts and progress from them) when given,
         else from the batch item's own counters alone."""
-        ended = batch["status"] in ENDED
+        finished = batch["status"] in ENDED
         return Batch(
             id=batch["batch_id"],
             status=batch["status"],
@@ -104,9 +105,9 @@ class BatchService:
             created_at=batch["created_at"],
             finished_at=batch.get("finished_at"),
             total=int(batch.get("total") or 0),
-            ended=int(batch.get("ended") or 0),
+            ended=int(batch.get("ended") or 0) if entries is None else ended_entries(entries),
             counts=ended_counts(batch) if entries is None else counts(entries),
-            progress=ended_progress(batch) if entries is None else 100 if ended else progress(entries),
+            progress=ended_progress(batch) if entries is None else 100 if finished else progress(entries),
             error_code=batch.get("error_code"),
             error_reason=batch.get("error_reason"),
             options=batch.get("options") or {},

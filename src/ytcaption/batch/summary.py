@@ -37,6 +37,10 @@ def entry_views(batches: BatchStore, jobs: JobStore, batch_id: str) -> list[dict
     return views
 
 
+def ended(entries: list[dict[str, Any]]) -> int:
+    return sum(1 for entry in entries if JobStatus(entry["status"]).terminal)
+
+
 def counts(entries: list[dict[str, Any]]) -> dict[str, int]:
     return dict(Counter(str(entry["status"]) for entry in entries))
 
