@@ -39,7 +39,11 @@ class Ended:
 
 
 def _update(update: Update, status: str, ended: int, total: int, percent: float) -> None:
-    update("LISTING" if status == "EXPANDING" else f"{ended}/{total} done", percent)
+    """One display for the batch: LISTING, then how many entries are done (its status if it has none)."""
+    if status == "EXPANDING":
+        update("LISTING", percent)
+    else:
+        update(f"{ended}/{total} done" if total else status, percent)
 
 
 def write(ended: Ended, fetch: Callable[[str, str], str], formats: list[str], out_dir: Path) -> int:
