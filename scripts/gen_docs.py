@@ -591,8 +591,8 @@ RUNBOOK: dict[str, str] = {
     ),
     "UndeliveredEvents": (
         "EventBridge could not deliver an event to one of its Lambda targets after its retries (the live "
-        "fan-out `<prefix>-live`, or the reconcilers `<prefix>-reconcile-uploads` and "
-        "`<prefix>-reconcile-executions`): the event waits in `<prefix>-events-dlq`, its message attributes "
+        "fan-out `<prefix>-live`, or the reconcilers `<prefix>-reconcile-uploads`, `<prefix>-reconcile-batches` "
+        "and `<prefix>-reconcile-executions`): the event waits in `<prefix>-events-dlq`, its message attributes "
         "(`ERROR_CODE`, `ERROR_MESSAGE`, `RULE_ARN`, `TARGET_ARN`) say why. Throttling usually means the "
         "account's Lambda concurrency is used up (see the quotas in [Before you deploy](prerequisites.md)). "
         "A lost live event only delays a WebSocket client (it replays from the job's log on reconnect); a "

@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -31,6 +31,8 @@ from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 # The functions that end jobs and tell subscribers (webhook, event bus, email).
 NOTIFIERS = ("notify", "reconcile-executions")
+# The functions that reach video sites with yt-dlp, with the operator's cookies and proxy.
+DOWNLOADERS = ("fetch-audio", "expand-batch")
 DLQ_RETENTION = Duration.days(14)
 
 
@@ -183,7 +185,7 @@ class Pipeline(Construct):
             "YTC_SPEAKERS_SERVED": "true",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
-        if spec.name == "fetch-audio" and self.config.downloadSecretName:
+        if spec.name in DOWNLOADERS and self.config.downloadSecretName:
             environment["YTC_DOWNLOAD_SECRET_ID"] = self.config.downloadSecretName
         if spec.name in NOTIFIERS and self.config.emailSender:
             environment["YTC_EMAIL_SENDER"] = self.config.emailSender
@@ -272,18 +274,18 @@ class Pipeline(Construct):
         return queue, dlq
 
     def _schedule_reconciler(self) -> None:
-        """Every few minutes: start any upload that has no job, whatever became of its event."""
-        events.Rule(
-            self,
-            "ReconcileUploadsSchedule",
-            rule_name=f"{self.names.prefix}-reconcile-uploads",
-            schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
-            targets=[
-                targets.LambdaFunction(
-                    self.functions["reconcile-uploads"], retry_attempts=2, dead_letter_queue=self.events_dlq
-                )
-            ],
-        )
+        """Every few minutes: start any upload that has no job, whatever became of its event; expand again
+        (or end) a batch whose expansion died."""
+        for name in ("reconcile-uploads", "reconcile-batches"):
+            events.Rule(
+                self,
+                f"{pascal(name)}Schedule",
+                rule_name=f"{self.names.prefix}-{name}",
+                schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
+                targets=[
+                    targets.LambdaFunction(self.functions[name], retry_attempts=2, dead_letter_queue=self.events_dlq)
+                ],
+            )
 
     def _event_archive(self) -> events.Archive:
         """Every job event on the default bus is kept EVENT_ARCHIVE_DAYS, to replay to a new subscriber."""
@@ -481,12 +483,19 @@ def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
             resources=[_objects(p.bucket, resources.AUDIO_PREFIX), _objects(p.bucket, resources.RESULTS_PREFIX)],
         )
     )
-    if p.config.downloadSecretName:
-        # Cookies and proxy for yt-dlp: read-only, this one secret.
-        secretsmanager.Secret.from_secret_name_v2(p, "DownloadSecret", p.config.downloadSecretName).grant_read(role)
+    _grant_download_secret(p, role)
     # Without ListBucket a missing object answers 403, not 404 (SOURCE_NOT_FOUND).
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.AUDIO_PREFIX, resources.RESULTS_PREFIX])
+
+
+def _grant_download_secret(p: Pipeline, role: iam.Role) -> None:
+    """Cookies and proxy for yt-dlp: read-only, this one secret (downloads and listings alike)."""
+    if not p.config.downloadSecretName:
+        return
+    found = p.node.try_find_child("DownloadSecret")
+    secret = found or secretsmanager.Secret.from_secret_name_v2(p, "DownloadSecret", p.config.downloadSecretName)
+    cast(secretsmanager.ISecret, secret).grant_read(role)
 
 
 def _grant_record_failure(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -634,6 +643,25 @@ def _grant_expand_batch(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     )
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
     _grant_put_events(p, role)  # transcription.created, batch.completed
+    _grant_download_secret(p, role)  # listings reach the sites as downloads do
+    # Its expansion record is deleted once its work is done (store.batches).
+    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DeleteItem"], resources=[p.table.table_arn]))
+
+
+def _grant_reconcile_batches(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """Reads the expansion records (Query) and their batches, claims a retry or ends the batch (announced:
+    the tenant's webhook secret), clears finished records, and invokes ExpandBatch again."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                     "dynamodb:DeleteItem"],
+            resources=[p.table.table_arn],
+        )
+    )  # fmt: skip
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[_function_arn(p, "expand-batch")])
+    )
+    _grant_put_events(p, role)  # batch.completed
 
 
 def _grant_live(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -675,4 +703,5 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "live": _grant_live,
     "live-socket": _grant_live_socket,
     "expand-batch": _grant_expand_batch,
+    "reconcile-batches": _grant_reconcile_batches,
 }

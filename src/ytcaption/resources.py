@@ -175,6 +175,9 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
     # A playlist, channel or feed: listed (yt-dlp, flat) into one job per entry; invoked asynchronously by the API.
     LambdaSpec("expand-batch", "expand_batch", timeout_seconds=300, memory_mb=512, in_state_machine=False),
+    # Every few minutes: a batch whose expansion died is expanded again, or ends FAILED with a reason.
+    LambdaSpec("reconcile-batches", "reconcile_batches", timeout_seconds=120, memory_mb=256,
+               in_state_machine=False),
 )  # fmt: skip
 
 
@@ -189,7 +192,9 @@ def execution_end_pattern(state_machine_arn: str) -> dict[str, Any]:
 
 
 def live_event_pattern() -> dict[str, Any]:
-    """Every job event the app publishes (rule `{prefix}-live`, target `live`)."""
+    """Every event the app publishes (rule `{prefix}-live`, target `live`): a job's, and a batch's end too
+    (`batch.completed`, correlation id the batch's id): it goes to the tenant's all-jobs subscribers, so a
+    page following the tenant hears that a batch ended; no one subscribes to a batch id itself."""
     return {"source": [EVENT_SOURCE]}
 
 

@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     # The upload reconciler looks at uploads this old (their own event had its chance) up to this old.
     reconcile_min_age_seconds: int = Field(default=120, ge=0)
     reconcile_window_seconds: int = Field(default=3 * 3600, ge=60)
+    # The batch reconciler takes an expansion unfinished this long after it started for dead (ExpandBatch's
+    # timeout is 5 minutes; Lambda's own retries of it come within minutes), and runs one this often in all.
+    batch_expansion_stale_seconds: int = Field(default=15 * 60, ge=0)
+    batch_expansion_attempts: int = Field(default=3, ge=1, le=10)
 
     # Webhooks: https only outside local mode; each attempt waits this long at most.
     webhook_require_https: bool = True

@@ -10,13 +10,12 @@ import uuid
 from typing import Any
 
 from ytcaption.batch import webhook
-from ytcaption.batch.summary import counts, entry_views
+from ytcaption.batch.summary import ended_counts
 from ytcaption.domain.job import Job, iso, utcnow
 from ytcaption.finish.events import EVENT_VERSION, publish_quietly
 from ytcaption.finish.webhooks import retry_delays
 from ytcaption.settings import Settings
 from ytcaption.store.batches import COMPLETED, ENDED, RUNNING, BatchStore
-from ytcaption.store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def job_ended(settings: Settings, job: Job) -> bool:
         return False
     try:
         batches = BatchStore(settings.table)
-        ended = entry_ended(settings, batches, job.batch_id, job.batch_entry)
+        ended = entry_ended(settings, batches, job.batch_id, job.batch_entry, job.status.value)
         if ended is None:  # counted by an earlier run of this step: a retry, perhaps of the batch's webhook
             return retry_webhook(settings, batches, job.batch_id)
         return ended and _webhook_pending(batches, job.batch_id)
@@ -41,9 +40,9 @@ def job_ended(settings: Settings, job: Job) -> bool:
         return False
 
 
-def entry_ended(settings: Settings, batches: BatchStore, batch_id: str, index: int) -> bool | None:
+def entry_ended(settings: Settings, batches: BatchStore, batch_id: str, index: int, status: str) -> bool | None:
     """Count the entry's end: None if it was counted before, else whether this count ended the batch."""
-    after = batches.entry_ended(batch_id, index)
+    after = batches.entry_ended(batch_id, index, status)
     if after is None:
         return None
     if after.get("status") == RUNNING and int(after["ended"]) >= int(after["total"]):
@@ -59,10 +58,12 @@ def maybe_complete(settings: Settings, batches: BatchStore, batch_id: str) -> No
 
 
 def finish(settings: Settings, batches: BatchStore, batch_id: str, status: str, **error: str) -> bool:
-    """End the batch once; whoever ends it announces it. False if it had already ended."""
-    if not batches.end(batch_id, status, **error):
+    """End the batch once; whoever ends it announces it (its summary from the batch's own counters:
+    every entry has been counted by then). False if it had already ended."""
+    ended = batches.end(batch_id, status, **error)
+    if ended is None:
         return False
-    announce(settings, batches, batch_id)
+    announce(settings, batches, ended)
     return True
 
 
@@ -90,17 +91,16 @@ def envelope(batch: dict[str, Any], summary: dict[str, int], api_url: str = "") 
     }
 
 
-def _message(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> dict[str, Any]:
-    summary = counts(entry_views(batches, JobStore(settings.table), str(batch["batch_id"])))
-    return envelope(batch, summary, settings.public_api_url)
+def _message(settings: Settings, batch: dict[str, Any], summary: dict[str, int] | None = None) -> dict[str, Any]:
+    return envelope(batch, ended_counts(batch) if summary is None else summary, settings.public_api_url)
 
 
-def announce(settings: Settings, batches: BatchStore, batch_id: str) -> None:
-    """The ended batch's event to the bus, then the first attempt of its webhook (batch.webhook)."""
-    batch = batches.get(batch_id)
-    if batch is None:
-        return
-    message = _message(settings, batches, batch)
+def announce(
+    settings: Settings, batches: BatchStore, batch: dict[str, Any], summary: dict[str, int] | None = None
+) -> None:
+    """The ended batch's event to the bus, then the first attempt of its webhook (batch.webhook); the
+    summary from the batch's own counters unless the caller counted its entries itself (a cancel)."""
+    message = _message(settings, batch, summary)
     publish_quietly(message)
     webhook.attempt(settings, batches, batch, message)
 
@@ -120,7 +120,7 @@ def retry_webhook(settings: Settings, batches: BatchStore, batch_id: str) -> boo
     batch = _ended_batch(batches, batch_id)
     if batch is None or not webhook.pending(batches, batch):
         return False
-    delivery = webhook.attempt(settings, batches, batch, _message(settings, batches, batch))
+    delivery = webhook.attempt(settings, batches, batch, _message(settings, batch))
     return delivery is not None and delivery.outcome == "retry"
 
 
