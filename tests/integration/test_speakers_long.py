@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from tests.support.conversation import Turn, best_mapping_accuracy, speaker_at
-from tests.support.pipeline import read_result, submit, wait_job
+from tests.support.pipeline import read_result, submit, wait_job, wait_status
 from ytcaption import resources
 from ytcaption.domain.job import JobStatus
 from ytcaption.store import aws
 from ytcaption.store.jobs import JobStore
-from ytcaption.store.media import chunk_voices_key
+from ytcaption.store.media import chunk_result_key, chunk_voices_key
 
 pytestmark = pytest.mark.integration
 
@@ -87,6 +87,33 @@ def test_a_chunked_conversation_keeps_each_voice_under_one_label(
         f"wall {wall:.1f} s, workers' CPU {cpu:.1f} s, word accuracy {accuracy:.4f}, "
         f"voices {sum(sizes) / 1024:.0f} KB, processing {metrics.get('processing_seconds')} s"
     )
+
+
+def test_chunks_done_without_their_voices_are_heard_again_at_the_merge(
+    runtime: Any, long_conversation: tuple[Path, list[Turn]]
+) -> None:
+    """Chunk results written without voices (a worker of an earlier version, before a deploy): the merge
+    hears those chunks again from the audio instead of failing or dropping the speakers."""
+    path, turns = long_conversation
+    job_id = submit(path, speakers="auto", word_timestamps=True)
+    plan = wait_status(job_id, lambda j: j.status == JobStatus.QUEUED and j.plan, timeout=120).plan or []
+    assert len(plan) >= 4
+    s3 = aws.client("s3")
+    empty = {"language": "en", "language_probability": 1.0, "duration": 0, "model": "tiny.en", "segments": []}
+    for chunk in plan[:-1]:
+        s3.put_object(Bucket=resources.BUCKET, Key=chunk_result_key(job_id, chunk["index"]), Body=json.dumps(empty))
+    with runtime.worker():
+        job = wait_job(job_id, timeout=600)
+    assert job.status == JobStatus.COMPLETED, job.error_reason
+    for chunk in plan[:-1]:  # never written: heard at the merge, not stored
+        with pytest.raises(s3.exceptions.ClientError):
+            s3.head_object(Bucket=resources.BUCKET, Key=chunk_voices_key(job_id, chunk["index"]))
+    words = [w for s in json.loads(read_result(job, "json"))["segments"] for w in s["words"]]
+    # Only the last chunk's words (the others' stored results are empty), labelled from the whole job's voices.
+    assert len(words) > 100 and all(w["start"] >= plan[-1]["cut_start"] - 0.5 for w in words)
+    truth = [_truth(turns, (w["start"] + w["end"]) / 2) for w in words]
+    labels = [w.get("speaker") or "none" for w in words]
+    assert len(set(labels)) == 3 and best_mapping_accuracy(truth, labels) >= 0.9, Counter(labels)
 
 
 def _permutations(n: int) -> list[tuple[int, ...]]:
