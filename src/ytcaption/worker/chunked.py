@@ -176,11 +176,14 @@ class ChunkRunner:
         return label_merged(transcript, plan, voices, task.options.speakers, heard)
 
     def voices(self, task: TranscribeTask, chunk: Chunk, results: MediaStore) -> Voices:
-        """A chunk's stored voices; heard again from the audio if they are missing (a chunk result
-        written without them, by a worker of an earlier version)."""
+        """A chunk's stored voices; heard again from the audio if they are missing or unreadable (a
+        chunk result written by a worker of an earlier version)."""
         key = chunk_voices_key(task.job_id, chunk.index)
         if results.head(key) is not None:
-            return Voices.from_json(results.get_text(key))
+            try:
+                return Voices.from_json(results.get_text(key))
+            except (ValueError, KeyError):
+                logger.warning("chunk voices unreadable", extra={"chunk": chunk.index})
         logger.warning("chunk voices missing; hearing them again", extra={"chunk": chunk.index})
         local, _ = self.ctx.audio.get(task.audio.bucket, task.audio.key)
         voices, _ = hear_chunk(decode_range(local, chunk.start, chunk.end), chunk)
