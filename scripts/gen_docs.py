@@ -699,7 +699,8 @@ def benchmarks_page() -> str:
         "decoding (`base`) on the CPU, and on CUDA where there is a GPU. "
         "`benchmarks/speakers.py` labels speakers on a three-voice espeak-ng conversation: the diarization's "
         "time as a share of `base`'s transcription of the same file, the memory and install size it adds, "
-        "and the share of words given the right speaker. "
+        "the share of words given the right speaker, the word-to-speaker look-up and a long job's clustering "
+        "at scale. "
         "`benchmarks/word_timestamps.py` measures what keeping word timestamps (which subtitles are shaped "
         "from) costs: `base` with and without them, alternated in one run, and the shaping itself.\n",
         "Every number on this page comes from a result file committed under `benchmarks/results/`: run a "

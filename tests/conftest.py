@@ -65,6 +65,15 @@ def long_speech_wav(media_dir: Path) -> Path:
     return espeak(STORY * 3, media_dir / "story.wav")
 
 
+@pytest.fixture(scope="session")
+def long_conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
+    """Over ten minutes of three espeak-ng voices in alternating turns (tests/support/conversation.py,
+    12 rounds, lines rotating among the voices): long enough to be cut into chunks; made once."""
+    from tests.support.conversation import conversation
+
+    return conversation(tmp_path_factory.mktemp("long-conversation"), repeats=12, rotate=True)
+
+
 def _localstack() -> str | None:
     """`make test-localstack` (TEST_AGAINST_LOCALSTACK=<endpoint>): the same tests against a running
     LocalStack instead of the embedded emulator; skipped, saying why, where none answers."""
