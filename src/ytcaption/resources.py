@@ -45,6 +45,11 @@ LIVE_PATH = "/v1/live"
 # the web page's own open routes (API Gateway lets it through without the authorizer).
 AUDIO_LINK_PATH = "/audio"
 
+# The GPU workers' ECS cluster and service (locally: an ECS service in the emulator whose running
+# count the local runtime keeps equal to its worker processes), read by the fast lane's router.
+WORKER_CLUSTER = f"{PREFIX}-workers"
+WORKER_SERVICE = f"{PREFIX}-worker"
+
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
 RESULTS_PREFIX = "results/"
@@ -141,6 +146,9 @@ class LambdaSpec:
     ephemeral_storage_mb: int = 512
     # Layers besides the core package and its dependencies ("js": yt-dlp's JavaScript runtime).
     extra_layers: tuple[str, ...] = ()
+    # A container image function (its Dockerfile under containers/<image>/) instead of a zip on the
+    # layers; locally it runs from functions/<folder> like every other function.
+    image: str = ""
 
     @property
     def function_name(self) -> str:
@@ -175,6 +183,14 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
     # A playlist, channel or feed: listed (yt-dlp, flat) into one job per entry; invoked asynchronously by the API.
     LambdaSpec("expand-batch", "expand_batch", timeout_seconds=300, memory_mb=512, in_state_machine=False),
+    # The fast lane's router: reads the worker service's running count (ytcaption.fastlane.route).
+    LambdaSpec("pick-lane", "pick_lane", timeout_seconds=10, memory_mb=256),
+    # The fast lane: Whisper on CPU inside Lambda (ytcaption.fastlane), as a container image with the small
+    # models baked in. Memory and timeout here are the local runtime's; the CDK app sets them from context
+    # (fastLaneMemoryMiB, fastLaneTimeoutSeconds). Lambda's cap is 15 minutes: the function hands a job
+    # it cannot finish in time back to the GPU queue.
+    LambdaSpec("fast-lane", "fast_lane", timeout_seconds=900, memory_mb=4096, image="fast_lane",
+               environment={"HF_HUB_OFFLINE": "1"}),
 )  # fmt: skip
 
 
