@@ -50,6 +50,9 @@ AUDIO_LINK_PATH = "/audio"
 WORKER_CLUSTER = f"{PREFIX}-workers"
 WORKER_SERVICE = f"{PREFIX}-worker"
 
+# The models the fast lane's image carries (containers/fast_lane/Dockerfile bakes these in).
+FAST_LANE_MODELS = ("tiny.en", "base")
+
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
 RESULTS_PREFIX = "results/"
@@ -121,6 +124,14 @@ class Names:
     @property
     def connections_table(self) -> str:
         return f"{self.prefix}-connections"
+
+    @property
+    def worker_cluster(self) -> str:
+        return f"{self.prefix}-workers"
+
+    @property
+    def worker_service(self) -> str:
+        return f"{self.prefix}-worker"
 
     def function(self, name: str) -> str:
         """The function name of a LAMBDAS entry (`LambdaSpec.name`)."""

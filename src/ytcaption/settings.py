@@ -79,7 +79,10 @@ class Settings(BaseSettings):
     # worker is warm. False turns the lane off: every job takes the GPU queue.
     fast_lane: bool = True
     # The models the fast-lane image carries (comma-separated); any other model takes the GPU queue.
-    fast_lane_models: str = "tiny.en,base"
+    fast_lane_models: str = ",".join(resources.FAST_LANE_MODELS)
+    # The models the GPU workers' image carries ("": they load any model): a model only the fast lane
+    # carries always takes the fast lane.
+    worker_models: str = ""
     # Audio at most this long takes the fast lane even when a GPU worker is warm (0: only when none is).
     fast_lane_short_seconds: float = Field(default=180, ge=0)
     # How many chunks of one long job run as fast-lane Lambdas at once (the fast Map's MaxConcurrency).

@@ -52,6 +52,9 @@ def choose(settings: Settings, model: str, duration: float | None, warm_workers:
         return Choice("gpu", "the fast lane is off")
     if model not in served(settings):
         return Choice("gpu", f"the fast lane does not carry the model {model}")
+    workers = {m.strip() for m in settings.worker_models.split(",") if m.strip()}
+    if workers and model not in workers:
+        return Choice("fast", f"only the fast lane carries the model {model}")
     if duration is not None and duration <= settings.fast_lane_short_seconds:
         return Choice("fast", f"short audio ({duration:.0f} s <= {settings.fast_lane_short_seconds:.0f} s)")
     warm = warm_workers()
