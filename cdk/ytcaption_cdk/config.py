@@ -94,7 +94,9 @@ class Config:
     # 3008 MB (about 2 vCPUs) deploys in any account: new accounts may be held to that until a quota
     # increase; 10240 (6 vCPUs) transcribes about three times as fast for about the same GB-seconds.
     fastLaneMemoryMiB: int = 3008
+    # The function's own clock (Lambda's limit is 900 s); a job it cannot finish in time is handed to the GPU queue.
     fastLaneTimeoutSeconds: int = 900
+    # Audio at most this long (seconds) takes the fast lane even when a GPU worker is warm.
     fastLaneShortSeconds: int = 180
     # How many chunks of one long job run as fast-lane Lambdas at once (the Map's MaxConcurrency); keep
     # it under the account's Lambda concurrency quota (10 in a new account, 1,000 by default).
@@ -103,6 +105,7 @@ class Config:
     # group: a scale-out resumes one in about a minute instead of launching and pulling for several.
     # Stopped instances cost their EBS volumes only. Off by default.
     gpuWarmPool: bool = False
+    # Stopped instances kept in the warm pool.
     gpuWarmPoolSize: int = 1
     # Synthesize with empty placeholder layers when layers/build is missing (tests, quick looks;
     # never deploy such a template: `make layers` builds the real ones).
@@ -155,6 +158,12 @@ class Config:
     @property
     def model(self) -> str:
         return self.whisperModel or DEFAULT_MODEL[self.workerCompute]
+
+    @property
+    def served_models(self) -> str:
+        """What every component accepts: the workers' model, and the fast lane's when it is on."""
+        extra = [m for m in resources.FAST_LANE_MODELS if m != self.model] if self.fastLane else []
+        return ",".join([self.model, *extra])
 
     def as_context(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -197,10 +197,9 @@ class Pipeline(Construct):
         config = self.config
         if not config.fastLane:
             return {"YTC_FAST_LANE": "false"}
-        served = [config.model, *(m for m in resources.FAST_LANE_MODELS if m != config.model)]
         return {
             "YTC_FAST_LANE": "true",
-            "YTC_SERVED_MODELS": ",".join(served),
+            "YTC_SERVED_MODELS": config.served_models,
             "YTC_WORKER_MODELS": config.model,
             "YTC_FAST_LANE_MODELS": ",".join(resources.FAST_LANE_MODELS),
             "YTC_FAST_LANE_SHORT_SECONDS": str(config.fastLaneShortSeconds),

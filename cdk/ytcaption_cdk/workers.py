@@ -248,7 +248,8 @@ class Workers(Construct):
             "YTC_CONNECTIONS_TABLE": self.config.names.connections_table,
             "YTC_STATE_MACHINE": state_machine.state_machine_name,
             "YTC_DEFAULT_MODEL": self.config.model,
-            "YTC_SERVED_MODELS": self.config.model,
+            # The fast lane's models too: a job of one that the fast lane hands back is refused clearly.
+            "YTC_SERVED_MODELS": self.config.served_models,
             "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
             "POWERTOOLS_SERVICE_NAME": f"{self.config.names.prefix}-worker",

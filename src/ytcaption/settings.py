@@ -86,10 +86,11 @@ class Settings(BaseSettings):
     # Audio at most this long takes the fast lane even when a GPU worker is warm (0: only when none is).
     fast_lane_short_seconds: float = Field(default=180, ge=0)
     # How many chunks of one long job run as fast-lane Lambdas at once (the fast Map's MaxConcurrency).
-    fast_lane_concurrency: int = Field(default=20, ge=1, le=1000)
+    fast_lane_concurrency: int = Field(default=8, ge=1, le=1000)
     # Where the GPU workers run (ECS): the router reads the service's runningCount to tell whether one
     # is warm. Empty: no worker service is known, so none is taken to be warm.
     worker_cluster: str = resources.WORKER_CLUSTER
+    # The workers' ECS service in that cluster (see worker_cluster).
     worker_service: str = resources.WORKER_SERVICE
 
     # Sites whose URLs may be fetched (host or parent domain); "*" allows any public site.
