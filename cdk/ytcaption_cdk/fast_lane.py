@@ -18,7 +18,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from ytcaption.resources import LambdaSpec
-from ytcaption_cdk.nag import acknowledge
 from ytcaption_cdk.paths import IMAGE_CONTEXT_EXCLUDE as WORKER_CONTEXT_EXCLUDE
 from ytcaption_cdk.paths import ROOT
 
@@ -88,12 +87,3 @@ def connect_router(p: Pipeline, router: lambda_.Function, workers: bool) -> None
     )
     assert router.role is not None
     router.role.add_to_principal_policy(iam.PolicyStatement(actions=["ecs:DescribeServices"], resources=[service]))
-
-
-def acknowledge_image(function: lambda_.Function) -> None:
-    acknowledge(
-        function,
-        id="AwsSolutions-L1",
-        reason="A container image function: its Python is the image's base (public.ecr.aws/lambda/python:3.12, "
-        "the same runtime as the other functions), not a managed runtime setting.",
-    )

@@ -230,7 +230,6 @@ class Pipeline(Construct):
         )
         if spec.image:
             function = fast_lane.image_function(self, spec, name, role, log_group, self.environment(spec))
-            fast_lane.acknowledge_image(function)
         else:
             function = self._zip_function(spec, name, role, log_group)
         acknowledge(
