@@ -201,7 +201,7 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     # (fastLaneMemoryMiB, fastLaneTimeoutSeconds). Lambda's cap is 15 minutes: the function hands a job
     # it cannot finish in time back to the GPU queue.
     LambdaSpec("fast-lane", "fast_lane", timeout_seconds=900, memory_mb=4096, image="fast_lane",
-               environment={"HF_HUB_OFFLINE": "1"}),
+               environment={"HF_HUB_OFFLINE": "1"}, ephemeral_storage_mb=4096),
 )  # fmt: skip
 
 

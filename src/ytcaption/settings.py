@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     fast_lane_short_seconds: float = Field(default=180, ge=0)
     # How many chunks of one long job run as fast-lane Lambdas at once (the fast Map's MaxConcurrency).
     fast_lane_concurrency: int = Field(default=8, ge=1, le=1000)
+    # The fast lane stops this long before its function's own timeout, releases the work and hands it to
+    # the GPU queue (room to answer before Lambda ends the invocation).
+    fast_lane_margin_seconds: float = Field(default=30, ge=0)
     # Where the GPU workers run (ECS): the router reads the service's runningCount to tell whether one
     # is warm. Empty: no worker service is known, so none is taken to be warm.
     worker_cluster: str = resources.WORKER_CLUSTER

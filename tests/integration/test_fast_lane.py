@@ -121,3 +121,25 @@ def test_cancelling_a_fast_lane_job_stops_the_work(runtime: Any, api: httpx.Clie
     assert final["status"] == "CANCELLED" and final["lane"] is None
     results = aws.client("s3").list_objects_v2(Bucket=resources.BUCKET, Prefix=f"results/{job_id}/")
     assert results["KeyCount"] == 0, "no result was written for a cancelled job"
+
+
+def test_work_the_fast_lane_cannot_finish_in_its_time_is_handed_to_the_gpu_queue(
+    runtime: Any, long_speech_wav: Path
+) -> None:
+    """The function stops YTC_FAST_LANE_MARGIN_SECONDS before its own timeout: here about 5 s into the
+    work (900 s - 895 s), as a 15-minute Lambda would with a job longer than it can do. It releases the
+    job as a worker does on SIGTERM, the state machine queues it, and a GPU worker finishes it."""
+    # Long audio goes to the fast lane even beside a warm worker here (it counts as short).
+    with (
+        function_settings("pick-lane", YTC_FAST_LANE="true", YTC_FAST_LANE_SHORT_SECONDS="10000"),
+        function_settings("fast-lane", YTC_FAST_LANE_MARGIN_SECONDS="895"),
+        runtime.worker(),
+    ):
+        job_id = submit(long_speech_wav)
+        job = wait_job(job_id, timeout=300)
+    assert job.status == JobStatus.COMPLETED, job.error_reason
+    assert job.result and job.result["metrics"]["lane"] == "gpu"
+    claims = JobStore(resources.TABLE).claims(job_id)
+    holders = [str(c.get("worker")) for c in claims]
+    assert holders[0].startswith("fast-lane-") and not holders[-1].startswith("fast-lane-"), claims
+    assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED"]

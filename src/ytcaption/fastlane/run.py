@@ -27,8 +27,6 @@ from ytcaption.worker.transcribe import ModelCache
 from ytcaption.worker.whole import WholeFileRunner
 
 LANE = "fast"
-# Stop this long before the function's own timeout: room to release the lease and answer.
-HAND_BACK_MARGIN_SECONDS = 30.0
 # No token: the state machine waits on the invocation, not on a callback.
 NO_TOKEN = "fast-lane"
 
@@ -70,7 +68,7 @@ class Sandbox:
         """Transcribe the task as a worker would; its output, or its failure raised (answer.FastLaneError)."""
         stopping = threading.Event()
         ctx = self.context(worker_id, stopping)
-        watchdog = threading.Timer(max(0.0, remaining_seconds() - HAND_BACK_MARGIN_SECONDS), stopping.set)
+        watchdog = threading.Timer(max(0.0, remaining_seconds() - self.settings.fast_lane_margin_seconds), stopping.set)
         watchdog.daemon = True
         watchdog.start()
         message = Message(queue_url="", receipt="", body="", priority=task.options.priority)
