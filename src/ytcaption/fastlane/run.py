@@ -79,5 +79,6 @@ class Sandbox:
                 WholeFileRunner(ctx).handle(task, message)
         finally:
             watchdog.cancel()
+            self.events.flush()
         assert isinstance(ctx.messages, Answer)
         return ctx.messages.result()
