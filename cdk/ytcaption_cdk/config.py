@@ -101,9 +101,9 @@ class Config:
     # How many chunks of one long job run as fast-lane Lambdas at once (the Map's MaxConcurrency); keep
     # it under the account's Lambda concurrency quota (10 in a new account, 1,000 by default).
     fastLaneConcurrency: int = 8
-    # An EC2 Auto Scaling warm pool of stopped GPU instances (image already pulled) beside the on-demand
-    # group: a scale-out resumes one in about a minute instead of launching and pulling for several.
-    # Stopped instances cost their EBS volumes only. Off by default.
+    # An EC2 Auto Scaling warm pool of stopped GPU instances for the on-demand group: a scale-out resumes
+    # one in about a minute instead of launching one; scaled-in instances return to the pool with the image
+    # on their disk (used as cached). Stopped instances cost their EBS volumes only. Off by default.
     gpuWarmPool: bool = False
     # Stopped instances kept in the warm pool.
     gpuWarmPoolSize: int = 1

@@ -332,7 +332,8 @@ class Workers(Construct):
             # An instance warming up for the pool must not join the cluster before it is stopped;
             # the agent registers when it is resumed (ECS's warm-pool support).
             user_data.add_commands("echo ECS_WARM_POOLS_CHECK=true >> /etc/ecs/ecs.config")
-            # A resumed instance uses the image its disk already holds instead of pulling it again.
+            # Scaled-in instances return to the pool with the image on their disk: a resumed one uses it
+            # instead of pulling it again.
             user_data.add_commands("echo ECS_IMAGE_PULL_BEHAVIOR=prefer-cached >> /etc/ecs/ecs.config")
 
         def template(id: str, instance_type: ec2.InstanceType | None = None) -> ec2.LaunchTemplate:
@@ -419,7 +420,7 @@ class Workers(Construct):
 
     def _warm_group(self, id: str, launch_template: ec2.LaunchTemplate) -> autoscaling.AutoScalingGroup:
         """The on-demand group with a warm pool of stopped instances (gpuWarmPool): a scale-out resumes one
-        (the AMI booted, the agent installed, the image on its disk) instead of launching a new one. Warm
+        (booted once, stopped; after its first use, with the image on its disk) instead of launching a new one. Warm
         pools take no mixed-instances policy and no Spot, so this group launches the first of
         gpuInstanceTypes only. Stopped instances cost their EBS volumes, not their GPU hours."""
         config = self.config
