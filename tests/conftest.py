@@ -29,6 +29,9 @@ TEST_SETTINGS = {
     "YTC_BREAKER_RESET_SECONDS": "4",
     # The webhook receiver of the notification tests is plain http on 127.0.0.1.
     "YTC_WEBHOOK_REQUIRE_HTTPS": "false",
+    # Off for the session: the tests of the GPU queue expect their jobs on the queue. The fast lane's own
+    # tests turn it on for their jobs (tests/integration/test_fast_lane.py).
+    "YTC_FAST_LANE": "false",
 }
 WORKER_ENV = {"HF_HUB_OFFLINE": "1"}
 # Where the session runtime's components recorded their AWS calls; the IAM check's outcome.

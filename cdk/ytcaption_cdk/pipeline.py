@@ -24,6 +24,7 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption.resources import LambdaSpec
+from ytcaption_cdk import fast_lane
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
@@ -185,11 +186,27 @@ class Pipeline(Construct):
             "YTC_SPEAKERS_SERVED": "true",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
+        environment.update(self.fast_lane_environment())
         if spec.name in DOWNLOADERS and self.config.downloadSecretName:
             environment["YTC_DOWNLOAD_SECRET_ID"] = self.config.downloadSecretName
         if spec.name in NOTIFIERS and self.config.emailSender:
             environment["YTC_EMAIL_SENDER"] = self.config.emailSender
         return environment
+
+    def fast_lane_environment(self) -> dict[str, str]:
+        """The fast lane's settings (ytcaption.settings), the same for every function: intake accepts its
+        models, the router reads the rest."""
+        config = self.config
+        if not config.fastLane:
+            return {"YTC_FAST_LANE": "false"}
+        return {
+            "YTC_FAST_LANE": "true",
+            "YTC_SERVED_MODELS": config.served_models,
+            "YTC_WORKER_MODELS": config.model,
+            "YTC_FAST_LANE_MODELS": ",".join(resources.FAST_LANE_MODELS),
+            "YTC_FAST_LANE_SHORT_SECONDS": str(config.fastLaneShortSeconds),
+            "YTC_FAST_LANE_CONCURRENCY": str(config.fastLaneConcurrency),
+        }
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
         name = pascal(spec.name)
@@ -213,10 +230,25 @@ class Pipeline(Construct):
                 resources=[f"{log_group.log_group_arn}"],
             )
         )
+        if spec.image:
+            function = fast_lane.image_function(self, spec, name, role, log_group, self.environment(spec))
+        else:
+            function = self._zip_function(spec, name, role, log_group)
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions "
+            "(the only actions on *: tests/cdk/test_checks.py fails on any other).",
+        )
+        grant = PERMISSIONS.get(spec.name, _grant_read_jobs)
+        grant(self, spec, role)
+        return function
+
+    def _zip_function(self, spec: LambdaSpec, name: str, role: iam.Role, log_group: logs.LogGroup) -> lambda_.Function:
         function = lambda_.Function(
             self,
             f"{name}Function",
-            function_name=function_name,
+            function_name=self.names.function(spec.name),
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
@@ -231,19 +263,11 @@ class Pipeline(Construct):
             log_group=log_group,
         )
         acknowledge(
-            role,
-            id="AwsSolutions-IAM5[Resource::*]",
-            reason="Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions "
-            "(the only actions on *: tests/cdk/test_checks.py fails on any other).",
-        )
-        acknowledge(
             function,
             id="AwsSolutions-L1",
             reason="python3.12 on purpose: the same runtime as the local emulator and the ABI the "
             "dependency layer is built for (scripts/build_layers.py); they move together.",
         )
-        grant = PERMISSIONS.get(spec.name, _grant_read_jobs)
-        grant(self, spec, role)
         return function
 
     def _intake_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
@@ -512,6 +536,42 @@ def put_events_statement(scope: Construct) -> iam.PolicyStatement:
     )
 
 
+def grant_transcription(
+    scope: Construct, role: iam.IRole, bucket: s3.IBucket, table: dynamodb.ITable, who: str
+) -> None:
+    """What transcribing takes, on either lane (a GPU worker's task role, the fast lane's function role).
+    The audio FetchAudio made ready is read (uploads/ for uploads, audio/ for URLs), results/ written (and
+    read back: a long file's chunk transcripts, merged); the job's claims, leases, progress and chunk items
+    in the table; transcription.started and .progress to the event bus."""
+    objects = {prefix: bucket.arn_for_objects(f"{prefix}*") for prefix in
+               (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX)}  # fmt: skip
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=list(objects.values())))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects[resources.RESULTS_PREFIX]])
+    )
+    # ListBucket: a chunk result not written yet must answer HeadObject 404, not 403 (S3 says 403
+    # for a missing key to a reader without it), and the last chunk lists the chunk results at once.
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            # Query and ConditionCheckItem: a long file's chunk items (CHUNK#<n>), leased while the job runs.
+            actions=[
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:ConditionCheckItem",
+            ],
+            resources=[table.table_arn],
+        )
+    )
+    role.add_to_principal_policy(put_events_statement(scope))
+    for prefix, arn in objects.items():
+        acknowledge_resource(
+            role, arn, reason=f"Objects are keyed by job id: the {who}'s access is limited to the {prefix} prefix."
+        )
+
+
 def _grant_put_events(p: Pipeline, role: iam.Role) -> None:
     role.add_to_policy(put_events_statement(p))
 
@@ -704,4 +764,6 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "live-socket": _grant_live_socket,
     "expand-batch": _grant_expand_batch,
     "reconcile-batches": _grant_reconcile_batches,
+    "pick-lane": fast_lane.grant_pick_lane,
+    "fast-lane": fast_lane.grant_fast_lane,
 }

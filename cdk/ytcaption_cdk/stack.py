@@ -10,6 +10,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from ytcaption import resources
+from ytcaption_cdk import fast_lane
 from ytcaption_cdk.api import Api
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.live import Live
@@ -46,6 +47,9 @@ class YtcaptionStack(Stack):
                 priority_queues=(self.pipeline.queue_high, self.pipeline.queue_low),
                 state_machine=self.pipeline.state_machine,
             )
+
+        # The fast lane's router reads the worker service's running count.
+        fast_lane.connect_router(self.pipeline, self.pipeline.functions["pick-lane"], workers=self.workers is not None)
 
         api_function = self.pipeline.functions.get("api")
         self.api = (

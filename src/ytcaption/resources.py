@@ -45,6 +45,14 @@ LIVE_PATH = "/v1/live"
 # the web page's own open routes (API Gateway lets it through without the authorizer).
 AUDIO_LINK_PATH = "/audio"
 
+# The GPU workers' ECS cluster and service (locally: an ECS service in the emulator whose running
+# count the local runtime keeps equal to its worker processes), read by the fast lane's router.
+WORKER_CLUSTER = f"{PREFIX}-workers"
+WORKER_SERVICE = f"{PREFIX}-worker"
+
+# The models the fast lane's image carries (containers/fast_lane/Dockerfile bakes these in).
+FAST_LANE_MODELS = ("tiny.en", "base")
+
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
 RESULTS_PREFIX = "results/"
@@ -117,6 +125,14 @@ class Names:
     def connections_table(self) -> str:
         return f"{self.prefix}-connections"
 
+    @property
+    def worker_cluster(self) -> str:
+        return f"{self.prefix}-workers"
+
+    @property
+    def worker_service(self) -> str:
+        return f"{self.prefix}-worker"
+
     def function(self, name: str) -> str:
         """The function name of a LAMBDAS entry (`LambdaSpec.name`)."""
         return f"{self.prefix}-{name}"
@@ -141,6 +157,9 @@ class LambdaSpec:
     ephemeral_storage_mb: int = 512
     # Layers besides the core package and its dependencies ("js": yt-dlp's JavaScript runtime).
     extra_layers: tuple[str, ...] = ()
+    # A container image function (its Dockerfile under containers/<image>/) instead of a zip on the
+    # layers; locally it runs from functions/<folder> like every other function.
+    image: str = ""
 
     @property
     def function_name(self) -> str:
@@ -178,6 +197,14 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     # Every few minutes: a batch whose expansion died is expanded again, or ends FAILED with a reason.
     LambdaSpec("reconcile-batches", "reconcile_batches", timeout_seconds=120, memory_mb=256,
                in_state_machine=False),
+    # The fast lane's router: reads the worker service's running count (ytcaption.fastlane.route).
+    LambdaSpec("pick-lane", "pick_lane", timeout_seconds=10, memory_mb=256),
+    # The fast lane: Whisper on CPU inside Lambda (ytcaption.fastlane), as a container image with the small
+    # models baked in. Memory and timeout here are the local runtime's; the CDK app sets them from context
+    # (fastLaneMemoryMiB, fastLaneTimeoutSeconds). Lambda's cap is 15 minutes: the function hands a job
+    # it cannot finish in time back to the GPU queue.
+    LambdaSpec("fast-lane", "fast_lane", timeout_seconds=900, memory_mb=4096, image="fast_lane",
+               environment={"HF_HUB_OFFLINE": "1"}, ephemeral_storage_mb=4096),
 )  # fmt: skip
 
 

@@ -361,14 +361,16 @@ def test_every_lambda_is_arm64_python312_with_layers_tracing_and_its_own_role(gp
     roles = set()
     for spec in resources.LAMBDAS:
         props = functions[spec.function_name]
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        if spec.image:
+            continue  # the fast lane's image function: test_the_fast_lane_is_an_image_function_sized_from_context
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.12"
         assert props["Handler"] == spec.handler
         assert props["Timeout"] == spec.timeout_seconds
         assert props["MemorySize"] == spec.memory_mb
         assert len(props["Layers"]) == 2 + len(spec.extra_layers)
-        assert props["TracingConfig"] == {"Mode": "Active"}
-        roles.add(props["Role"]["Fn::GetAtt"][0])
     assert len(roles) == len(resources.LAMBDAS), "each function has a role of its own"
 
 
@@ -943,4 +945,8 @@ def test_every_component_agrees_on_the_model_the_workers_serve(
     assert len(environments) == len(resources.LAMBDAS) + 1
     for variables in environments:
         assert variables["YTC_DEFAULT_MODEL"] == model
-        assert variables["YTC_SERVED_MODELS"] == model
+        # The fast lane (on by default) adds the models its image carries.
+        assert variables["YTC_SERVED_MODELS"].split(",") == [
+            model,
+            *(m for m in resources.FAST_LANE_MODELS if m != model),
+        ]

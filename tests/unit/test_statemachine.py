@@ -69,6 +69,8 @@ def test_asl_placeholder_values() -> None:
         "FetchAudioFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-fetch-audio",
         "RecordFailureFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-record-failure",
         "NotifyFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-notify",
+        "PickLaneFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-pick-lane",
+        "FastLaneFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-fast-lane",
     }
 
 
@@ -155,6 +157,8 @@ NOTIFY_STEPS = {"NotifyCompletion", "NotifyFailure", "NotifyCancellation"}
 def test_the_task_list() -> None:
     assert set(TASKS) == {
         "FetchAudio",
+        "PickLane",
+        "FastTranscribe",
         "Transcribe",
         "MarkCompleted",
         "RecordCompletedEvent",
@@ -299,7 +303,8 @@ def test_transcribe_is_a_wait_for_task_token_sqs_send(states: dict[str, dict[str
 
 def test_queue_wait_allowance_comes_before_transcribe(states: dict[str, dict[str, Any]]) -> None:
     allow = states["AllowForQueueWait"]
-    assert states["UseCaptions"]["Default"] == "PickQueue"
+    # The GPU queue's path begins where the fast lane's router leaves it (tests/unit/fastlane/test_asl.py).
+    assert states["UseFastLane"]["Default"] == "PickQueue"
     assert {states[f"{p}PriorityQueue"]["Next"] for p in ("High", "Normal", "Low")} == {"Chunked"}
     assert states["Chunked"]["Default"] == "AllowForQueueWait"
     assert allow["Type"] == "Pass" and allow["Next"] == "Transcribe"

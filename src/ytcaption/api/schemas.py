@@ -225,6 +225,11 @@ class Transcription(BaseModel):
     error: ErrorOut | None = None
     cache_hit: bool = False
     cached_from: str | None = None
+    lane: Literal["fast", "gpu", "mixed"] | None = Field(
+        default=None,
+        description="where the audio was transcribed, once it has been: `fast` (the serverless fast lane), "
+        "`gpu` (a Whisper worker from the queue), or `mixed` (a long file whose chunks ran on both)",
+    )
     links: Links
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ytcaption import resources
 from ytcaption.intake.launch import state_machine_arn
-from ytcaption.local import project, statemachine
+from ytcaption.local import fleet, project, statemachine
 from ytcaption.resources import LambdaSpec
 from ytcaption.settings import get_settings
 from ytcaption.store import aws
@@ -318,6 +318,7 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     schedule_reconciler(arns["reconcile-batches"], "reconcile-batches")
     create_bucket(intake_queue_url, upload_origins(environment))
     machine = create_state_machine(queue_url)
+    fleet.create()
     route_execution_ends(arns["reconcile-executions"], machine)
     route_live_events(arns["live"])
     route_progress_webhooks(arns["notify"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import resource
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ from ytcaption.worker.speakers.apply import timed
 from ytcaption.worker.speakers.long_audio import hear_chunk, label_merged
 from ytcaption.worker.speakers.voices import Voices
 from ytcaption.worker.transcribe import decode_range, detect_language, transcribe
+
+
+def lane_of(lanes: Iterable[str]) -> str:
+    """The job's lane from its chunks' lanes: the one they share, or "mixed"."""
+    found = set(lanes)
+    return found.pop() if len(found) == 1 else "mixed"
+
 
 # How much of the file's start the language is detected from (its first speech, found by VAD).
 LANGUAGE_SECONDS = 120.0
@@ -147,6 +155,7 @@ class ChunkRunner:
             "prepare_seconds": round(prepare_seconds, 3),
             "audio_cached": cached,
             "worker": ctx.worker_id,
+            "lane": ctx.lane,
         }
         ctx.store.chunk_done(task.job_id, chunk.index, chunk.seconds, key, metrics)
 
@@ -205,6 +214,8 @@ class ChunkRunner:
             "chunks": len(plan),
             "chunk_workers": len({str((i.get("metrics") or {}).get("worker")) for i in items if i.get("metrics")}),
             "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            # Each chunk ran on one lane; a job whose chunks ran on both is "mixed".
+            "lane": lane_of(str((i.get("metrics") or {}).get("lane") or "gpu") for i in items if i.get("metrics")),
         }
         result = {"bucket": ctx.settings.bucket, "keys": keys, "metrics": metrics}
         ctx.store.update(task.job_id, JobStatus.TRANSCRIBING, progress=100, eta_seconds=0, result=result,

@@ -23,6 +23,11 @@ class EventSender:
     def publish(self, event: dict[str, Any]) -> None:
         self._thread.submit(publish_quietly, event)
 
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every event handed over so far is sent: a Lambda sandbox is frozen once its
+        invocation returns, and its last progress events would wait for the next invocation."""
+        self._thread.submit(lambda: None).result(timeout)
+
     def progress(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
         """To the event bus only: the notification path sends it on to the job's webhook (rule
         `{prefix}-progress-webhooks`), so a slow or hostile endpoint never holds a worker."""

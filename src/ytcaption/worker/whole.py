@@ -142,6 +142,7 @@ class WholeFileRunner:
             "model_load_seconds": timings.model_load_seconds if timings else None,
             "real_time_factor": round(timings.real_time_factor, 4) if timings else None,
             "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "lane": ctx.lane,
         }
         result = {"bucket": ctx.settings.bucket, "keys": keys, "metrics": metrics}
         ctx.store.update(
