@@ -93,7 +93,7 @@ def test_a_download_with_other_settings_is_rendered_again_without_a_worker(
         assert refused.status_code == 422, (bad, refused.text)
         assert refused.headers["content-type"].startswith("application/problem+json")
     wrong_format = api.get(url, params={"format": "json", "max_line_chars": 30})
-    assert wrong_format.status_code == 422 and "srt and vtt" in wrong_format.json()["detail"]
+    assert wrong_format.status_code == 422 and "srt or vtt" in wrong_format.json()["detail"]
 
 
 def test_settings_given_at_creation_shape_the_stored_subtitles(runtime: Any, base_url: str, speech_wav: Path) -> None:
