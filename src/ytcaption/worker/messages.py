@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ from ytcaption.worker.log import logger
 from ytcaption.worker.queues import PollOrder
 
 GONE_TOKEN = {"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"}
+# An idle worker's long poll of one queue (SQS counts whole seconds): what a message on another
+# queue may wait before the worker sees it. Three requests a second per idle worker.
+LOOK_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,14 @@ class Messages:
     # -- the message -------------------------------------------------------------
 
     def receive(self) -> Message | None:
-        """The next message, from the queues in priority order: a quick look at each, then a
-        long poll spread over them (an idle worker answers any priority within poll_wait_seconds)."""
+        """The next message, from the queues in priority order: a quick look at each, then long polls
+        of LOOK_SECONDS on each in turn until poll_wait_seconds have passed. A long poll answers only
+        for its own queue: one of poll_wait_seconds / 3 (6 s by default) kept a message that arrived
+        on another queue waiting up to that long (2 s on average) before an idle worker saw it."""
         order = self.order.next()
-        share = max(1, self.settings.poll_wait_seconds // len(order)) if self.settings.poll_wait_seconds else 0
-        for wait in (0, share):
+        deadline = time.monotonic() + self.settings.poll_wait_seconds
+        wait = 0
+        while True:
             for priority in order:
                 url = self.queue_urls[priority]
                 response = self.sqs.receive_message(
@@ -82,9 +89,9 @@ class Messages:
                     return Message(url, message["ReceiptHandle"], message["Body"], priority)
                 if self.stopping.is_set():
                     return None
-            if not share:
-                break
-        return None
+            if time.monotonic() >= deadline:
+                return None
+            wait = LOOK_SECONDS
 
     def took(self) -> None:
         """A message was taken for work (the poll order's fairness counts takes)."""
