@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,9 @@ from ytcaption.worker.transcribe import ModelCache, transcribe  # noqa: E402
 
 # How often the benchmark looks at a job (the CLI's own interval); the time is the job's own record.
 FOLLOW_INTERVAL = 0.25
+# Before each job a pause drawn from [0, PAUSE_MAX): jobs arrive at any point of an idle worker's poll
+# cycle, as real ones do (rounds of fixed length would meet a baseline's 18-s cycle at the same point).
+PAUSE_MAX = 6.0
 
 
 def make_clip(folder: Path, min_seconds: float = 120) -> tuple[Path, float]:
@@ -192,6 +196,7 @@ def summary(jobs: list[dict[str, Any]], raw: list[float]) -> dict[str, Any]:
         "median_phases": {k: median([job["phases"][k] for job in jobs]) for k in jobs[0]["phases"]},
         "median_cpu_seconds": {k: median([job["cpu_seconds"][k] for job in jobs]) for k in jobs[0]["cpu_seconds"]},
         "worker_peak_rss_mb": max(job["metrics"].get("worker_peak_rss_mb", 0) for job in jobs),
+        "jobs": [{"seconds": job["seconds"], **job["phases"]} for job in jobs],
     }
 
 
@@ -225,6 +230,7 @@ def main() -> None:
             raw: list[float] = []
             jobs: dict[str, list[dict[str, Any]]] = {name: [] for name in pipelines}
             sides = ["raw", *pipelines]
+            pauses = random.Random(25)
             for round_ in range(args.rounds):
                 for side in sides[round_ % len(sides) :] + sides[: round_ % len(sides)]:
                     if side == "raw":
@@ -232,6 +238,7 @@ def main() -> None:
                         transcript = transcribe(models, clip, options)
                         raw.append(time.perf_counter() - started)
                     else:
+                        time.sleep(pauses.uniform(0, PAUSE_MAX))
                         jobs[side].append(pipelines[side].job())
                 line = ", ".join(f"{name} {runs[-1]['seconds']:.2f} s" for name, runs in jobs.items())
                 print(f"round {round_ + 1}: raw {raw[-1]:.2f} s, {line}, load {load_average()[0]}", flush=True)

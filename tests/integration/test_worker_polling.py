@@ -1,5 +1,5 @@
-"""An idle worker's polls (worker.messages): a message on any priority's queue is seen within one short
-long poll, never after a long poll of another queue runs out."""
+"""An idle worker's polls (worker.messages): a normal job is taken by the long poll in flight when it
+arrives, a high-priority one by the next quick look; no long poll of a queue keeps another waiting."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from ytcaption.worker.messages import LOOK_SECONDS, Message, Messages
 pytestmark = pytest.mark.integration
 
 
-def test_a_normal_message_sent_during_a_long_poll_of_the_high_queue_is_taken_at_the_next_look(runtime: Any) -> None:
+def test_a_message_sent_while_an_idle_worker_long_polls_is_taken_by_that_poll_or_the_next_look(runtime: Any) -> None:
     run = uuid.uuid4().hex[:8]
     names = {priority: f"poll-{run}-{priority}" for priority in ("high", "normal", "low")}
     sqs = aws.client("sqs")
     urls = {priority: sqs.create_queue(QueueName=name)["QueueUrl"] for priority, name in names.items()}
-    # The deployed default: an idle worker's receive lasts 20 s (poll_wait_seconds // 3 = 6 s per queue before).
+    # The deployed default: an idle worker's receive lasts 20 s (it long-polled each queue 6 s in turn).
     settings = get_settings().model_copy(
         update={"queue_name_high": names["high"], "queue_name": names["normal"], "queue_name_low": names["low"],
                 "poll_wait_seconds": 20}
@@ -29,27 +29,37 @@ def test_a_normal_message_sent_during_a_long_poll_of_the_high_queue_is_taken_at_
     stopping = threading.Event()
     messages = Messages(settings, stopping)
     polls: list[tuple[str, int]] = []
-    long_poll_on_high = threading.Event()
+    long_poll = threading.Event()
 
     def record(params: dict[str, Any], **_: Any) -> None:
         polls.append((params["QueueUrl"], params["WaitTimeSeconds"]))
-        if params["QueueUrl"] == urls["high"] and params["WaitTimeSeconds"] > 0:
-            long_poll_on_high.set()
+        if params["WaitTimeSeconds"] > 0:
+            long_poll.set()
 
     messages.sqs.meta.events.register("before-parameter-build.sqs.ReceiveMessage", record)
-    taken: list[Message | None] = []
-    receiver = threading.Thread(target=lambda: taken.append(messages.receive()))
-    receiver.start()
-    try:
-        assert long_poll_on_high.wait(30), polls
-        sent_after = len(polls)
-        sqs.send_message(QueueUrl=urls["normal"], MessageBody="normal work")
-        receiver.join(60)
-    finally:
-        stopping.set()
-        receiver.join(60)
-    assert taken and taken[0] is not None and taken[0].body == "normal work" and taken[0].priority == "normal"
-    # No poll waits longer than a look, and the message was taken by the next poll of its own queue.
-    assert all(wait in (0, LOOK_SECONDS) for _, wait in polls), polls
-    after = [url for url, _ in polls[sent_after - 1 :]]
-    assert after == [urls["high"], urls["normal"]], polls
+
+    def take_while_long_polling(priority: str) -> tuple[Message | None, list[tuple[str, int]]]:
+        polls.clear()
+        long_poll.clear()
+        taken: list[Message | None] = []
+        receiver = threading.Thread(target=lambda: taken.append(messages.receive()))
+        receiver.start()
+        try:
+            assert long_poll.wait(30), polls
+            sent_after = len(polls)
+            sqs.send_message(QueueUrl=urls[priority], MessageBody=f"{priority} work")
+            receiver.join(60)
+        finally:
+            if receiver.is_alive():
+                stopping.set()
+                receiver.join(60)
+        return (taken[0] if taken else None), polls[sent_after - 1 :]
+
+    for priority in ("high", "normal"):
+        message, since_sent = take_while_long_polling(priority)
+        assert message is not None and message.priority == priority and message.body == f"{priority} work"
+        # The long poll in flight when it was sent (on the normal queue, at most LOOK_SECONDS), then at most
+        # the quick looks of one round.
+        assert [(url, wait) for url, wait in since_sent if wait] == [(urls["normal"], LOOK_SECONDS)], since_sent
+        assert len(since_sent) <= 1 + len(urls), since_sent
+        assert since_sent[-1][0] == urls[priority], since_sent

@@ -28,8 +28,8 @@ from ytcaption.worker.log import logger
 from ytcaption.worker.queues import PollOrder
 
 GONE_TOKEN = {"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"}
-# An idle worker's long poll of one queue (SQS counts whole seconds): what a message on another
-# queue may wait before the worker sees it. Three requests a second per idle worker.
+# An idle worker's long poll of the normal queue (SQS counts whole seconds): what a message on the high
+# or low queue may wait before the worker sees it. Four requests a second per idle worker.
 LOOK_SECONDS = 1
 
 
@@ -69,29 +69,36 @@ class Messages:
     # -- the message -------------------------------------------------------------
 
     def receive(self) -> Message | None:
-        """The next message, from the queues in priority order: a quick look at each, then long polls
-        of LOOK_SECONDS on each in turn until poll_wait_seconds have passed. A long poll answers only
-        for its own queue: one of poll_wait_seconds / 3 (6 s by default) kept a message that arrived
-        on another queue waiting up to that long (2 s on average) before an idle worker saw it."""
+        """The next message: a quick look at each queue in priority order, then a long poll of
+        LOOK_SECONDS on the normal queue (where jobs go unless they ask otherwise), over again until
+        poll_wait_seconds have passed. A long poll answers only for its own queue: long polls of
+        poll_wait_seconds / 3 (6 s by default) on each queue in turn kept a message that arrived on
+        another queue waiting up to that long (2 s on average) before an idle worker saw it; now a
+        normal job is taken as it arrives, a high or low one within LOOK_SECONDS."""
         order = self.order.next()
         deadline = time.monotonic() + self.settings.poll_wait_seconds
-        wait = 0
         while True:
             for priority in order:
-                url = self.queue_urls[priority]
-                response = self.sqs.receive_message(
-                    QueueUrl=url,
-                    MaxNumberOfMessages=1,
-                    WaitTimeSeconds=wait,
-                    VisibilityTimeout=self.settings.visibility_seconds,
-                )
-                for message in response.get("Messages", []):
-                    return Message(url, message["ReceiptHandle"], message["Body"], priority)
-                if self.stopping.is_set():
-                    return None
+                message = self._receive_one(priority, 0)
+                if message is not None or self.stopping.is_set():
+                    return message
             if time.monotonic() >= deadline:
                 return None
-            wait = LOOK_SECONDS
+            message = self._receive_one("normal", LOOK_SECONDS)
+            if message is not None or self.stopping.is_set():
+                return message
+
+    def _receive_one(self, priority: str, wait: int) -> Message | None:
+        url = self.queue_urls[priority]
+        response = self.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait,
+            VisibilityTimeout=self.settings.visibility_seconds,
+        )
+        for message in response.get("Messages", []):
+            return Message(url, message["ReceiptHandle"], message["Body"], priority)
+        return None
 
     def took(self) -> None:
         """A message was taken for work (the poll order's fairness counts takes)."""
