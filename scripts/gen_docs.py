@@ -731,14 +731,16 @@ def _pipeline_breakdown(path: Path) -> list[str]:
         "(2 s on average, up to 6): an idle worker now long-polls the normal queue a second at a time, with a "
         "quick look at every queue in priority order between (four requests a second per idle worker), so a "
         "normal job is taken as it arrives and a high or low one within a second; the benchmark pauses a "
-        "random while before each job so that jobs meet the poll cycle anywhere. The emulator's Lambda pollers looked at the intake queue every "
-        "0.5 s; they now look when a queue gets a message. And the benchmark measured itself: it polled the "
+        "random while before each job so that jobs meet the poll cycle anywhere. The emulator's Lambda "
+        "pollers looked at the intake queue every 0.5 s; they now look when a queue gets a message. And the "
+        "benchmark measured itself: it polled the "
         "job 20 times a second, hundreds of `GetItem` a job that the emulator served on the worker's cores "
         "(its CPU beside the worker's grew with them); it now reads the job's own `finished_at` and looks every "
-        "0.25 s, as the CLI does. What remains is the emulator's own cost per request (moto, signature "
-        "checks) for the job's ~100 requests, the state machine's interpreter, and the progress events: at "
-        "each tenth a `PutEvents` whose rules invoke the live fan-out and progress-webhook Lambdas "
-        "(the Lambdas' CPU above).\n"
+        "0.25 s, as the CLI does. What remains is the pipeline's own CPU during the job, on the worker's two "
+        "cores (the CPU columns): the emulator serving the job's requests (moto and the signature checks) and "
+        "running the state machine, and the progress events, at each tenth an `UpdateItem` and a `PutEvents` "
+        "whose rules invoke the live fan-out and progress-webhook Lambdas; it stretches the Whisper column "
+        "beside the raw run, as does every other process on the host.\n"
     )
     return out
 
