@@ -52,10 +52,6 @@ def definition(name: str) -> dict[str, Any]:
     return tomllib.loads((LAYERS / name / "layer.toml").read_text())
 
 
-def definitions() -> dict[str, dict[str, Any]]:
-    return {path.parent.name: definition(path.parent.name) for path in sorted(LAYERS.glob("*/layer.toml"))}
-
-
 _DEPS, _JS, _CORE = definition("dependencies"), definition("javascript"), definition("core")
 PLATFORM = str(_DEPS["platform"])
 PYTHON_VERSION = str(_DEPS["python"])

@@ -592,8 +592,8 @@ RUNBOOK: dict[str, str] = {
     ),
     "UndeliveredEvents": (
         "EventBridge could not deliver an event to one of its Lambda targets after its retries (the live "
-        "fan-out `<prefix>-live`, or the reconcilers `<prefix>-reconcile-uploads` and "
-        "`<prefix>-reconcile-executions`): the event waits in `<prefix>-events-dlq`, its message attributes "
+        "fan-out `<prefix>-live`, or the reconcilers `<prefix>-reconcile-uploads`, `<prefix>-reconcile-batches` "
+        "and `<prefix>-reconcile-executions`): the event waits in `<prefix>-events-dlq`, its message attributes "
         "(`ERROR_CODE`, `ERROR_MESSAGE`, `RULE_ARN`, `TARGET_ARN`) say why. Throttling usually means the "
         "account's Lambda concurrency is used up (see the quotas in [Before you deploy](prerequisites.md)). "
         "A lost live event only delays a WebSocket client (it replays from the job's log on reconnect); a "
@@ -804,7 +804,8 @@ def benchmarks_page() -> str:
         "decoding (`base`) on the CPU, and on CUDA where there is a GPU. "
         "`benchmarks/speakers.py` labels speakers on a three-voice espeak-ng conversation: the diarization's "
         "time as a share of `base`'s transcription of the same file, the memory and install size it adds, "
-        "and the share of words given the right speaker. "
+        "the share of words given the right speaker, the word-to-speaker look-up and a long job's clustering "
+        "at scale. "
         "`benchmarks/word_timestamps.py` measures what keeping word timestamps (which subtitles are shaped "
         "from) costs: `base` with and without them, alternated in one run, and the shaping itself. "
         "`benchmarks/fast_lane.py` measures the fast lane's parts (a fresh process's start, imports and model "

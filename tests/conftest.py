@@ -29,6 +29,9 @@ TEST_SETTINGS = {
     "YTC_BREAKER_RESET_SECONDS": "4",
     # The webhook receiver of the notification tests is plain http on 127.0.0.1.
     "YTC_WEBHOOK_REQUIRE_HTTPS": "false",
+    # Off for the session: the tests of the GPU queue expect their jobs on the queue. The fast lane's own
+    # tests turn it on for their jobs (tests/integration/test_fast_lane.py).
+    "YTC_FAST_LANE": "false",
 }
 WORKER_ENV = {"HF_HUB_OFFLINE": "1"}
 # Where the session runtime's components recorded their AWS calls; the IAM check's outcome.
@@ -63,6 +66,15 @@ def talk_server(speech_mp3: Path) -> Iterator[MediaServer]:
 def long_speech_wav(media_dir: Path) -> Path:
     """About 90 s of speech: long enough to interrupt a worker mid-job."""
     return espeak(STORY * 3, media_dir / "story.wav")
+
+
+@pytest.fixture(scope="session")
+def long_conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
+    """Over ten minutes of three espeak-ng voices in alternating turns (tests/support/conversation.py,
+    12 rounds, lines rotating among the voices): long enough to be cut into chunks; made once."""
+    from tests.support.conversation import conversation
+
+    return conversation(tmp_path_factory.mktemp("long-conversation"), repeats=12, rotate=True)
 
 
 def _localstack() -> str | None:

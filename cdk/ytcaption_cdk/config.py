@@ -88,6 +88,25 @@ class Config:
     alarmEmail: str = ""
     failedExecutionsThreshold: int = 5
     queueAgeAlarmMinutes: int = 30
+    # The fast lane (docs/operate/fast-lane.md): jobs of a model it carries (tiny.en, base) run in a Lambda
+    # container image when their audio is short (fastLaneShortSeconds) or no GPU worker is warm. false: off.
+    fastLane: bool = True
+    # 3008 MB (about 2 vCPUs) deploys in any account: new accounts may be held to that until a quota
+    # increase; 10240 (6 vCPUs) transcribes about three times as fast for about the same GB-seconds.
+    fastLaneMemoryMiB: int = 3008
+    # The function's own clock (Lambda's limit is 900 s); a job it cannot finish in time is handed to the GPU queue.
+    fastLaneTimeoutSeconds: int = 900
+    # Audio at most this long (seconds) takes the fast lane even when a GPU worker is warm.
+    fastLaneShortSeconds: int = 180
+    # How many chunks of one long job run as fast-lane Lambdas at once (the Map's MaxConcurrency); keep
+    # it under the account's Lambda concurrency quota (10 in a new account, 1,000 by default).
+    fastLaneConcurrency: int = 8
+    # An EC2 Auto Scaling warm pool of stopped GPU instances for the on-demand group: a scale-out resumes
+    # one in about a minute instead of launching one; scaled-in instances return to the pool with the image
+    # on their disk (used as cached). Stopped instances cost their EBS volumes only. Off by default.
+    gpuWarmPool: bool = False
+    # Stopped instances kept in the warm pool.
+    gpuWarmPoolSize: int = 1
     # Synthesize with empty placeholder layers when layers/build is missing (tests, quick looks;
     # never deploy such a template: `make layers` builds the real ones).
     placeholderLayers: bool = False
@@ -123,6 +142,12 @@ class Config:
                 f"workerImage is set ({self.workerImage}), so whisperModel must name the model baked into "
                 "that image (its WHISPER_MODEL build argument), e.g. -c whisperModel=large-v3-turbo"
             )
+        if not 128 <= self.fastLaneMemoryMiB <= 10240:
+            raise ValueError("fastLaneMemoryMiB must be 128-10240 (Lambda's range)")
+        if not 60 <= self.fastLaneTimeoutSeconds <= 900:
+            raise ValueError("fastLaneTimeoutSeconds must be 60-900 (Lambda's limit is 15 minutes)")
+        if self.fastLaneConcurrency < 1 or self.gpuWarmPoolSize < 0:
+            raise ValueError("fastLaneConcurrency must be at least 1 and gpuWarmPoolSize at least 0")
         if self.gpuSpot and self.spotWeight < 1:
             raise ValueError("spotWeight must be at least 1 when gpuSpot is on")
 
@@ -133,6 +158,12 @@ class Config:
     @property
     def model(self) -> str:
         return self.whisperModel or DEFAULT_MODEL[self.workerCompute]
+
+    @property
+    def served_models(self) -> str:
+        """What every component accepts: the workers' model, and the fast lane's when it is on."""
+        extra = [m for m in resources.FAST_LANE_MODELS if m != self.model] if self.fastLane else []
+        return ",".join([self.model, *extra])
 
     def as_context(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -8,3 +8,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "transcription.asl.json"
 FUNCTIONS_DIR = ROOT / "functions"
 LAYER_BUILD = ROOT / "layers" / "build"
+
+# Only what the worker image's build reads (containers/whisper/Dockerfile: pyproject.toml, README.md, src/).
+IMAGE_CONTEXT_EXCLUDE = [
+    "*",
+    "!pyproject.toml",
+    "!README.md",
+    "!src",
+    "!containers",
+    "**/__pycache__",
+]

@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -24,6 +24,7 @@ from constructs import Construct
 
 from ytcaption import resources
 from ytcaption.resources import LambdaSpec
+from ytcaption_cdk import fast_lane
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge, acknowledge_resource
 from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
@@ -31,6 +32,8 @@ from ytcaption_cdk.paths import ASL_PATH, FUNCTIONS_DIR, LAYER_BUILD
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 # The functions that end jobs and tell subscribers (webhook, event bus, email).
 NOTIFIERS = ("notify", "reconcile-executions")
+# The functions that reach video sites with yt-dlp, with the operator's cookies and proxy.
+DOWNLOADERS = ("fetch-audio", "expand-batch")
 DLQ_RETENTION = Duration.days(14)
 
 
@@ -183,11 +186,27 @@ class Pipeline(Construct):
             "YTC_SPEAKERS_SERVED": "true",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
-        if spec.name == "fetch-audio" and self.config.downloadSecretName:
+        environment.update(self.fast_lane_environment())
+        if spec.name in DOWNLOADERS and self.config.downloadSecretName:
             environment["YTC_DOWNLOAD_SECRET_ID"] = self.config.downloadSecretName
         if spec.name in NOTIFIERS and self.config.emailSender:
             environment["YTC_EMAIL_SENDER"] = self.config.emailSender
         return environment
+
+    def fast_lane_environment(self) -> dict[str, str]:
+        """The fast lane's settings (ytcaption.settings), the same for every function: intake accepts its
+        models, the router reads the rest."""
+        config = self.config
+        if not config.fastLane:
+            return {"YTC_FAST_LANE": "false"}
+        return {
+            "YTC_FAST_LANE": "true",
+            "YTC_SERVED_MODELS": config.served_models,
+            "YTC_WORKER_MODELS": config.model,
+            "YTC_FAST_LANE_MODELS": ",".join(resources.FAST_LANE_MODELS),
+            "YTC_FAST_LANE_SHORT_SECONDS": str(config.fastLaneShortSeconds),
+            "YTC_FAST_LANE_CONCURRENCY": str(config.fastLaneConcurrency),
+        }
 
     def _function(self, spec: LambdaSpec) -> lambda_.Function:
         name = pascal(spec.name)
@@ -211,10 +230,25 @@ class Pipeline(Construct):
                 resources=[f"{log_group.log_group_arn}"],
             )
         )
+        if spec.image:
+            function = fast_lane.image_function(self, spec, name, role, log_group, self.environment(spec))
+        else:
+            function = self._zip_function(spec, name, role, log_group)
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions "
+            "(the only actions on *: tests/cdk/test_checks.py fails on any other).",
+        )
+        grant = PERMISSIONS.get(spec.name, _grant_read_jobs)
+        grant(self, spec, role)
+        return function
+
+    def _zip_function(self, spec: LambdaSpec, name: str, role: iam.Role, log_group: logs.LogGroup) -> lambda_.Function:
         function = lambda_.Function(
             self,
             f"{name}Function",
-            function_name=function_name,
+            function_name=self.names.function(spec.name),
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
@@ -229,19 +263,11 @@ class Pipeline(Construct):
             log_group=log_group,
         )
         acknowledge(
-            role,
-            id="AwsSolutions-IAM5[Resource::*]",
-            reason="Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions "
-            "(the only actions on *: tests/cdk/test_checks.py fails on any other).",
-        )
-        acknowledge(
             function,
             id="AwsSolutions-L1",
             reason="python3.12 on purpose: the same runtime as the local emulator and the ABI the "
             "dependency layer is built for (scripts/build_layers.py); they move together.",
         )
-        grant = PERMISSIONS.get(spec.name, _grant_read_jobs)
-        grant(self, spec, role)
         return function
 
     def _intake_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
@@ -272,18 +298,18 @@ class Pipeline(Construct):
         return queue, dlq
 
     def _schedule_reconciler(self) -> None:
-        """Every few minutes: start any upload that has no job, whatever became of its event."""
-        events.Rule(
-            self,
-            "ReconcileUploadsSchedule",
-            rule_name=f"{self.names.prefix}-reconcile-uploads",
-            schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
-            targets=[
-                targets.LambdaFunction(
-                    self.functions["reconcile-uploads"], retry_attempts=2, dead_letter_queue=self.events_dlq
-                )
-            ],
-        )
+        """Every few minutes: start any upload that has no job, whatever became of its event; expand again
+        (or end) a batch whose expansion died."""
+        for name in ("reconcile-uploads", "reconcile-batches"):
+            events.Rule(
+                self,
+                f"{pascal(name)}Schedule",
+                rule_name=f"{self.names.prefix}-{name}",
+                schedule=events.Schedule.expression(resources.RECONCILE_SCHEDULE),
+                targets=[
+                    targets.LambdaFunction(self.functions[name], retry_attempts=2, dead_letter_queue=self.events_dlq)
+                ],
+            )
 
     def _event_archive(self) -> events.Archive:
         """Every job event on the default bus is kept EVENT_ARCHIVE_DAYS, to replay to a new subscriber."""
@@ -323,7 +349,7 @@ class Pipeline(Construct):
             "ProgressWebhooksRule",
             rule_name=f"{self.names.prefix}-progress-webhooks",
             description="Progress events (transcription.progress) -> notify: the webhook of a job that asked for them",
-            event_pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"]),
+            event_pattern=events.EventPattern(**_pattern_fields(pattern)),
             # A progress event is stale soon: a later tenth supersedes it.
             targets=[
                 targets.LambdaFunction(self.functions["notify"], retry_attempts=2, max_event_age=Duration.minutes(10))
@@ -481,12 +507,19 @@ def _grant_fetch_audio(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
             resources=[_objects(p.bucket, resources.AUDIO_PREFIX), _objects(p.bucket, resources.RESULTS_PREFIX)],
         )
     )
-    if p.config.downloadSecretName:
-        # Cookies and proxy for yt-dlp: read-only, this one secret.
-        secretsmanager.Secret.from_secret_name_v2(p, "DownloadSecret", p.config.downloadSecretName).grant_read(role)
+    _grant_download_secret(p, role)
     # Without ListBucket a missing object answers 403, not 404 (SOURCE_NOT_FOUND).
     role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[p.bucket.bucket_arn]))
     _ack_prefixes(p, role, [resources.UPLOADS_PREFIX, resources.AUDIO_PREFIX, resources.RESULTS_PREFIX])
+
+
+def _grant_download_secret(p: Pipeline, role: iam.Role) -> None:
+    """Cookies and proxy for yt-dlp: read-only, this one secret (downloads and listings alike)."""
+    if not p.config.downloadSecretName:
+        return
+    found = p.node.try_find_child("DownloadSecret")
+    secret = found or secretsmanager.Secret.from_secret_name_v2(p, "DownloadSecret", p.config.downloadSecretName)
+    cast(secretsmanager.ISecret, secret).grant_read(role)
 
 
 def _grant_record_failure(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -501,6 +534,42 @@ def put_events_statement(scope: Construct) -> iam.PolicyStatement:
         resources=[bus],
         conditions={"StringEquals": {"events:source": resources.EVENT_SOURCE}},
     )
+
+
+def grant_transcription(
+    scope: Construct, role: iam.IRole, bucket: s3.IBucket, table: dynamodb.ITable, who: str
+) -> None:
+    """What transcribing takes, on either lane (a GPU worker's task role, the fast lane's function role).
+    The audio FetchAudio made ready is read (uploads/ for uploads, audio/ for URLs), results/ written (and
+    read back: a long file's chunk transcripts, merged); the job's claims, leases, progress and chunk items
+    in the table; transcription.started and .progress to the event bus."""
+    objects = {prefix: bucket.arn_for_objects(f"{prefix}*") for prefix in
+               (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX)}  # fmt: skip
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=list(objects.values())))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects[resources.RESULTS_PREFIX]])
+    )
+    # ListBucket: a chunk result not written yet must answer HeadObject 404, not 403 (S3 says 403
+    # for a missing key to a reader without it), and the last chunk lists the chunk results at once.
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            # Query and ConditionCheckItem: a long file's chunk items (CHUNK#<n>), leased while the job runs.
+            actions=[
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:ConditionCheckItem",
+            ],
+            resources=[table.table_arn],
+        )
+    )
+    role.add_to_principal_policy(put_events_statement(scope))
+    for prefix, arn in objects.items():
+        acknowledge_resource(
+            role, arn, reason=f"Objects are keyed by job id: the {who}'s access is limited to the {prefix} prefix."
+        )
 
 
 def _grant_put_events(p: Pipeline, role: iam.Role) -> None:
@@ -634,6 +703,25 @@ def _grant_expand_batch(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
     )
     role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[p.state_machine_arn]))
     _grant_put_events(p, role)  # transcription.created, batch.completed
+    _grant_download_secret(p, role)  # listings reach the sites as downloads do
+    # Its expansion record is deleted once its work is done (store.batches).
+    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:DeleteItem"], resources=[p.table.table_arn]))
+
+
+def _grant_reconcile_batches(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
+    """Reads the expansion records (Query) and their batches, claims a retry or ends the batch (announced:
+    the tenant's webhook secret), clears finished records, and invokes ExpandBatch again."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                     "dynamodb:DeleteItem"],
+            resources=[p.table.table_arn],
+        )
+    )  # fmt: skip
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[_function_arn(p, "expand-batch")])
+    )
+    _grant_put_events(p, role)  # batch.completed
 
 
 def _grant_live(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
@@ -675,4 +763,7 @@ PERMISSIONS: dict[str, Callable[[Pipeline, LambdaSpec, iam.Role], None]] = {
     "live": _grant_live,
     "live-socket": _grant_live_socket,
     "expand-batch": _grant_expand_batch,
+    "reconcile-batches": _grant_reconcile_batches,
+    "pick-lane": fast_lane.grant_pick_lane,
+    "fast-lane": fast_lane.grant_fast_lane,
 }

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from ytcaption import resources
+from ytcaption_cdk import fast_lane
 from ytcaption_cdk.api import Api
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.live import Live
@@ -47,6 +48,9 @@ class YtcaptionStack(Stack):
                 state_machine=self.pipeline.state_machine,
             )
 
+        # The fast lane's router reads the worker service's running count.
+        fast_lane.connect_router(self.pipeline, self.pipeline.functions["pick-lane"], workers=self.workers is not None)
+
         api_function = self.pipeline.functions.get("api")
         self.api = (
             Api(
@@ -76,6 +80,9 @@ class YtcaptionStack(Stack):
             authorizer_function=self.pipeline.functions["authorizer"],
             dead_letter_queue=self.pipeline.events_dlq,
         )
+        if api_function is not None:
+            # The web page the API serves follows jobs there.
+            api_function.add_environment("YTC_PUBLIC_LIVE_URL", self.live.stage.url)
         if self.api is not None and self.api.account is not None:
             # Its stage logs through the account's API Gateway role too.
             self.live.stage.node.add_dependency(self.api.account)

@@ -19,6 +19,8 @@ worker hands its unfinished message back to the queue within the stop timeout.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from aws_cdk import Aws, Duration, IgnoreMode, RemovalPolicy, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -40,22 +42,13 @@ from constructs import Construct
 from ytcaption import resources
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.nag import acknowledge, acknowledge_resource
-from ytcaption_cdk.paths import ROOT
-from ytcaption_cdk.pipeline import put_events_statement, retention
+from ytcaption_cdk.paths import IMAGE_CONTEXT_EXCLUDE, ROOT
+from ytcaption_cdk.pipeline import grant_transcription, retention
 from ytcaption_cdk.teardown import ScaleInProtectionRelease
 
 # ECS's longest stop timeout; the worker needs seconds to hand its message back.
 STOP_TIMEOUT = Duration.seconds(120)
 METRICS_NAMESPACE = "YTCaption"
-# Only what the image build reads (Dockerfile: pyproject.toml, README.md, src/).
-IMAGE_CONTEXT_EXCLUDE = [
-    "*",
-    "!pyproject.toml",
-    "!README.md",
-    "!src",
-    "!containers",
-    "**/__pycache__",
-]
 # Managed termination protection: ECS keeps scale-in protection on every GPU instance that runs a
 # task and lifts it only from idle ones, so when the fleet shrinks the Auto Scaling group can remove
 # idle instances only, never one with a job (without it the group picks by its own policy and managed
@@ -134,7 +127,7 @@ class Workers(Construct):
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
-            cluster_name=f"{config.names.prefix}-workers",
+            cluster_name=config.names.worker_cluster,
             vpc=self.vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
             enable_fargate_capacity_providers=not gpu,
@@ -255,7 +248,8 @@ class Workers(Construct):
             "YTC_CONNECTIONS_TABLE": self.config.names.connections_table,
             "YTC_STATE_MACHINE": state_machine.state_machine_name,
             "YTC_DEFAULT_MODEL": self.config.model,
-            "YTC_SERVED_MODELS": self.config.model,
+            # The fast lane's models too: a job of one that the fast lane hands back is refused clearly.
+            "YTC_SERVED_MODELS": self.config.served_models,
             "YTC_HEARTBEAT_SECONDS": str(resources.HEARTBEAT_SECONDS),
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
             "POWERTOOLS_SERVICE_NAME": f"{self.config.names.prefix}-worker",
@@ -297,47 +291,7 @@ class Workers(Construct):
             reason="A task sets its own scale-in protection; task ids are not known in advance, so the statement "
             "names this cluster's tasks.",
         )
-        # The worker reads the audio FetchAudio made ready (uploads/ for uploads, audio/ for URLs)
-        # and writes results/ (and reads them back: a long file's chunk transcripts, merged).
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"],
-                resources=[
-                    bucket.arn_for_objects(f"{resources.AUDIO_PREFIX}*"),
-                    bucket.arn_for_objects(f"{resources.UPLOADS_PREFIX}*"),
-                    bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*"),
-                ],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{resources.RESULTS_PREFIX}*")]
-            )
-        )
-        # ListBucket: a chunk result not written yet must answer HeadObject 404, not 403 (S3 says 403
-        # for a missing key to a reader without it), and the last chunk lists the chunk results at once.
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                # Query and ConditionCheckItem: a long file's chunk items (CHUNK#<n>), leased while the job runs.
-                actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:Query",
-                    "dynamodb:ConditionCheckItem",
-                ],
-                resources=[table.table_arn],
-            )
-        )
-        # transcription.started and .progress go to the event bus.
-        role.add_to_principal_policy(put_events_statement(self))
-        for prefix in (resources.AUDIO_PREFIX, resources.UPLOADS_PREFIX, resources.RESULTS_PREFIX):
-            acknowledge_resource(
-                role,
-                bucket.arn_for_objects(f"{prefix}*"),
-                reason=f"Objects are keyed by job id: the worker's access is limited to the {prefix} prefix.",
-            )
+        grant_transcription(self, role, bucket, table, "worker")
 
     def _metric_filters(self) -> None:
         """The worker logs each job's metrics (JSON): turn them into CloudWatch metrics."""
@@ -374,9 +328,55 @@ class Workers(Construct):
             # without it a reclaimed instance is not drained and its tasks get no SIGTERM in time.
             # (The on-demand group shares the template; it never gets a Spot interruption notice.)
             user_data.add_commands("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config")
-        launch_template = ec2.LaunchTemplate(
+        if config.gpuWarmPool:
+            # An instance warming up for the pool must not join the cluster before it is stopped;
+            # the agent registers when it is resumed (ECS's warm-pool support).
+            user_data.add_commands("echo ECS_WARM_POOLS_CHECK=true >> /etc/ecs/ecs.config")
+            # Scaled-in instances return to the pool with the image on their disk: a resumed one uses it
+            # instead of pulling it again.
+            user_data.add_commands("echo ECS_IMAGE_PULL_BEHAVIOR=prefer-cached >> /etc/ecs/ecs.config")
+
+        def template(id: str, instance_type: ec2.InstanceType | None = None) -> ec2.LaunchTemplate:
+            return self._launch_template(id, instance_role, user_data, instance_type)
+
+        launch_template = template("GpuLaunchTemplate")
+        overrides = [
+            autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(t)) for t in config.gpuInstanceTypes
+        ]
+
+        def group(id: str, spot: bool) -> autoscaling.AutoScalingGroup:
+            if not spot and config.gpuWarmPool:
+                return self._warm_group(
+                    id, template("GpuWarmLaunchTemplate", ec2.InstanceType(config.gpuInstanceTypes[0]))
+                )
+            asg = self._group(
+                id,
+                mixed_instances_policy=autoscaling.MixedInstancesPolicy(
+                    launch_template=launch_template,
+                    launch_template_overrides=overrides,
+                    instances_distribution=autoscaling.InstancesDistribution(
+                        on_demand_base_capacity=0,
+                        on_demand_percentage_above_base_capacity=0 if spot else 100,
+                        spot_allocation_strategy=autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED
+                        if spot
+                        else None,
+                        on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                    ),
+                ),
+            )
+            self._acknowledge_group(asg)
+            return asg
+
+        return self._gpu_capacity(group, instance_role)
+
+    def _launch_template(
+        self, id: str, instance_role: iam.IRole, user_data: ec2.UserData, instance_type: ec2.InstanceType | None
+    ) -> ec2.LaunchTemplate:
+        config = self.config
+        return ec2.LaunchTemplate(
             self,
-            "GpuLaunchTemplate",
+            id,
+            instance_type=instance_type,
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
             user_data=user_data,
             role=instance_role,
@@ -397,44 +397,46 @@ class Workers(Construct):
                 )
             ],
         )
-        overrides = [
-            autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(t)) for t in config.gpuInstanceTypes
-        ]
 
-        def group(id: str, spot: bool) -> autoscaling.AutoScalingGroup:
-            asg = autoscaling.AutoScalingGroup(
-                self,
-                id,
-                vpc=self.vpc,
-                vpc_subnets=self.subnets,
-                min_capacity=0,
-                max_capacity=config.maxWorkers,
-                mixed_instances_policy=autoscaling.MixedInstancesPolicy(
-                    launch_template=launch_template,
-                    launch_template_overrides=overrides,
-                    instances_distribution=autoscaling.InstancesDistribution(
-                        on_demand_base_capacity=0,
-                        on_demand_percentage_above_base_capacity=0 if spot else 100,
-                        spot_allocation_strategy=autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED
-                        if spot
-                        else None,
-                        on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
-                    ),
-                ),
-            )
-            acknowledge(
-                asg,
-                id="AwsSolutions-EC26",
-                reason="The launch template encrypts the root volume (the only EBS volume); cdk-nag cannot "
-                "follow the mixed-instances policy's reference to it.",
-            )
-            acknowledge(
-                asg,
-                id="AwsSolutions-AS3",
-                reason="Scaling is driven by ECS managed scaling; the dashboard and alarms cover the service.",
-            )
-            return asg
+    def _group(self, id: str, **launch: Any) -> autoscaling.AutoScalingGroup:
+        """A GPU group of 0..maxWorkers instances (ECS managed scaling sets its size), launched as `launch` says."""
+        return autoscaling.AutoScalingGroup(
+            self, id, vpc=self.vpc, vpc_subnets=self.subnets, min_capacity=0, max_capacity=self.config.maxWorkers,
+            **launch,
+        )  # fmt: skip
 
+    def _acknowledge_group(self, asg: autoscaling.AutoScalingGroup) -> None:
+        acknowledge(
+            asg,
+            id="AwsSolutions-EC26",
+            reason="The launch template encrypts the root volume (the only EBS volume); cdk-nag cannot "
+            "follow the mixed-instances policy's reference to it.",
+        )
+        acknowledge(
+            asg,
+            id="AwsSolutions-AS3",
+            reason="Scaling is driven by ECS managed scaling; the dashboard and alarms cover the service.",
+        )
+
+    def _warm_group(self, id: str, launch_template: ec2.LaunchTemplate) -> autoscaling.AutoScalingGroup:
+        """The on-demand group with a warm pool of stopped instances (gpuWarmPool): a scale-out resumes one
+        (booted once, stopped; after its first use, with the image on its disk) instead of launching a new one. Warm
+        pools take no mixed-instances policy and no Spot, so this group launches the first of
+        gpuInstanceTypes only. Stopped instances cost their EBS volumes, not their GPU hours."""
+        config = self.config
+        asg = self._group(id, launch_template=launch_template)
+        asg.add_warm_pool(
+            min_size=config.gpuWarmPoolSize,
+            pool_state=autoscaling.PoolState.STOPPED,
+            reuse_on_scale_in=True,
+        )
+        self._acknowledge_group(asg)
+        return asg
+
+    def _gpu_capacity(
+        self, group: Callable[[str, bool], autoscaling.AutoScalingGroup], instance_role: iam.IRole
+    ) -> ecs.Ec2Service:
+        config = self.config
         release = ScaleInProtectionRelease(self, "ScaleInProtectionRelease", config=config)
         strategies = []
         if config.gpuSpot:
@@ -478,6 +480,8 @@ class Workers(Construct):
         return ecs.Ec2Service(
             self,
             "GpuService",
+            # Named, so the fast lane's router can be told where to look without a reference to it.
+            service_name=self.config.names.worker_service,
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
             **DEPLOYMENT,
@@ -495,6 +499,8 @@ class Workers(Construct):
         return ecs.FargateService(
             self,
             "CpuService",
+            # Named, so the fast lane's router can be told where to look without a reference to it.
+            service_name=self.config.names.worker_service,
             cluster=self.cluster,
             task_definition=self.task_definition,  # type: ignore[arg-type]
             **DEPLOYMENT,

@@ -45,6 +45,14 @@ LIVE_PATH = "/v1/live"
 # the web page's own open routes (API Gateway lets it through without the authorizer).
 AUDIO_LINK_PATH = "/audio"
 
+# The GPU workers' ECS cluster and service (locally: an ECS service in the emulator whose running
+# count the local runtime keeps equal to its worker processes), read by the fast lane's router.
+WORKER_CLUSTER = f"{PREFIX}-workers"
+WORKER_SERVICE = f"{PREFIX}-worker"
+
+# The models the fast lane's image carries (containers/fast_lane/Dockerfile bakes these in).
+FAST_LANE_MODELS = ("tiny.en", "base")
+
 UPLOADS_PREFIX = "uploads/"
 AUDIO_PREFIX = "audio/"
 RESULTS_PREFIX = "results/"
@@ -117,6 +125,14 @@ class Names:
     def connections_table(self) -> str:
         return f"{self.prefix}-connections"
 
+    @property
+    def worker_cluster(self) -> str:
+        return f"{self.prefix}-workers"
+
+    @property
+    def worker_service(self) -> str:
+        return f"{self.prefix}-worker"
+
     def function(self, name: str) -> str:
         """The function name of a LAMBDAS entry (`LambdaSpec.name`)."""
         return f"{self.prefix}-{name}"
@@ -141,6 +157,9 @@ class LambdaSpec:
     ephemeral_storage_mb: int = 512
     # Layers besides the core package and its dependencies ("js": yt-dlp's JavaScript runtime).
     extra_layers: tuple[str, ...] = ()
+    # A container image function (its Dockerfile under containers/<image>/) instead of a zip on the
+    # layers; locally it runs from functions/<folder> like every other function.
+    image: str = ""
 
     @property
     def function_name(self) -> str:
@@ -175,6 +194,17 @@ LAMBDAS: tuple[LambdaSpec, ...] = (
     LambdaSpec("live-socket", "live_socket", timeout_seconds=29, memory_mb=256, in_state_machine=False),
     # A playlist, channel or feed: listed (yt-dlp, flat) into one job per entry; invoked asynchronously by the API.
     LambdaSpec("expand-batch", "expand_batch", timeout_seconds=300, memory_mb=512, in_state_machine=False),
+    # Every few minutes: a batch whose expansion died is expanded again, or ends FAILED with a reason.
+    LambdaSpec("reconcile-batches", "reconcile_batches", timeout_seconds=120, memory_mb=256,
+               in_state_machine=False),
+    # The fast lane's router: reads the worker service's running count (ytcaption.fastlane.route).
+    LambdaSpec("pick-lane", "pick_lane", timeout_seconds=10, memory_mb=256),
+    # The fast lane: Whisper on CPU inside Lambda (ytcaption.fastlane), as a container image with the small
+    # models baked in. Memory and timeout here are the local runtime's; the CDK app sets them from context
+    # (fastLaneMemoryMiB, fastLaneTimeoutSeconds). Lambda's cap is 15 minutes: the function hands a job
+    # it cannot finish in time back to the GPU queue.
+    LambdaSpec("fast-lane", "fast_lane", timeout_seconds=900, memory_mb=4096, image="fast_lane",
+               environment={"HF_HUB_OFFLINE": "1"}, ephemeral_storage_mb=4096),
 )  # fmt: skip
 
 
@@ -189,7 +219,9 @@ def execution_end_pattern(state_machine_arn: str) -> dict[str, Any]:
 
 
 def live_event_pattern() -> dict[str, Any]:
-    """Every job event the app publishes (rule `{prefix}-live`, target `live`)."""
+    """Every event the app publishes (rule `{prefix}-live`, target `live`): a job's, and a batch's end too
+    (`batch.completed`, correlation id the batch's id): it goes to the tenant's all-jobs subscribers, so a
+    page following the tenant hears that a batch ended; no one subscribes to a batch id itself."""
     return {"source": [EVENT_SOURCE]}
 
 
@@ -198,9 +230,10 @@ PROGRESS_EVENT_TYPE = "transcription.progress"
 
 
 def progress_webhook_pattern() -> dict[str, Any]:
-    """Progress events (rule `{prefix}-progress-webhooks`, target `notify`): the notification path, not
-    the worker, sends them to the webhook of a job that asked for progress."""
-    return {"source": [EVENT_SOURCE], "detail-type": [PROGRESS_EVENT_TYPE]}
+    """Progress events of jobs that asked for progress webhooks (the envelope's `data.webhook`; rule
+    `{prefix}-progress-webhooks`, target `notify`): the notification path, not the worker, sends them
+    to the job's webhook; no Lambda runs for the progress of any other job."""
+    return {"source": [EVENT_SOURCE], "detail-type": [PROGRESS_EVENT_TYPE], "detail": {"data": {"webhook": [True]}}}
 
 
 def lambda_spec(name: str) -> LambdaSpec:

@@ -74,6 +74,28 @@ class Settings(BaseSettings):
     # How many chunks of one job may wait for or run on workers at once (the Map's MaxConcurrency).
     chunk_max_concurrency: int = Field(default=16, ge=1, le=1000)
 
+    # The fast lane (ytcaption.fastlane): a job, or each chunk of a long one, transcribed on Lambda instead
+    # of the GPU queue when its model is one the lane serves and either its audio is short or no GPU
+    # worker is warm. False turns the lane off: every job takes the GPU queue.
+    fast_lane: bool = True
+    # The models the fast-lane image carries (comma-separated); any other model takes the GPU queue.
+    fast_lane_models: str = ",".join(resources.FAST_LANE_MODELS)
+    # The models the GPU workers' image carries ("": they load any model): a model only the fast lane
+    # carries always takes the fast lane.
+    worker_models: str = ""
+    # Audio at most this long takes the fast lane even when a GPU worker is warm (0: only when none is).
+    fast_lane_short_seconds: float = Field(default=180, ge=0)
+    # How many chunks of one long job run as fast-lane Lambdas at once (the fast Map's MaxConcurrency).
+    fast_lane_concurrency: int = Field(default=8, ge=1, le=1000)
+    # The fast lane stops this long before its function's own timeout, releases the work and hands it to
+    # the GPU queue (room to answer before Lambda ends the invocation).
+    fast_lane_margin_seconds: float = Field(default=30, ge=0)
+    # Where the GPU workers run (ECS): the router reads the service's runningCount to tell whether one
+    # is warm. Empty: no worker service is known, so none is taken to be warm.
+    worker_cluster: str = resources.WORKER_CLUSTER
+    # The workers' ECS service in that cluster (see worker_cluster).
+    worker_service: str = resources.WORKER_SERVICE
+
     # Sites whose URLs may be fetched (host or parent domain); "*" allows any public site.
     allowed_sites: str = ",".join(YOUTUBE_HOSTS)
     # Off in production: lets tests and local use fetch from 127.0.0.1 / ::1.
@@ -116,6 +138,10 @@ class Settings(BaseSettings):
     # The upload reconciler looks at uploads this old (their own event had its chance) up to this old.
     reconcile_min_age_seconds: int = Field(default=120, ge=0)
     reconcile_window_seconds: int = Field(default=3 * 3600, ge=60)
+    # The batch reconciler takes an expansion unfinished this long after it started for dead (ExpandBatch's
+    # timeout is 5 minutes; Lambda's own retries of it come within minutes), and runs one this often in all.
+    batch_expansion_stale_seconds: int = Field(default=15 * 60, ge=0)
+    batch_expansion_attempts: int = Field(default=3, ge=1, le=10)
 
     # Webhooks: https only outside local mode; each attempt waits this long at most.
     webhook_require_https: bool = True
@@ -129,6 +155,9 @@ class Settings(BaseSettings):
     # Live updates: where the `live` Lambda posts to WebSocket connections (the management API of the
     # WebSocket stage, https://<api>.execute-api.<region>.amazonaws.com/<stage>; locally the local API).
     live_endpoint: str = ""
+    # The live-updates WebSocket's public address (AWS: the stage's wss://…/live URL, the stack output
+    # LiveUrl), told to the web page the API serves; empty: the page tries the API's own /v1/live.
+    public_live_url: str = ""
     # The local runtime only: the API process serves the live-updates WebSocket (resources.LIVE_PATH)
     # and the management API (`/@connections/{id}`) the `live` Lambda posts to its connections through.
     serve_live: bool = False

@@ -87,7 +87,7 @@ def _asl_files(gpu: Synth, tmp_path: Path) -> list[Path]:
 # the chunks of long audio use it so the limit is a setting); statelint predates it.
 STATELINT_FALSE_POSITIVE = re.compile(
     r'^Field "Comment" not allowed in .*\.Retry\[\d+\]$'
-    r'|^Field "MaxConcurrencyPath" not allowed in .*\.TranscribeChunks$'
+    r'|^Field "MaxConcurrencyPath" not allowed in .*\.(Fast)?TranscribeChunks$'
 )
 
 

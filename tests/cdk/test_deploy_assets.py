@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ytcaption_cdk import fast_lane
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.workers import IMAGE_CONTEXT_EXCLUDE
 
@@ -55,15 +56,20 @@ def test_every_asset_the_deploy_publishes_is_in_the_assembly(cli: CliSynth) -> N
     for kind, prop in (("AWS::Lambda::Function", "Code"), ("AWS::Lambda::LayerVersion", "Content")):
         for logical_id, resource in cli.resources(kind).items():
             code = resource["Properties"][prop]
-            if "ZipFile" in code:
-                continue  # inline (CDK's bucket-notification helper)
+            if "ZipFile" in code or "ImageUri" in code:
+                continue  # inline (CDK's bucket-notification helper), or an image (checked below)
             assert code["S3Key"] in keys, f"{logical_id}: {code['S3Key']} is not published"
             bucket = code["S3Bucket"]  # ${AWS::AccountId} in it unless the account is known
             bucket = bucket["Fn::Sub"] if isinstance(bucket, dict) else bucket
             assert bucket == keys[code["S3Key"]], "the bootstrap bucket it is published to"
-    (image_id,) = manifest["dockerImages"]
+    images = {asset["source"]["dockerFile"]: asset_id for asset_id, asset in manifest["dockerImages"].items()}
+    assert set(images) == {"containers/whisper/Dockerfile", fast_lane.DOCKERFILE}
     image = json.dumps(cli.resources("AWS::ECS::TaskDefinition"))
-    assert f":{image_id}" in image, "the worker's task runs the image this assembly builds"
+    assert f":{images['containers/whisper/Dockerfile']}" in image, (
+        "the worker's task runs the image this assembly builds"
+    )
+    (function,) = [f for f in cli.resources("AWS::Lambda::Function").values() if f["Properties"].get("PackageType")]
+    assert f":{images[fast_lane.DOCKERFILE]}" in json.dumps(function["Properties"]["Code"]), "the fast lane's image"
 
 
 def test_the_three_layers_are_the_built_ones(cli: CliSynth) -> None:
@@ -80,7 +86,7 @@ def test_the_three_layers_are_the_built_ones(cli: CliSynth) -> None:
 
 def test_every_function_fits_what_lambda_unpacks(cli: CliSynth) -> None:
     functions = lambda_functions(cli)
-    assert {spec.function_name for spec in resources.LAMBDAS} <= set(functions)
+    assert {spec.function_name for spec in resources.LAMBDAS if not spec.image} <= set(functions)
     for function in functions.values():
         assert len(function.layers) <= LAYERS_PER_FUNCTION, function.name
         total = sum(map(_size, function.layers)) + (_size(function.code) if function.code else 0)
@@ -93,16 +99,19 @@ def test_the_template_fits_cloudformation(cli: CliSynth) -> None:
     assert len(cli.template.get("Outputs", {})) <= OUTPUTS_PER_STACK
 
 
-def test_the_worker_image_context_holds_what_its_dockerfile_copies(cli: CliSynth) -> None:
-    (image,) = _manifest(cli)["dockerImages"].values()
-    source = image["source"]
+def _image_source(cli: CliSynth, dockerfile: str) -> dict[str, Any]:
+    (image,) = [i for i in _manifest(cli)["dockerImages"].values() if i["source"]["dockerFile"] == dockerfile]
+    source: dict[str, Any] = image["source"]
+    return source
+
+
+def _assert_context_holds_what_is_copied(cli: CliSynth, source: dict[str, Any], exclude: list[str]) -> Path:
     context = cli.outdir / source["directory"]
     dockerfile = context / source["dockerFile"]
     assert dockerfile.is_file(), f"{source['dockerFile']} is not in the build context {context}"
-    assert source["dockerBuildArgs"] == {"WHISPER_MODEL": Config().model}
     assert source["platform"] == "linux/amd64"
-    # Only what IMAGE_CONTEXT_EXCLUDE lets through (plus the .dockerignore CDK writes).
-    allowed = {line[1:] for line in IMAGE_CONTEXT_EXCLUDE if line.startswith("!")} | {".dockerignore"}
+    # Only what the exclusions let through (plus the .dockerignore CDK writes).
+    allowed = {line[1:].split("/")[0] for line in exclude if line.startswith("!")} | {".dockerignore"}
     assert {p.name for p in context.iterdir()} <= allowed
     for line in dockerfile.read_text().splitlines():
         match = re.match(r"^(?:COPY|ADD)\s+(?!--from)(.+)$", line.strip())
@@ -110,10 +119,25 @@ def test_the_worker_image_context_holds_what_its_dockerfile_copies(cli: CliSynth
             *sources, _target = match[1].split()
             for copied in sources:
                 assert (context / copied).exists(), f"{line.strip()}: {copied} is not in the build context"
-    assert (context / "src" / "ytcaption" / "worker").is_dir(), "the worker package the image runs"
     assert _size(context) < CONTEXT_BYTES, f"{_size(context) / 2**20:.0f} MB build context"
     # The same Dockerfile the docs tell operators to build by hand.
     assert dockerfile.read_bytes() == (ROOT / source["dockerFile"]).read_bytes()
+    return context
+
+
+def test_the_fast_lane_image_context_holds_what_its_dockerfile_copies(cli: CliSynth) -> None:
+    source = _image_source(cli, fast_lane.DOCKERFILE)
+    context = _assert_context_holds_what_is_copied(cli, source, fast_lane.IMAGE_CONTEXT_EXCLUDE)
+    assert [p.name for p in (context / "functions").iterdir()] == ["fast_lane"], "no other function's code"
+    assert (context / "src" / "ytcaption" / "fastlane").is_dir()
+
+
+def test_the_worker_image_context_holds_what_its_dockerfile_copies(cli: CliSynth) -> None:
+    source = _image_source(cli, "containers/whisper/Dockerfile")
+    assert source["dockerBuildArgs"] == {"WHISPER_MODEL": Config().model}
+    context = _assert_context_holds_what_is_copied(cli, source, IMAGE_CONTEXT_EXCLUDE)
+    assert (context / "src" / "ytcaption" / "worker").is_dir(), "the worker package the image runs"
+    assert not (context / "functions").exists(), "no function's code in the worker's image"
 
 
 DEPLOY_DOCS = [ROOT / "docs" / "operate" / name for name in ("prerequisites.md", "deploy.md")]

@@ -15,6 +15,7 @@ import pytest
 
 from tests.cdk.conftest import Synth
 from tests.cdk.resolve import ACCOUNT, REGION, resolve, substituted_definition
+from tests.paths import ROOT
 from ytcaption import resources
 
 moto = pytest.importorskip("moto", reason="the `local` extra (moto) is not installed")
@@ -130,10 +131,16 @@ def test_lambda_handlers_settings_and_environment(gpu: Synth, local: dict[str, A
     for spec in resources.LAMBDAS:
         cdk = _props(gpu, "AWS::Lambda::Function", FunctionName=spec.function_name)
         here = local["lambdas"][spec.name]
-        assert cdk["Handler"] == here["Handler"] == spec.handler
-        assert cdk["Runtime"] == here["Runtime"]
-        assert cdk["Architectures"] == here["Architectures"]
-        assert cdk["Timeout"] == here["Timeout"] and cdk["MemorySize"] == here["MemorySize"]
+        if spec.image:
+            # An image function: its handler is the image's CMD, its size and clock come from context.
+            dockerfile = (ROOT / "containers" / spec.image / "Dockerfile").read_text()
+            assert here["Handler"] == spec.handler and f'CMD ["{spec.handler}"]' in dockerfile
+            assert cdk["PackageType"] == "Image" and "Handler" not in cdk
+        else:
+            assert cdk["Handler"] == here["Handler"] == spec.handler
+            assert cdk["Runtime"] == here["Runtime"]
+            assert cdk["Architectures"] == here["Architectures"]
+            assert cdk["Timeout"] == here["Timeout"] and cdk["MemorySize"] == here["MemorySize"]
         deployed_env = resolve(gpu.template, cdk["Environment"]["Variables"])
         local_env = here["Environment"]["Variables"]
         assert set(local_env) <= set(deployed_env), f"{spec.name}: variables missing in AWS"

@@ -68,7 +68,8 @@ RUNTIME_SITE = Path(f"/var/lang/lib/{PY}/site-packages")
 # bucket-notification helper; the GPU stack's teardown helper, cdk/ytcaption_cdk/teardown.py).
 CDK_FUNCTIONS = ("BucketNotificationsHandler", "WorkersScaleInProtectionReleaseFunction")
 GPU_ONLY = ("WorkersScaleInProtectionReleaseFunction",)  # no Auto Scaling groups on Fargate
-FUNCTIONS = (*(spec.function_name for spec in resources.LAMBDAS), *CDK_FUNCTIONS)
+# The zip functions; an image function (the fast lane) is checked through its image (test_deploy_assets.py).
+FUNCTIONS = (*(spec.function_name for spec in resources.LAMBDAS if not spec.image), *CDK_FUNCTIONS)
 VARIANTS = ("gpu", "fargate")
 # Variables the Lambda service sets itself; a template may not set them.
 RESERVED = {
@@ -158,6 +159,8 @@ def lambda_functions(synth: Synth) -> dict[str, LambdaFunction]:
     found = {}
     for logical_id, resource in synth.resources("AWS::Lambda::Function").items():
         props = resource["Properties"]
+        if props.get("PackageType") == "Image":
+            continue
         name = props.get("FunctionName", logical_id)
         assert isinstance(name, str), f"{logical_id}: FunctionName {name} is not a plain string"
         inline = props["Code"].get("ZipFile")

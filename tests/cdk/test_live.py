@@ -78,6 +78,11 @@ def test_every_job_event_reaches_the_fan_out_which_posts_through_the_stage(gpu: 
     endpoint = json.dumps(variables["YTC_LIVE_ENDPOINT"])
     assert "https://" in endpoint and f"/{resources.LIVE_STAGE}" in endpoint
     assert variables["YTC_CONNECTIONS_TABLE"] == resources.CONNECTIONS_TABLE
+    # The web page the API serves is told where to follow jobs live.
+    api = _logical_id(gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("api").function_name)
+    api_variables = gpu.template["Resources"][api]["Properties"]["Environment"]["Variables"]
+    live_url = json.dumps(api_variables["YTC_PUBLIC_LIVE_URL"])
+    assert "wss://" in live_url and f"/{resources.LIVE_STAGE}" in live_url
 
 
 def test_no_function_reserves_concurrency_so_a_first_deploy_fits_a_small_account_quota(gpu: Synth) -> None:

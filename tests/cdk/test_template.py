@@ -361,14 +361,16 @@ def test_every_lambda_is_arm64_python312_with_layers_tracing_and_its_own_role(gp
     roles = set()
     for spec in resources.LAMBDAS:
         props = functions[spec.function_name]
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        if spec.image:
+            continue  # the fast lane's image function: test_the_fast_lane_is_an_image_function_sized_from_context
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.12"
         assert props["Handler"] == spec.handler
         assert props["Timeout"] == spec.timeout_seconds
         assert props["MemorySize"] == spec.memory_mb
         assert len(props["Layers"]) == 2 + len(spec.extra_layers)
-        assert props["TracingConfig"] == {"Mode": "Active"}
-        roles.add(props["Role"]["Fn::GetAtt"][0])
     assert len(roles) == len(resources.LAMBDAS), "each function has a role of its own"
 
 
@@ -859,21 +861,26 @@ def test_without_workers_the_rest_still_synthesizes(tmp_path: object) -> None:
     assert {"AWS::StepFunctions::StateMachine", "AWS::SQS::Queue", "AWS::DynamoDB::Table"} <= types
 
 
-def _fetch_audio(synth: Synth) -> dict[str, Any]:
+def _function(synth: Synth, name: str) -> dict[str, Any]:
     return next(
         r["Properties"] for r in synth.template["Resources"].values()
-        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("FunctionName") == "ytcaption-fetch-audio"
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("FunctionName") == name
     )  # fmt: skip
 
 
-def test_download_secret_is_readable_by_fetch_audio_only_when_configured(gpu: Synth, fargate: Synth) -> None:
-    assert "YTC_DOWNLOAD_SECRET_ID" not in _fetch_audio(gpu)["Environment"]["Variables"]
-    assert "secretsmanager:GetSecretValue" not in _allowed(gpu, _role_of_function(gpu, "ytcaption-fetch-audio"))
-    assert _fetch_audio(fargate)["Environment"]["Variables"]["YTC_DOWNLOAD_SECRET_ID"] == "ytcaption/download"
-    allowed = _allowed(fargate, _role_of_function(fargate, "ytcaption-fetch-audio"))
-    assert "ytcaption/download" in json.dumps(allowed["secretsmanager:GetSecretValue"])
+def test_download_secret_is_readable_by_the_downloaders_only_when_configured(gpu: Synth, fargate: Synth) -> None:
+    """FetchAudio and ExpandBatch (listings reach the sites as downloads do), and no other function."""
+    downloaders = ("fetch-audio", "expand-batch")
+    for name in downloaders:
+        function = resources.lambda_spec(name).function_name
+        assert "YTC_DOWNLOAD_SECRET_ID" not in _function(gpu, function)["Environment"]["Variables"]
+        assert "secretsmanager:GetSecretValue" not in _allowed(gpu, _role_of_function(gpu, function))
+        variables = _function(fargate, function)["Environment"]["Variables"]
+        assert variables["YTC_DOWNLOAD_SECRET_ID"] == "ytcaption/download"
+        allowed = _allowed(fargate, _role_of_function(fargate, function))
+        assert "ytcaption/download" in json.dumps(allowed["secretsmanager:GetSecretValue"])
     for spec in resources.LAMBDAS:
-        if spec.name != "fetch-audio":
+        if spec.name not in downloaders:
             assert "secretsmanager:GetSecretValue" not in _allowed(
                 fargate, _role_of_function(fargate, spec.function_name)
             )
@@ -938,4 +945,8 @@ def test_every_component_agrees_on_the_model_the_workers_serve(
     assert len(environments) == len(resources.LAMBDAS) + 1
     for variables in environments:
         assert variables["YTC_DEFAULT_MODEL"] == model
-        assert variables["YTC_SERVED_MODELS"] == model
+        # The fast lane (on by default) adds the models its image carries.
+        assert variables["YTC_SERVED_MODELS"].split(",") == [
+            model,
+            *(m for m in resources.FAST_LANE_MODELS if m != model),
+        ]

@@ -50,3 +50,10 @@ def test_speakers_flag_labels_the_turns(runtime: object, worker: object, tmp_pat
 def test_a_bad_speakers_value_is_a_usage_error(value: str, tmp_path: Path) -> None:
     result = _cli(["transcribe", str(tmp_path / "none.wav"), "--speakers", value], dict(os.environ))
     assert result.returncode == 2 and "speakers" in result.stderr, result.stderr
+
+
+def test_speakers_with_the_sites_captions_is_a_usage_error(tmp_path: Path) -> None:
+    """Captions carry no voices: the API's rule (a 422 on speakers), checked before anything is sent."""
+    args = ["transcribe", "https://example.com/talk", "--speakers", "auto", "--prefer-captions"]
+    result = _cli(args, dict(os.environ))
+    assert result.returncode == 2 and "--speakers" in result.stderr and "prefer_captions" in result.stderr, result

@@ -6,10 +6,7 @@ Screenshots of the job list and the transcript: docs/images/ with UPDATE_SCREENS
 from __future__ import annotations
 
 import http.server
-import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +19,7 @@ import uvicorn
 
 from tests import paths
 from tests.support.api import new_key
+from tests.support.browser import SCREENSHOTS, sign_in
 from tests.support.results import completed_job, transcript_json, transcript_srt
 from ytcaption import resources
 from ytcaption.api.payload import PROXIED_BODY_BYTES, encoded_size
@@ -30,54 +28,14 @@ from ytcaption.domain.captions.check import check_text
 pytestmark = pytest.mark.e2e
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Without the background-networking flags Chromium keeps calling Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
-# The committed screenshots (docs/images, shown by the README) are refreshed on request
-# (UPDATE_SCREENSHOTS=1 make test); otherwise a run takes them into a temporary folder and
-# leaves the working tree clean.
-SCREENSHOTS = (
-    paths.ROOT / "docs" / "images"
-    if os.environ.get("UPDATE_SCREENSHOTS")
-    else Path(tempfile.mkdtemp(prefix="ytcaption-screenshots-"))
-)
 WEB_ASSETS = paths.ROOT / "src" / "ytcaption" / "api" / "web"
 COMPLETE_WITHIN_MS = 150_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no chromium: scripts/install-system-deps.sh installs it")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any, runtime: Any) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    tab.goto(runtime.api_url + "/")
-    yield tab
-    context.close()
-
-
-def _sign_in(page: Any, key: str) -> None:
-    page.fill("#api-key", key)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_bad_key_is_refused_with_the_apis_problem(page: Any) -> None:
     expect = sync_api.expect
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    _sign_in(page, "ytc_not-a-real-key")
+    sign_in(page, "ytc_not-a-real-key")
     error = page.locator("#signin-error")
     expect(error).to_contain_text("Missing or invalid API key")
     expect(error).to_contain_text("The API key is not valid.")
@@ -91,7 +49,7 @@ def test_upload_watch_read_seek_search_and_download(
 ) -> None:
     expect = sync_api.expect
     key = new_key("webpage")
-    _sign_in(page, key)
+    sign_in(page, key)
     expect(page.get_by_role("heading", name="Your transcriptions")).to_be_visible()
     assert key not in page.url and page.evaluate("sessionStorage.getItem('ytc.key')") == key
 
@@ -206,7 +164,7 @@ def test_a_large_transcript_opens_and_downloads_from_storage_without_the_key(pag
     job_id = completed_job("weblarge", {"json": doc, "srt": srt_body})
     to_storage: list[Any] = []
     page.on("request", lambda request: to_storage.append(request) if resources.BUCKET in request.url else None)
-    _sign_in(page, new_key("weblarge"))
+    sign_in(page, new_key("weblarge"))
 
     job = page.locator("li.job", has_text="long-talk.mp3")
     expect(job.locator(".badge")).to_have_text("COMPLETED")
@@ -287,7 +245,7 @@ def test_a_page_on_an_allowed_origin_uses_the_api_and_another_origin_cannot(
             tab.goto(origin + "/")
             tab.get_by_text("API address").click()
             tab.fill("#api-base", cors_api)
-            _sign_in(tab, key)
+            sign_in(tab, key)
             if allowed:
                 expect(tab.get_by_role("heading", name="Your transcriptions")).to_be_visible()
                 api_answer = next(r for r in answers if r.url.startswith(cors_api + "/v1/transcriptions"))

@@ -87,12 +87,19 @@ def test_upload_events_reach_intake_through_a_queue_with_a_dead_letter_queue(run
     assert mapping["BatchSize"] == resources.INTAKE_BATCH_SIZE
 
 
-def test_the_reconciler_runs_on_a_schedule(runtime: object) -> None:
+def test_the_reconcilers_run_on_a_schedule(runtime: object) -> None:
+    """Uploads without a job, and batches whose expansion died: each its own rule and function."""
     events = aws.client("events")
-    (rule,) = [r for r in events.list_rules()["Rules"] if r.get("ScheduleExpression")]
-    assert rule["ScheduleExpression"] == resources.RECONCILE_SCHEDULE
-    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
-    assert target["Arn"].endswith(f":function:{resources.lambda_spec('reconcile-uploads').function_name}")
+    rules = [r for r in events.list_rules()["Rules"] if r.get("ScheduleExpression")]
+    assert {r["ScheduleExpression"] for r in rules} == {resources.RECONCILE_SCHEDULE}
+    targets = {}
+    for rule in rules:
+        (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        targets[rule["Name"]] = target["Arn"].rsplit(":", 1)[-1]
+    assert targets == {
+        f"{resources.PREFIX}-{name}": resources.lambda_spec(name).function_name
+        for name in ("reconcile-uploads", "reconcile-batches")
+    }
 
 
 def test_abnormal_execution_ends_reach_the_reconciling_lambda(runtime: object) -> None:

@@ -14,6 +14,7 @@ from tests.support.audio import long_recording as make_long_recording
 from tests.support.audio import normalise, word_error_rate
 from tests.support.pipeline import (
     BusObserver,
+    all_chunks_done_but_the_last,
     history_statuses,
     read_result,
     submit,
@@ -123,20 +124,11 @@ def test_long_audio_is_chunked_at_silences_over_two_workers_and_merged(
 
 def test_chunks_with_a_result_are_not_transcribed_again(runtime: Any, long_recording: tuple[Path, str]) -> None:
     """Resume: a chunk whose transcript is already in S3 (a redrive, a lost worker) is answered from it."""
-    from ytcaption.store import aws
-    from ytcaption.store.media import chunk_result_key
-
     path, _ = long_recording
     store = JobStore(resources.TABLE)
     job_id = submit(path, word_timestamps=True)
-    queued = wait_status(job_id, lambda j: j.status == JobStatus.QUEUED and j.plan, timeout=120)
-    plan = queued.plan or []
-    assert len(plan) >= 4
     # Every chunk but the last already has its transcript (as a failed attempt would have left them).
-    s3 = aws.client("s3")
-    empty = {"language": "en", "language_probability": 1.0, "duration": 0, "model": "tiny.en", "segments": []}
-    for chunk in plan[:-1]:
-        s3.put_object(Bucket=resources.BUCKET, Key=chunk_result_key(job_id, chunk["index"]), Body=json.dumps(empty))
+    plan = all_chunks_done_but_the_last(job_id)
     with runtime.worker():
         job = wait_job(job_id, timeout=300)
     assert job.status == JobStatus.COMPLETED, job.error_reason

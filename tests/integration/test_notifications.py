@@ -67,6 +67,8 @@ def test_receiver_answering_500_twice_gets_it_on_the_third_attempt(
         assert wait_execution(job_id)["status"] == "SUCCEEDED"
     assert len(receiver.received) == 3 and all(r.valid for r in receiver.received)
     assert len({r.event["event_id"] for r in receiver.received}) == 1, "a retry is the same event"
+    sequences = [r.event.get("sequence") for r in receiver.received]
+    assert isinstance(sequences[0], int) and sequences == sequences[:1] * 3, "every attempt carries its sequence"
     assert [(d["outcome"], d["status_code"]) for d in _deliveries(job_id)] == [
         ("retry", 500), ("retry", 500), ("delivered", 200)
     ]  # fmt: skip
@@ -188,9 +190,12 @@ def test_progress_events_at_most_one_per_ten_percent(runtime: Any, worker: Any, 
         assert wait_job(job_id, timeout=180).status == JobStatus.COMPLETED
         wait_execution(job_id)
         time.sleep(1)  # progress deliveries run beside the transcription
-    progress = [e["data"]["progress"] for e in receiver.events("transcription.progress")]
+    # Sent as they come (an older one that arrives after a newer one went out is dropped): in order of
+    # `sequence`, which receivers order by, one per 10 % step.
+    received = sorted(receiver.events("transcription.progress"), key=lambda e: int(e["sequence"]))
+    progress = [e["data"]["progress"] for e in received]
     assert len(progress) >= 2, progress
-    assert progress == sorted(set(progress)), "one event per 10 % step, in order"
+    assert progress == sorted(set(progress)), "one event per 10 % step, in order of sequence"
     assert all(p % 10 == 0 and 10 <= p <= 90 for p in progress)
     assert len(receiver.events("transcription.completed")) == 1
     assert all(r.valid for r in receiver.received)

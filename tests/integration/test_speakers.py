@@ -208,6 +208,11 @@ def test_speakers_where_no_worker_labels_them_or_bad_values_are_refused(
         for bad in (0, 21, "many", {"min": 4, "max": 2}, True):
             answer = client.post(route, json={**body, "speakers": bad})
             assert answer.status_code == 422 and answer.json()["code"] == "validation-error", (bad, answer.text)
+        # A site's captions carry no voices: speakers with prefer_captions is refused, whoever serves what.
+        answer = client.post(route, json={**body, "speakers": "auto", "prefer_captions": True})
+        assert answer.status_code == 422 and answer.json()["code"] == "validation-error", answer.text
+        assert [e["field"] for e in answer.json()["errors"]] == ["body.speakers"]
+        assert "prefer_captions" in answer.json()["errors"][0]["message"]
         if not served:
             answer = client.post(route, json={**body, "speakers": "auto"})
             assert answer.status_code == 422

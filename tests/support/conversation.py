@@ -65,14 +65,19 @@ def _speak(text: str, voice: str, pitch: int, path: Path) -> np.ndarray:
     return audio[loud[0] : loud[-1] + 1] if loud.size else audio
 
 
-def conversation(folder: Path, repeats: int = 1, pause: float = 0.5) -> tuple[Path, list[Turn]]:
-    """The turns `repeats` times over, joined with `pause` seconds of silence."""
+def conversation(folder: Path, repeats: int = 1, pause: float = 0.5, rotate: bool = False) -> tuple[Path, list[Turn]]:
+    """The turns `repeats` times over, joined with `pause` seconds of silence. `rotate`: each round
+    hands every line to the next voice (round r: voice (s + r) mod 3) and opens with "Part r", so the
+    same words come from every voice over the rounds and a label must follow the voice, not the text."""
     pieces: list[np.ndarray] = []
     turns: list[Turn] = []
     clock = 0.0
     silence = np.zeros(int(RATE * pause), np.int16)
     for round_ in range(repeats):
         for index, (speaker, text) in enumerate(TURNS):
+            if rotate:
+                speaker = (speaker + round_) % len(VOICES)
+                text = f"Part {round_ + 1}. {text}" if index == 0 else text
             voice, pitch = VOICES[speaker]
             audio = _speak(text, voice, pitch, folder / f"turn-{round_}-{index}.wav")
             pieces += [audio, silence]

@@ -157,6 +157,8 @@ def requests_for(call: dict[str, Any]) -> list[Request]:
             return [Request(action, _arn("states", f"stateMachine:{resources.STATE_MACHINE}"))]
     if service == "events" and operation == "PutEvents":
         return [Request(action, _bus_arn(bus)) for bus in sorted(set(call.get("EventBusNames") or ["default"]))]
+    if service == "ecs" and "Services" in call:
+        return [Request(action, _arn("ecs", f"service/{call['Cluster']}/{name}")) for name in call["Services"]]
     if service == "lambda" and "FunctionName" in call:
         return [Request(action, _function_arn(call["FunctionName"]))]
     if service == "sesv2" and "FromEmailAddress" in call:

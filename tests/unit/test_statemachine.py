@@ -69,6 +69,8 @@ def test_asl_placeholder_values() -> None:
         "FetchAudioFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-fetch-audio",
         "RecordFailureFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-record-failure",
         "NotifyFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-notify",
+        "PickLaneFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-pick-lane",
+        "FastLaneFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:ytcaption-fast-lane",
     }
 
 
@@ -155,6 +157,8 @@ NOTIFY_STEPS = {"NotifyCompletion", "NotifyFailure", "NotifyCancellation"}
 def test_the_task_list() -> None:
     assert set(TASKS) == {
         "FetchAudio",
+        "PickLane",
+        "FastTranscribe",
         "Transcribe",
         "MarkCompleted",
         "RecordCompletedEvent",
@@ -299,7 +303,8 @@ def test_transcribe_is_a_wait_for_task_token_sqs_send(states: dict[str, dict[str
 
 def test_queue_wait_allowance_comes_before_transcribe(states: dict[str, dict[str, Any]]) -> None:
     allow = states["AllowForQueueWait"]
-    assert states["UseCaptions"]["Default"] == "PickQueue"
+    # The GPU queue's path begins where the fast lane's router leaves it (tests/unit/fastlane/test_asl.py).
+    assert states["UseFastLane"]["Default"] == "PickQueue"
     assert {states[f"{p}PriorityQueue"]["Next"] for p in ("High", "Normal", "Low")} == {"Chunked"}
     assert states["Chunked"]["Default"] == "AllowForQueueWait"
     assert allow["Type"] == "Pass" and allow["Next"] == "Transcribe"
@@ -387,12 +392,22 @@ def test_execution_input_carries_every_path_the_state_machine_reads(states: dict
 
 
 def test_webhook_retries_match_the_attempts_notify_counts(states: dict[str, dict[str, Any]]) -> None:
-    """Notify records its last attempt as failed, not retry: it must know which attempt is the last."""
-    from ytcaption.finish.webhooks import WEBHOOK_ATTEMPTS
+    """Notify records its last attempt as failed, not retry: it must know which attempt is the last; a
+    batch's webhook retried in-process (ExpandBatch) waits as the state machine does."""
+    from ytcaption.finish import webhooks
 
     for name in ("NotifyCompletion", "NotifyFailure", "NotifyCancellation"):
         retry = next(r for r in states[name]["Retry"] if "WebhookRetryable" in r["ErrorEquals"])
-        assert retry["MaxAttempts"] == WEBHOOK_ATTEMPTS - 1, name
+        assert retry["MaxAttempts"] == webhooks.WEBHOOK_ATTEMPTS - 1, name
+        assert (retry["IntervalSeconds"], retry["BackoffRate"], retry["MaxDelaySeconds"], retry["JitterStrategy"]) == (
+            webhooks.RETRY_INTERVAL_SECONDS,
+            webhooks.RETRY_BACKOFF_RATE,
+            webhooks.RETRY_MAX_DELAY_SECONDS,
+            "FULL",
+        ), name
+    delays = webhooks.retry_delays()
+    assert len(delays) == webhooks.WEBHOOK_ATTEMPTS - 1
+    assert all(0 <= d <= min(webhooks.RETRY_MAX_DELAY_SECONDS, 2**n) for n, d in enumerate(delays))
 
 
 def test_long_audio_runs_one_task_per_chunk(states: dict[str, dict[str, Any]]) -> None:

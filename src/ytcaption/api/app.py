@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],  # PATCH: naming speakers
             allow_headers=["X-Api-Key", "Content-Type", "Idempotency-Key"],
             expose_headers=["Location", "Retry-After", "Idempotent-Replayed"],
             max_age=600,
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, hooks: Hooks | None = None) -> 
 
         live.mount(app)
     # The web page for people: GET / and its assets under /app/ (left out of the OpenAPI document).
-    web.mount(app)
+    web.mount(app, (settings or get_settings()).public_live_url)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -54,8 +54,15 @@ class Batch(BaseModel):
     created_at: str
     finished_at: str | None = None
     total: int = Field(description="entries listed")
-    counts: dict[str, int] = Field(default_factory=dict, description="entries by their transcription's status")
-    progress: int = Field(description="percent of the batch's work done")
+    ended: int = Field(default=0, description="entries whose transcription has ended")
+    counts: dict[str, int] = Field(
+        default_factory=dict,
+        description="entries by their transcription's status; in a list of batches, the ended entries only "
+        "(by the status each ended with)",
+    )
+    progress: int = Field(
+        description="percent of the batch's work done; in a list, by ended entries only (GET the batch for more)"
+    )
     error_code: str | None = None
     error_reason: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
@@ -64,4 +71,5 @@ class Batch(BaseModel):
 
 
 class BatchPage(BaseModel):
-    items: list[Batch]
+    items: list[Batch] = Field(description="newest first, without their entries")
+    next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page; none at the end")

@@ -3,21 +3,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from ytcaption.api.batch_schemas import Batch, BatchEntry, BatchRequest
+from ytcaption.api.cursors import decode_cursor, encode_cursor
 from ytcaption.api.problems import ApiProblem
 from ytcaption.api.service import ApiService, not_found
 from ytcaption.batch.progress import announce
-from ytcaption.batch.summary import counts, entry_views, progress
+from ytcaption.batch.start import begin_batch
+from ytcaption.batch.summary import counts, ended_counts, ended_progress, entry_views, progress
+from ytcaption.batch.summary import ended as ended_entries
 from ytcaption.domain.errors import InvalidTransition
 from ytcaption.domain.ids import idempotent_batch_id, new_batch_id
 from ytcaption.operations import cancel_job
-from ytcaption.store import aws
 from ytcaption.store.apikeys import ApiKey
-from ytcaption.store.batches import CANCELLED, ENDED, BatchStore
+from ytcaption.store.batches import CANCELLED, ENDED, BatchStore, tenant_batches_pk
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +59,17 @@ class BatchService:
         }
         if not request.cache:
             record["no_cache"] = True
-        if self.batches.create(batch_id, caller.tenant, {k: v for k, v in record.items() if v is not None}):
-            self._expand(batch_id)
+        begin_batch(self.settings, self.batches, batch_id, caller.tenant, record)
         batch = self.batches.get(batch_id)
         assert batch is not None
         return batch, False
-
-    def _expand(self, batch_id: str) -> None:
-        """ExpandBatch runs on its own (Lambda retries it); here, its invocation is only queued."""
-        aws.client("lambda").invoke(
-            FunctionName=self.settings.expand_batch_function,
-            InvocationType="Event",
-            Payload=json.dumps({"batch_id": batch_id}).encode(),
-        )
 
     def _check_entries_in_flight(self, caller: ApiKey, wanted: int) -> None:
         """A tenant's unfinished batches may hold this many entries together (an expanding one counts
         at its max_items): a large batch queues behind the tenant's own, not everyone's."""
         cap = int(self.api._limit(caller, "max_batch_entries_in_flight"))
         held = 0
-        for batch in self.batches.tenant_batches(caller.tenant):
+        for batch in self.batches.tenant_batches(caller.tenant)[0]:
             if batch["status"] in ENDED:
                 continue
             total = int(batch.get("total") or 0) or int(batch.get("max_items") or 0)
@@ -97,8 +89,14 @@ class BatchService:
             raise not_found(f"batch {batch_id}")
         return batch
 
-    def view(self, batch: dict[str, Any], base: str, with_entries: bool) -> Batch:
-        entries = entry_views(self.batches, self.api.store, str(batch["batch_id"]))
+    def entries(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every entry with its job's status (one read per entry's job: for one batch, never a list)."""
+        return entry_views(self.batches, self.api.store, str(batch["batch_id"]))
+
+    def view(self, batch: dict[str, Any], base: str, entries: list[dict[str, Any]] | None = None) -> Batch:
+        """The batch as clients see it: with its entries (counts and progress from them) when given,
+        else from the batch item's own counters alone."""
+        finished = batch["status"] in ENDED
         return Batch(
             id=batch["batch_id"],
             status=batch["status"],
@@ -107,22 +105,28 @@ class BatchService:
             created_at=batch["created_at"],
             finished_at=batch.get("finished_at"),
             total=int(batch.get("total") or 0),
-            counts=counts(entries),
-            progress=100 if batch["status"] in ENDED else progress(entries),
+            ended=int(batch.get("ended") or 0) if entries is None else ended_entries(entries),
+            counts=ended_counts(batch) if entries is None else counts(entries),
+            progress=ended_progress(batch) if entries is None else 100 if finished else progress(entries),
             error_code=batch.get("error_code"),
             error_reason=batch.get("error_reason"),
             options=batch.get("options") or {},
-            entries=[BatchEntry.model_validate(entry) for entry in entries] if with_entries else None,
+            entries=None if entries is None else [BatchEntry.model_validate(entry) for entry in entries],
             links={"self": f"{base}/v1/batches/{batch['batch_id']}"},
         )
 
-    def list(self, caller: ApiKey, limit: int) -> list[dict[str, Any]]:
-        return self.batches.tenant_batches(caller.tenant, limit)
+    def page(self, caller: ApiKey, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the tenant's batches, newest first, and the cursor of the next page."""
+        start = decode_cursor(cursor, caller.tenant, tenant_batches_pk(caller.tenant)) if cursor else None
+        items, last = self.batches.tenant_batches(caller.tenant, limit, start)
+        return items, encode_cursor(last) if last else None
 
-    def cancel(self, caller: ApiKey, batch_id: str) -> dict[str, Any]:
-        """The batch ends CANCELLED at once (ExpandBatch starts nothing more), then its unfinished jobs end too."""
+    def cancel(self, caller: ApiKey, batch_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The batch ends CANCELLED at once (ExpandBatch starts nothing more), then its unfinished jobs end
+        too; the batch as it ended and its entries after."""
         batch = self.visible(caller, batch_id)
-        if not self.batches.end(batch_id, CANCELLED, code="CANCELLED", reason="Cancelled at the client's request."):
+        ended = self.batches.end(batch_id, CANCELLED, code="CANCELLED", reason="Cancelled at the client's request.")
+        if ended is None:
             raise ApiProblem(409, "batch-already-ended", f"The batch is already {batch['status']}.")
         for entry in self.batches.entries(batch_id):
             job = self.api.store.get(str(entry["job_id"])) if entry.get("job_id") else None
@@ -132,10 +136,9 @@ class BatchService:
                 cancel_job(self.api.store, self.settings, job.job_id, "Its batch was cancelled.")
             except InvalidTransition:
                 continue  # it ended meanwhile
-        announce(self.settings, self.batches, batch_id)
-        latest = self.batches.get(batch_id)
-        assert latest is not None
-        return latest
+        entries = self.entries(ended)
+        announce(self.settings, self.batches, ended, counts(entries))
+        return ended, entries
 
 
 __all__ = ["BatchService"]

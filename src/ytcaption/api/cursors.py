@@ -36,11 +36,13 @@ def _cursor_key(cursor: str) -> Any:
         raise _invalid_cursor() from exc
 
 
-def decode_cursor(cursor: str, tenant: str) -> dict[str, Any]:
-    """A tenant's list cursor: a by-tenant index key of this tenant's."""
+def decode_cursor(cursor: str, tenant: str, partition: str | None = None) -> dict[str, Any]:
+    """A tenant's list cursor: a by-tenant index key of this tenant's (in `partition` of the index
+    where given: a tenant's batches have their own)."""
     invalid = _invalid_cursor()
     key = _cursor_key(cursor)
-    if not isinstance(key, dict) or set(key) != set(TENANT_INDEX_KEY) or key["gsi1pk"] != keys.tenant_pk(tenant):
+    expected = partition or keys.tenant_pk(tenant)
+    if not isinstance(key, dict) or set(key) != set(TENANT_INDEX_KEY) or key["gsi1pk"] != expected:
         raise invalid
     if not all(isinstance(v, str) for v in key.values()):
         raise invalid

@@ -88,3 +88,9 @@ def validation_problem(errors: list[dict[str, str]]) -> ApiProblem:
     """The 422 problem for these field errors: `errors` holds them all, `detail` sums up the first five."""
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "The request is not valid."
     return ApiProblem(422, "validation-error", detail, errors=errors)
+
+
+def field_problem(field: str, message: str) -> ApiProblem:
+    """The 422 problem for one field refused by our own rule (not a model's): `field` as a path
+    ("body.speakers", "query.format", "header.Idempotency-Key"), `message` a sentence's end for it."""
+    return validation_problem([{"field": field, "message": message, "type": "value_error"}])

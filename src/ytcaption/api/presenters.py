@@ -37,6 +37,12 @@ def to_event(item: dict[str, Any]) -> JobEvent:
     return JobEvent(kind=kind, event_type=event_type, status=item["status"], at=normalized(item["at"]))
 
 
+def lane_of(job: Job) -> Any:
+    """Which lane transcribed the job, as its result's metrics record it (None before, or for captions)."""
+    lane = ((job.result or {}).get("metrics") or {}).get("lane")
+    return lane if lane in ("fast", "gpu", "mixed") else None
+
+
 def to_transcription(job: Job, base: str = "") -> Transcription:
     source = job.source
     if source.get("type") == "url":
@@ -74,6 +80,7 @@ def to_transcription(job: Job, base: str = "") -> Transcription:
         error=ErrorOut(code=job.error_code, reason=job.error_reason or "") if job.error_code else None,
         cache_hit=job.cache_hit,
         cached_from=job.cached_from,
+        lane=lane_of(job),
         links=Links(self=self_link, events=f"{self_link}/events", result=results),
     )
 

@@ -11,18 +11,13 @@ import hashlib
 import json
 
 from ytcaption import resources
+from ytcaption.api.invalid import field_problem
 from ytcaption.api.problems import ApiProblem
 from ytcaption.domain.formats import WORDS, render_all
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.transcript import Transcript
 from ytcaption.store.jobs import JobStore
 from ytcaption.store.media import CONTENT_TYPES, MediaStore
-
-
-def _invalid(message: str) -> ApiProblem:
-    return ApiProblem(
-        422, "validation-error", message, errors=[{"field": "body.speakers", "message": message, "type": "value_error"}]
-    )
 
 
 def rename_speakers(store: JobStore, media: MediaStore, job: Job, names: dict[str, str]) -> Job:
@@ -41,10 +36,12 @@ def rename_speakers(store: JobStore, media: MediaStore, job: Job, names: dict[st
     transcript = Transcript.model_validate(document)
     labels = {s.speaker for s in transcript.segments if s.speaker}
     if not labels:
-        raise _invalid("This transcript has no speaker labels (it was made without 'speakers').")
+        raise field_problem("body.speakers", "cannot name speakers: the transcript was made without 'speakers'")
     unknown = sorted(set(names) - labels)
     if unknown:
-        raise _invalid(f"No such speaker label: {', '.join(unknown)}; this transcript has {', '.join(sorted(labels))}.")
+        raise field_problem(
+            "body.speakers", f"has no such label: {', '.join(unknown)} (the transcript has {', '.join(sorted(labels))})"
+        )
     merged = {**(transcript.speaker_names or {}), **{label: " ".join(n.split()) for label, n in names.items()}}
     merged = {label: name for label, name in merged.items() if name and name != label}
     named = transcript.model_copy(update={"speaker_names": merged or None})

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ytcaption.api.invalid import field_problem
 from ytcaption.api.problems import ApiProblem
 from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.formats import WORDS, render
@@ -16,12 +17,7 @@ SUBTITLE_FORMATS = ("srt", "vtt")
 def rerender(media: MediaStore, job: Job, fmt: str, settings: SubtitleSettings) -> bytes:
     """The job's `fmt` with `settings` over the job's own subtitle settings."""
     if fmt not in SUBTITLE_FORMATS:
-        raise ApiProblem(
-            422,
-            "validation-error",
-            f"Subtitle settings apply to srt and vtt, not to {fmt}.",
-            errors=[{"field": "query.format", "message": "srt or vtt with subtitle settings", "type": "value_error"}],
-        )
+        raise field_problem("query.format", f"must be srt or vtt with subtitle settings, not {fmt}")
     keys = (job.result or {}).get("keys") or {}
     key = keys.get(WORDS) or keys.get("json")
     if not key:

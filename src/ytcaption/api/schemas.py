@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.media_types import accepted_media_type
@@ -82,7 +82,8 @@ class OptionsIn(_Strict):
         default=None,
         description='label who spoke: "auto" (estimate how many), an exact count, or {"min": 2, "max": 4}; '
         "results then carry a speaker per segment (and word), TXT is paragraphs per speaker, "
-        "WebVTT has voice spans",
+        "WebVTT has voice spans. Not with prefer_captions (a site's captions carry no voices: 422); "
+        "such a job never takes the site's captions in place of its audio",
         examples=["auto"],
     )
     subtitles: SubtitleSettings | None = Field(
@@ -97,6 +98,17 @@ class OptionsIn(_Strict):
     @classmethod
     def _plain_prompt(cls, value: Any) -> Any:
         return prompt_text(value)
+
+    # prefer_captions is declared before speakers, so it is in info.data here.
+    @field_validator("speakers")
+    @classmethod
+    def _speakers_need_audio(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("prefer_captions"):
+            raise ValueError(
+                "speakers are told apart by their voices, and a site's captions have none: "
+                "send either speakers or prefer_captions, not both"
+            )
+        return value
 
 
 SpeakerName = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f<>&]*$")]
@@ -213,6 +225,11 @@ class Transcription(BaseModel):
     error: ErrorOut | None = None
     cache_hit: bool = False
     cached_from: str | None = None
+    lane: Literal["fast", "gpu", "mixed"] | None = Field(
+        default=None,
+        description="where the audio was transcribed, once it has been: `fast` (the serverless fast lane), "
+        "`gpu` (a Whisper worker from the queue), or `mixed` (a long file whose chunks ran on both)",
+    )
     links: Links
 
 

@@ -7,14 +7,18 @@ execution is named after the job, so a second run creates and starts nothing twi
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from ytcaption.batch.listing import Bounds, bounded, extract
-from ytcaption.batch.progress import entry_ended, finish, maybe_complete
-from ytcaption.domain.errors import YtcError
+from ytcaption.batch.progress import entry_ended, finish, maybe_complete, retry_webhook_here
+from ytcaption.domain.errors import TransientError, YtcError
 from ytcaption.domain.ids import batch_job_id
+from ytcaption.domain.job import JobStatus
 from ytcaption.domain.options import JobOptions
 from ytcaption.domain.sites import source_identity
+from ytcaption.fetch.download import config_from
 from ytcaption.intake.launch import create_from_result, launch_job
 from ytcaption.intake.urlpolicy import UrlPolicy, check_url
 from ytcaption.settings import Settings
@@ -32,11 +36,19 @@ def expand_batch(batch_id: str, settings: Settings) -> dict[str, Any]:
     batch = batches.get(batch_id)
     if batch is None:
         raise ValueError(f"batch {batch_id} does not exist")
-    if batch["status"] == EXPANDING and not _list(settings, batches, batch):
-        return {"batch_id": batch_id, "status": FAILED}
-    launched = _launch(settings, batches, batch)
-    maybe_complete(settings, batches, batch_id)
-    return {"batch_id": batch_id, "launched": launched}
+    try:
+        if batch["status"] == EXPANDING and not _list(settings, batches, batch):
+            answer: dict[str, Any] = {"batch_id": batch_id, "status": FAILED}
+        else:
+            answer = {"batch_id": batch_id, "launched": _launch(settings, batches, batch)}
+            maybe_complete(settings, batches, batch_id)
+    except TransientError as exc:
+        # Raised again, so Lambda (then the batch reconciler) runs the step again; kept for the reason.
+        batches.expansion_failed(batch_id, str(exc))
+        raise
+    batches.expansion_done(batch_id)  # the batch reconciler has nothing left to watch here
+    retry_webhook_here(settings, batches, batch_id)  # a batch this step ended: its webhook's retries
+    return answer
 
 
 def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> bool:
@@ -48,7 +60,8 @@ def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> boo
     )
     try:
         check_url(str(batch["url"]), policy)
-        listing = bounded(extract(str(batch["url"])), bounds)
+        with tempfile.TemporaryDirectory(prefix="ytc-listing-") as tmp:
+            listing = bounded(extract(str(batch["url"]), config_from(settings, Path(tmp)), policy), bounds)
     except YtcError as exc:
         finish(settings, batches, batch_id, FAILED, code=str(exc.code), reason=exc.reason)
         return False
@@ -81,7 +94,7 @@ def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> i
             break  # cancelled while expanding: start nothing more
         index = int(item["index"])
         if not item.get("job_id"):
-            entry_ended(settings, batches, batch_id, index)
+            entry_ended(settings, batches, batch_id, index, JobStatus.FAILED.value)
             continue
         job_id, url = str(item["job_id"]), str(item["url"])
         source = {"type": "url", "url": url}
@@ -93,7 +106,7 @@ def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> i
             create_from_result(
                 store, job_id=job_id, tenant=tenant, source=source, options=options, original=original, **extra
             )
-            entry_ended(settings, batches, batch_id, index)
+            entry_ended(settings, batches, batch_id, index, JobStatus.COMPLETED.value)
             continue
         if launch_job(store, settings, job_id=job_id, tenant=tenant, source=source, options=options, **extra):
             launched += 1

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ytcaption.domain.errors import ErrorCode, YtcError
+from ytcaption.fetch.download import Blocked, DownloadConfig, Quiet, connection_options, guarded
+from ytcaption.intake.urlpolicy import UrlPolicy
 from ytcaption.store.batches import Entry
 
 
@@ -33,23 +35,23 @@ class Bounds:
     before: int | None = None
 
 
-def extract(url: str) -> dict[str, Any]:
-    """yt-dlp's flat listing of a URL (raises YtcError when it cannot be read)."""
-    import yt_dlp
+def extract(url: str, config: DownloadConfig, policy: UrlPolicy) -> dict[str, Any]:
+    """yt-dlp's flat listing of a URL, as the download step reaches the web: its cookies, proxy and
+    user agents, and every connection (redirects included) under the URL policy's address check.
+    Raises YtcError when it cannot be read (URL_NOT_ALLOWED when it led to a private address), and
+    TransientError for a failure worth another attempt (ExpandBatch runs again)."""
+    from yt_dlp import YoutubeDL
 
-    options = {
-        "extract_flat": "in_playlist",
-        "quiet": True,
-        "no_warnings": True,
-        "skip_download": True,
-        "noplaylist": False,
-        "socket_timeout": 20,
-    }
-    try:
-        with yt_dlp.YoutubeDL(options) as ydl:
-            info = ydl.extract_info(url, download=False, process=True)
-    except Exception as exc:
-        raise YtcError(ErrorCode.SOURCE_NOT_FOUND, f"The listing could not be read: {exc}") from exc
+    logger = Quiet()
+    options = {**connection_options(config, logger), "extract_flat": "in_playlist", "skip_download": True,
+               "noplaylist": False}  # fmt: skip
+    with YoutubeDL(options) as ydl:
+        try:
+            info = guarded(policy, logger, lambda: ydl.extract_info(url, download=False, process=True))
+        except Blocked as exc:
+            raise YtcError(
+                ErrorCode.SOURCE_UNAVAILABLE, f"The site refused to list it (bot check or HTTP 403/429): {exc}"
+            ) from exc
     return dict(info or {})
 
 

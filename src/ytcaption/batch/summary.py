@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from ytcaption.domain.job import JobStatus
-from ytcaption.store.batches import BatchStore
+from ytcaption.store.batches import COUNT_PREFIX, ENDED, BatchStore
 from ytcaption.store.jobs import JobStore
 
 
@@ -37,6 +37,10 @@ def entry_views(batches: BatchStore, jobs: JobStore, batch_id: str) -> list[dict
     return views
 
 
+def ended(entries: list[dict[str, Any]]) -> int:
+    return sum(1 for entry in entries if JobStatus(entry["status"]).terminal)
+
+
 def counts(entries: list[dict[str, Any]]) -> dict[str, int]:
     return dict(Counter(str(entry["status"]) for entry in entries))
 
@@ -47,3 +51,20 @@ def progress(entries: list[dict[str, Any]]) -> int:
         return 0
     done = sum(100 if JobStatus(entry["status"]).terminal else int(entry.get("progress") or 0) for entry in entries)
     return done // len(entries)
+
+
+def ended_counts(batch: dict[str, Any]) -> dict[str, int]:
+    """The batch item's own counters: its ended entries by the status their job ended with."""
+    return {
+        key.removeprefix(COUNT_PREFIX): int(value)
+        for key, value in batch.items()
+        if key.startswith(COUNT_PREFIX) and int(value)
+    }
+
+
+def ended_progress(batch: dict[str, Any]) -> int:
+    """Percent of the batch done by its counters alone: ended entries count whole, running ones not yet."""
+    if batch["status"] in ENDED:
+        return 100
+    total = int(batch.get("total") or 0)
+    return int(batch.get("ended") or 0) * 100 // total if total else 0

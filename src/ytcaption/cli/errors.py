@@ -97,7 +97,25 @@ def _pydantic(exc: BaseException) -> CliError | None:
     from pydantic import ValidationError
 
     if isinstance(exc, ValidationError):
-        errors: list[Any] = exc.errors()
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-        return CliError(f"error: {problems}", EXIT_USAGE)
+        return CliError(f"error: {invalid_fields(exc)}", EXIT_USAGE)
     return None
+
+
+def invalid_fields(exc: Any, as_flags: bool = False, limit: int = 5) -> str:
+    """What a pydantic ValidationError refused, in the API's words (api.invalid.field_errors):
+    "field: message; ..." (the first `limit`), never pydantic's own text; `as_flags` names each field
+    by its flag (`--max-line-chars`: subtitle settings are flags of their own, not `--subtitles`)."""
+    from ytcaption.api.invalid import field_errors
+
+    errors = field_errors(exc.errors())
+    parts = []
+    for error in errors[:limit]:
+        name = error["field"]
+        if as_flags:
+            path = name.split(".")
+            if path[0] == "subtitles" and len(path) > 1:
+                path = path[1:]
+            name = "--" + path[0].replace("_", "-")
+        parts.append(f"{name}: {error['message']}")
+    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
+    return ("; ".join(parts) or "the values are not valid") + more

@@ -13,7 +13,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from ytcaption.api.schemas import OptionsIn
-from ytcaption.cli.errors import EXIT_USAGE, CliError
+from ytcaption.cli.errors import EXIT_USAGE, CliError, invalid_fields
 from ytcaption.cli.subtitles import subtitle_settings
 from ytcaption.domain.speakers import SpeakerSetting, parse_setting
 from ytcaption.domain.vocabulary import Priority, ResultFormat, Task
@@ -68,8 +68,7 @@ def given_options(args: argparse.Namespace) -> OptionsIn:
     try:
         return OptionsIn.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in exc.errors())
-        raise CliError(f"error: {problems}", EXIT_USAGE) from exc
+        raise CliError(f"error: {invalid_fields(exc, as_flags=True)}", EXIT_USAGE) from exc
 
 
 def formats(value: str) -> list[str]:

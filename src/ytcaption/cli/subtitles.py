@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ytcaption.cli.errors import EXIT_FAILED, EXIT_USAGE, CliError
+from ytcaption.cli.errors import EXIT_FAILED, EXIT_USAGE, CliError, invalid_fields
 from ytcaption.domain.captions.check import SOFT_ALLOWANCE, check, default_rules, parse
 from ytcaption.domain.captions.rules import SubtitleSettings, rules_for
 
@@ -46,8 +46,7 @@ def subtitle_settings(args: argparse.Namespace) -> SubtitleSettings | None:
     try:
         return SubtitleSettings(**given)
     except ValidationError as exc:
-        problems = "; ".join(f"--{'-'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise CliError(f"bad subtitle settings: {problems}".replace("_", "-"), EXIT_USAGE) from exc
+        raise CliError(f"bad subtitle settings: {invalid_fields(exc, as_flags=True)}", EXIT_USAGE) from exc
 
 
 def _read(path: str) -> str:
@@ -88,7 +87,7 @@ def run_render(args: argparse.Namespace) -> int:
     try:
         transcript = Transcript.model_validate_json(_read(args.transcript))
     except ValidationError as exc:
-        raise CliError(f"{args.transcript} is not a ytcaption transcript (JSON): {exc.error_count()} error(s)",
+        raise CliError(f"{args.transcript} is not a ytcaption transcript (JSON): {invalid_fields(exc)}",
                        EXIT_USAGE) from exc  # fmt: skip
     text = render(transcript, args.format, subtitle_settings(args))
     if args.output:

@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ytcaption.cli import batch
 from ytcaption.cli.api_target import add_api_arguments, resolve
-from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, say
+from ytcaption.cli.batch import add_batch_arguments, is_batch
+from ytcaption.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_USAGE, CliError, invalid_fields, say
 from ytcaption.cli.job_options import FORMATS as RESULT_FORMATS
 from ytcaption.cli.job_options import (
     add_format_arguments,
@@ -41,6 +43,8 @@ def is_url(source: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     target = resolve(args, required=False)
+    if target is not None and is_batch(args):
+        return batch.remote(args, target)
     if target is not None:
         from ytcaption.cli.remote import transcribe
 
@@ -54,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if started is not None:
             _start(started)
+        if is_batch(args):
+            return batch.local(args, options, own_runtime=started is not None)
         return _run_job(args.source, options, args, own_runtime=started is not None)
     except KeyboardInterrupt:
         where = "it is stopped with the local runtime this run started" if started else "it goes on running"
@@ -71,7 +77,7 @@ def _options(args: argparse.Namespace) -> JobOptions:
     try:
         return JobOptions(**given)
     except ValidationError as exc:
-        raise CliError("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), EXIT_USAGE) from exc
+        raise CliError(f"error: {invalid_fields(exc, as_flags=True)}", EXIT_USAGE) from exc
 
 
 def _check_input(source: str, allowed_sites: str, allow_loopback: bool) -> None:
@@ -199,12 +205,20 @@ def add_command(
         "Otherwise as an operator: AWS_ENDPOINT_URL or a running `ytcaption local up`, else a local runtime "
         "for this run.",
     )
-    cmd.add_argument("source", help="audio or video file, or a video URL (YouTube or any site yt-dlp knows)")
+    cmd.add_argument(
+        "source",
+        help="audio or video file, a video URL (YouTube or any site yt-dlp knows), or a playlist, channel or "
+        "feed URL (a batch: one file set per entry)",
+    )
     add_format_arguments(cmd, "to --output")
-    cmd.add_argument("--output", help="where to write the format (several: its stem with each format's suffix)")
+    cmd.add_argument(
+        "--output",
+        help="where to write the format (several: its stem with each format's suffix); for a batch, the folder",
+    )
     cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
     add_option_arguments(cmd)
     add_subtitle_arguments(cmd)
+    add_batch_arguments(cmd)
     add_api_arguments(cmd)
     cmd.add_argument("--tenant", default="local", help="whose job it is (without an API; with one, the key says)")
     add_settings_arguments(cmd)

@@ -18,6 +18,7 @@ from ytcaption.client.client import Client
 from ytcaption.client.errors import (
     ApiError,
     BadRequest,
+    BatchWaitTimeout,
     ClientError,
     Conflict,
     Forbidden,
@@ -34,6 +35,7 @@ from ytcaption.client.retries import RetryPolicy
 __all__ = [
     "ApiError",
     "BadRequest",
+    "BatchWaitTimeout",
     "Client",
     "ClientError",
     "Conflict",

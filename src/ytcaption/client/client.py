@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ytcaption.api.batch_schemas import Batch, BatchPage, BatchRequest
 from ytcaption.api.schemas import (
     JobEvents,
     Models,
@@ -24,7 +25,7 @@ from ytcaption.api.schemas import (
     UploadTicket,
 )
 from ytcaption.client import live, uploads
-from ytcaption.client.errors import ClientError, NotFound, WaitTimeout, error_for
+from ytcaption.client.errors import BatchWaitTimeout, ClientError, NotFound, WaitTimeout, error_for
 from ytcaption.client.retries import RetryPolicy, send
 
 log = logging.getLogger("ytcaption.client")
@@ -250,6 +251,52 @@ class Client:
     def cancel(self, job_id: str) -> Transcription:
         """DELETE /v1/transcriptions/{id}: it becomes CANCELLED (409 Conflict when it already ended)."""
         return Transcription.model_validate(self._request("DELETE", f"/v1/transcriptions/{job_id}").json())
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def create_batch(
+        self, url: str, options: Options = None, *, idempotency_key: str | None = None, **fields: Any
+    ) -> Batch:
+        """Transcribe every entry of a playlist, channel or feed (POST /v1/batches); `fields` are the
+        batch's own (max_items, newest_first, published_after, published_before, cache)."""
+        body = BatchRequest.model_validate({"url": url, **_options(options), **fields})
+        headers = {"Idempotency-Key": idempotency_key or uuid.uuid4().hex}
+        payload = body.model_dump(mode="json", exclude_unset=True)
+        return Batch.model_validate(self._request("POST", "/v1/batches", json=payload, headers=headers).json())
+
+    def batch(self, batch_id: str) -> Batch:
+        """GET /v1/batches/{id}: each entry with its transcription's status, counts, progress."""
+        return Batch.model_validate(self._request("GET", f"/v1/batches/{batch_id}").json())
+
+    def batches(self, *, limit: int = 20, cursor: str | None = None) -> BatchPage:
+        """One page of the tenant's batches, newest first (without their entries)."""
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return BatchPage.model_validate(self._request("GET", "/v1/batches", params=params).json())
+
+    def cancel_batch(self, batch_id: str) -> Batch:
+        """DELETE /v1/batches/{id}: the batch and its unfinished transcriptions end CANCELLED."""
+        return Batch.model_validate(self._request("DELETE", f"/v1/batches/{batch_id}").json())
+
+    def wait_batch(
+        self,
+        batch_id: str,
+        *,
+        timeout: float | None = None,
+        on_update: Callable[[Batch], None] | None = None,
+        poll_interval: float = 1.0,
+    ) -> Batch:
+        """The batch once it ended (COMPLETED, FAILED or CANCELLED), polled; `on_update` gets each
+        reading. Raises BatchWaitTimeout, with how it stood, after `timeout` seconds."""
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            batch = self.batch(batch_id)
+            if on_update is not None:
+                on_update(batch)
+            if batch.status in TERMINAL:
+                return batch
+            if time.monotonic() + poll_interval > deadline:
+                raise BatchWaitTimeout(batch, timeout or 0)
+            self._sleep(poll_interval)
 
     # -- waiting ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from ytcaption.api.batch_schemas import Batch
 from ytcaption.api.schemas import FieldError, Problem, Transcription
 
 
@@ -27,6 +28,14 @@ class WaitTimeout(ClientError):
     """The transcription did not end in time; `last` is how it stood."""
 
     def __init__(self, last: Transcription, timeout: float) -> None:
+        super().__init__(f"{last.id} is still {last.status} after {timeout:g} s")
+        self.last = last
+
+
+class BatchWaitTimeout(ClientError):
+    """The batch did not end in time; `last` is how it stood."""
+
+    def __init__(self, last: Batch, timeout: float) -> None:
         super().__init__(f"{last.id} is still {last.status} after {timeout:g} s")
         self.last = last
 

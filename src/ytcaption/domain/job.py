@@ -131,3 +131,6 @@ class Job(BaseModel):
     # and the identity of its transcript in the result cache.
     request_hash: str | None = None
     cache_key: str | None = None
+    # Made by a batch: which one, and which of its entries (store.batches).
+    batch_id: str | None = None
+    batch_entry: int | None = None

@@ -82,7 +82,7 @@ def _short(message: str) -> str:
 # -- yt-dlp -------------------------------------------------------------------------
 
 
-class _Quiet:
+class Quiet:
     """yt-dlp logger that keeps the last error for classification."""
 
     def __init__(self) -> None:
@@ -101,24 +101,18 @@ class _Quiet:
         self.last_error = msg
 
 
-def _options(config: DownloadConfig, workdir: Path, logger: _Quiet) -> dict[str, Any]:
+def connection_options(config: DownloadConfig, logger: Quiet) -> dict[str, Any]:
+    """What every yt-dlp of ours is given, downloading or listing: quiet, the operator's cookies, proxy
+    and user agents, no retries of its own (the state machine or the caller owns retries)."""
     options: dict[str, Any] = {
-        "format": "bestaudio/best",
-        "noplaylist": True,
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
         "logger": logger,
         "cachedir": False,
-        "outtmpl": str(workdir / "media.%(ext)s"),
         "socket_timeout": config.socket_timeout,
-        # The state machine owns retries (visible, with backoff and jitter).
         "retries": 0,
         "extractor_retries": 0,
-        "fragment_retries": 1,
-        "max_filesize": config.max_bytes,
-        "writesubtitles": False,
-        "check_formats": False,
     }
     if config.cookies_file:
         options["cookiefile"] = config.cookies_file
@@ -129,33 +123,52 @@ def _options(config: DownloadConfig, workdir: Path, logger: _Quiet) -> dict[str,
     return options
 
 
+def _options(config: DownloadConfig, workdir: Path, logger: Quiet) -> dict[str, Any]:
+    return {
+        **connection_options(config, logger),
+        "format": "bestaudio/best",
+        "noplaylist": True,
+        "outtmpl": str(workdir / "media.%(ext)s"),
+        "fragment_retries": 1,
+        "max_filesize": config.max_bytes,
+        "writesubtitles": False,
+        "check_formats": False,
+    }
+
+
+def guarded(policy: UrlPolicy, logger: Quiet, call: Any) -> Any:
+    """Run a yt-dlp call with every connection it opens (redirects included) under the URL policy's
+    address check; its failure becomes URL_NOT_ALLOWED if an address was refused, else classified."""
+    from yt_dlp.networking.exceptions import RequestError
+    from yt_dlp.utils import DownloadError, ExtractorError
+
+    with addresses_checked(policy) as refused:
+        try:
+            return call()
+        # RequestError: a request made outside the extractors (a caption file) fails with the
+        # networking layer's own error, not a DownloadError.
+        except (DownloadError, ExtractorError, RequestError) as exc:
+            if refused:
+                raise YtcError(
+                    ErrorCode.URL_NOT_ALLOWED,
+                    f"The URL led to a private or local network address ({refused[0]}), which is not allowed.",
+                ) from exc
+            raise classify(logger.last_error or str(exc)) from exc
+
+
 class Downloader:
     def __init__(self, config: DownloadConfig, policy: UrlPolicy, workdir: Path) -> None:
         from yt_dlp import YoutubeDL
 
         self.policy = policy
-        self.logger = _Quiet()
+        self.logger = Quiet()
         self.ydl = YoutubeDL(_options(config, workdir, self.logger))
 
     def close(self) -> None:
         self.ydl.close()
 
     def _run(self, call: Any) -> Any:
-        from yt_dlp.networking.exceptions import RequestError
-        from yt_dlp.utils import DownloadError, ExtractorError
-
-        with addresses_checked(self.policy) as refused:
-            try:
-                return call()
-            # RequestError: a request made outside the extractors (a caption file) fails with the
-            # networking layer's own error, not a DownloadError.
-            except (DownloadError, ExtractorError, RequestError) as exc:
-                if refused:
-                    raise YtcError(
-                        ErrorCode.URL_NOT_ALLOWED,
-                        f"The URL led to a private or local network address ({refused[0]}), which is not allowed.",
-                    ) from exc
-                raise classify(self.logger.last_error or str(exc)) from exc
+        return guarded(self.policy, self.logger, call)
 
     def metadata(self, url: str) -> dict[str, Any]:
         """The page's own metadata, before any media URL is touched."""

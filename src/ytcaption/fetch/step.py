@@ -143,6 +143,9 @@ def _download(
         raise _blocked(site) from exc
     store.update(job.job_id, JobStatus.DOWNLOADING, source_meta=describe(info))
     track = pick_captions(info, job.options.language)
+    # A job with speakers needs the audio (captions carry no voices): it never finishes from captions.
+    passed_over = bool(track) and job.options.speakers is not None
+    track = None if passed_over else track
     if job.options.prefer_captions and track:
         done = _from_captions(job, track, info, downloader, settings, store)
         if done:
@@ -154,7 +157,7 @@ def _download(
         done = _from_captions(job, track, info, downloader, settings, store) if track else None
         if done:
             return done
-        raise _blocked(site) from exc
+        raise _blocked(site, passed_over) from exc
     breaker.record_success(site)
     media = probe(path)
     key = audio_key(job.job_id, path.suffix)
@@ -168,11 +171,11 @@ def _check_limits(info: dict[str, Any], settings: Settings) -> None:
         raise problem
 
 
-def _blocked(site: str) -> YtcError:
-    return YtcError(
-        ErrorCode.SOURCE_BLOCKED,
-        f"{site} refused the download (a bot check or HTTP 403/429). Try again later, or upload the file instead.",
-    )
+def _blocked(site: str, captions_passed_over: bool = False) -> YtcError:
+    reason = f"{site} refused the download (a bot check or HTTP 403/429). Try again later, or upload the file instead."
+    if captions_passed_over:
+        reason += " The video's own captions were not used: they cannot say who spoke (send it without 'speakers')."
+    return YtcError(ErrorCode.SOURCE_BLOCKED, reason)
 
 
 def _from_captions(

@@ -89,10 +89,15 @@ def started_envelope(job_id: str, tenant: str, worker_id: str, attempt: int = 0)
                   {"tenant": tenant, "status": JobStatus.TRANSCRIBING.value, "worker_id": worker_id})  # fmt: skip
 
 
-def progress_envelope(job_id: str, tenant: str, progress: int, eta_seconds: float | None) -> dict[str, Any]:
+def progress_envelope(
+    job_id: str, tenant: str, progress: int, eta_seconds: float | None, webhook: bool = False
+) -> dict[str, Any]:
+    """`webhook`: the job asked for progress webhooks. The rule that brings progress events to the
+    notification path matches on it (resources.progress_webhook_pattern), so no Lambda runs for
+    the progress of a job that has no such webhook."""
     return _stage(PROGRESS, f"progress:{progress // 10}", job_id,
                   {"tenant": tenant, "status": JobStatus.TRANSCRIBING.value, "progress": progress,
-                   "eta_seconds": eta_seconds})  # fmt: skip
+                   "eta_seconds": eta_seconds, "webhook": webhook})  # fmt: skip
 
 
 def publish(event: dict[str, Any], bus: str = "default", client: Any = None) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ytcaption.domain.errors import YtcError
@@ -26,6 +27,11 @@ RETRYABLE_STATUS = frozenset({408, 429})
 # Attempts per event: the first and the state machine's retries of WebhookRetryable (its
 # Notify states' MaxAttempts is one less; a unit test keeps them equal).
 WEBHOOK_ATTEMPTS = 4
+# The state machine's backoff between them (its Notify states' Retry: IntervalSeconds, BackoffRate,
+# MaxDelaySeconds, full jitter), for a sender that retries in-process (retry_delays; same unit test).
+RETRY_INTERVAL_SECONDS = 1.0
+RETRY_BACKOFF_RATE = 2.0
+RETRY_MAX_DELAY_SECONDS = 30.0
 USER_AGENT = "YTCaption-Webhooks/1.0"
 
 
@@ -59,6 +65,23 @@ class Delivery:
 
     def as_dict(self) -> dict[str, Any]:
         return {"url": self.url, "status_code": self.status_code, "outcome": self.outcome, "detail": self.detail}
+
+
+def as_counted(delivery: Delivery, earlier_attempts: int) -> Delivery:
+    """The attempt as its record says it: a retry that was the last attempt allowed is a failure."""
+    if delivery.outcome == "retry" and earlier_attempts + 1 >= WEBHOOK_ATTEMPTS:
+        return replace(delivery, outcome="failed",
+                       detail=f"{delivery.detail}; gave up after {WEBHOOK_ATTEMPTS} attempts")  # fmt: skip
+    return delivery
+
+
+def retry_delays() -> list[float]:
+    """Seconds to wait before each retry (WEBHOOK_ATTEMPTS - 1 of them), as the state machine waits:
+    interval x rate^n, at most the max delay, with full jitter."""
+    return [
+        random.uniform(0, min(RETRY_MAX_DELAY_SECONDS, RETRY_INTERVAL_SECONDS * RETRY_BACKOFF_RATE**n))
+        for n in range(WEBHOOK_ATTEMPTS - 1)
+    ]
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

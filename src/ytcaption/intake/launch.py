@@ -121,6 +121,8 @@ def create_from_result(
         # No execution runs for it, so its events are told here: created, then completed at once.
         publish_quietly(created_envelope(job_id, tenant, source, options.model_dump()))
         job = store.get(job_id)
-        if job is not None and store.claim_publication(job_id, JobStatus.COMPLETED):
-            publish_quietly(envelope(job))
+        if job is not None:
+            claimed, sequence = store.claim_publication(job_id, JobStatus.COMPLETED)
+            if claimed:
+                publish_quietly({**envelope(job), "sequence": sequence})
     return created

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ytcaption import resources
 from ytcaption.intake.launch import state_machine_arn
-from ytcaption.local import project, statemachine
+from ytcaption.local import fleet, project, statemachine
 from ytcaption.resources import LambdaSpec
 from ytcaption.settings import get_settings
 from ytcaption.store import aws
@@ -159,11 +159,11 @@ def connect_intake(queue_url: str) -> None:
         )
 
 
-def schedule_reconciler(function_arn: str) -> None:
+def schedule_reconciler(function_arn: str, name: str = "reconcile-uploads") -> None:
     events = aws.client("events")
-    rule = f"{resources.PREFIX}-reconcile-uploads"
+    rule = f"{resources.PREFIX}-{name}"
     events.put_rule(Name=rule, ScheduleExpression=resources.RECONCILE_SCHEDULE, State="ENABLED")
-    events.put_targets(Rule=rule, Targets=[{"Id": "reconcile-uploads", "Arn": function_arn}])
+    events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": function_arn}])
 
 
 def route_execution_ends(function_arn: str, machine_arn: str) -> None:
@@ -315,8 +315,10 @@ def bootstrap(lambda_environment: dict[str, str] | None = None) -> dict[str, str
     arns = {spec.name: create_lambda(spec, environment) for spec in resources.LAMBDAS}
     connect_intake(intake_queue_url)
     schedule_reconciler(arns["reconcile-uploads"])
+    schedule_reconciler(arns["reconcile-batches"], "reconcile-batches")
     create_bucket(intake_queue_url, upload_origins(environment))
     machine = create_state_machine(queue_url)
+    fleet.create()
     route_execution_ends(arns["reconcile-executions"], machine)
     route_live_events(arns["live"])
     route_progress_webhooks(arns["notify"])

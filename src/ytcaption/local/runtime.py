@@ -225,6 +225,7 @@ class LocalRuntime:
         self._workers.append(worker)
         self.worker_pids.append(worker.pid)
         self._save()
+        self.report_fleet()
         return worker
 
     @contextlib.contextmanager
@@ -250,7 +251,14 @@ class LocalRuntime:
         if worker in self._workers:
             self._workers.remove(worker)
         self._save()
+        self.report_fleet()
         return code
+
+    def report_fleet(self) -> None:
+        """The worker processes as the emulator's ECS service counts them (the fast lane's router reads it)."""
+        from ytcaption.local import fleet
+
+        fleet.running(len(self.worker_pids))
 
     def down(self) -> None:
         for pid in list(self.worker_pids):

@@ -63,12 +63,6 @@ def is_signed(environ: dict[str, Any]) -> bool:
     return bool(environ.get("HTTP_AUTHORIZATION")) or "x-amz-signature=" in query or "signature=" in query
 
 
-def service_of(environ: dict[str, Any]) -> str | None:
-    """The service a signed request names in its credential scope (s3, dynamodb, sqs...)."""
-    signed = _parse(environ)
-    return signed.scope[2] if isinstance(signed, _Signed) else None
-
-
 def verify(
     environ: dict[str, Any], body: bytes, credentials: Credentials, now: datetime | None = None
 ) -> Failure | None:

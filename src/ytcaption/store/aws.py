@@ -63,6 +63,9 @@ def _record_call(directory: str, component: str, params: dict[str, Any], model: 
     call.update({k: params[k] for k in _NAMES if isinstance(params.get(k), str)})
     if "taskToken" in params:
         call["taskToken"] = True
+    if model.service_model.service_name == "ecs" and isinstance(params.get("services"), list):
+        # DescribeServices (the fast lane's router): authorized on each service of the cluster.
+        call["Cluster"], call["Services"] = str(params.get("cluster") or "default"), list(params["services"])
     if isinstance(params.get("RequestItems"), dict):  # BatchGetItem, BatchWriteItem
         call["TableNames"] = sorted(params["RequestItems"])
     if isinstance(params.get("TransactItems"), list):

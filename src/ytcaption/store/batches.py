@@ -3,13 +3,19 @@
 Items (one table, beside the jobs):
   batch        BATCH#<batch_id> / BATCH          (the request, its status, total and ended counters)
   its entries  BATCH#<batch_id> / ENTRY#<nnnn>   (one per listed item: its URL, title, job id or refusal)
+  its webhook  BATCH#<batch_id> / WEBHOOK#<at>#.. (each attempt, as a job's are kept in its history)
+The batch item keeps `ended` and, per status, how many entries ended so (count_<STATUS>).
 A batch is indexed by tenant in the by-tenant index under its own partition (gsi1pk BATCHES#<tenant>),
 so a tenant's batches never mix with its jobs. An entry's job carries `batch_id` and `batch_entry`:
 that is how a job's end finds its batch.
+  an expansion  BATCHES-EXPANDING / <batch_id>  (while ExpandBatch has not finished its work: when it
+                last started and how often; the batch reconciler finds a dead one in this one partition)
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +25,13 @@ from ytcaption.store import aws, keys
 from ytcaption.store.jobs import from_dynamo, to_dynamo
 
 ENTRY_PREFIX = "ENTRY#"
+WEBHOOK_PREFIX = "WEBHOOK#"
 # Batch statuses: EXPANDING (listing), RUNNING (entries' jobs exist), then one of the ended ones.
 EXPANDING, RUNNING, COMPLETED, FAILED, CANCELLED = "EXPANDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"
 ENDED = (COMPLETED, FAILED, CANCELLED)
+# The batch item counts its ended entries by their job's status (count_COMPLETED, ...): a list of
+# batches shows them without reading any entry.
+COUNT_PREFIX = "count_"
 
 
 def batch_pk(batch_id: str) -> str:
@@ -34,6 +44,13 @@ def batch_key(batch_id: str) -> keys.Key:
 
 def entry_key(batch_id: str, index: int) -> keys.Key:
     return {"pk": batch_pk(batch_id), "sk": f"{ENTRY_PREFIX}{index:04d}"}
+
+
+EXPANSIONS_PK = "BATCHES-EXPANDING"
+
+
+def expansion_key(batch_id: str) -> keys.Key:
+    return {"pk": EXPANSIONS_PK, "sk": batch_id}
 
 
 def tenant_batches_pk(tenant: str) -> str:
@@ -65,7 +82,14 @@ class BatchStore:
         self.table = aws.resource("dynamodb").Table(table_name)
 
     def create(self, batch_id: str, tenant: str, request: dict[str, Any]) -> bool:
-        """The batch, EXPANDING; False if it already exists (a replayed request)."""
+        """The batch, EXPANDING, and its expansion's record (first: a batch never lacks one);
+        False if the batch already exists (a replayed request)."""
+        aws.conditionally(
+            lambda: self.table.put_item(
+                Item={**expansion_key(batch_id), "batch_id": batch_id, "started_at": int(time.time()), "attempts": 1},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        )
         now = iso(utcnow())
         item = {
             **batch_key(batch_id),
@@ -97,16 +121,22 @@ class BatchStore:
         )
         return sorted((from_dynamo(item) for item in items), key=lambda item: int(item["index"]))
 
-    def tenant_batches(self, tenant: str, limit: int = 100) -> list[dict[str, Any]]:
-        """The tenant's batches, newest first."""
-        page = self.table.query(
-            IndexName=TABLE_GSI_TENANT,
-            KeyConditionExpression="gsi1pk = :t",
-            ExpressionAttributeValues={":t": tenant_batches_pk(tenant)},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [from_dynamo(item) for item in page.get("Items", [])]
+    def tenant_batches(
+        self, tenant: str, limit: int = 100, start: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """A page of the tenant's batches, newest first, and the index key to resume after (None at the end)."""
+        request: dict[str, Any] = {
+            "IndexName": TABLE_GSI_TENANT,
+            "KeyConditionExpression": "gsi1pk = :t",
+            "ExpressionAttributeValues": {":t": tenant_batches_pk(tenant)},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self.table.query(**request)
+        last = page.get("LastEvaluatedKey")
+        return [from_dynamo(item) for item in page.get("Items", [])], dict(last) if last else None
 
     def put_entry(self, batch_id: str, entry: Entry, **fields: Any) -> bool:
         """Record an entry once (a retried expansion finds it there and keeps the first)."""
@@ -133,8 +163,11 @@ class BatchStore:
             )
         )
 
-    def end(self, batch_id: str, status: str, *, code: str | None = None, reason: str | None = None) -> bool:
-        """Move an unfinished batch to an ended status (once: False if it had already ended)."""
+    def end(
+        self, batch_id: str, status: str, *, code: str | None = None, reason: str | None = None
+    ) -> dict[str, Any] | None:
+        """Move an unfinished batch to an ended status, once: the batch as it ended, or None if it
+        had already ended."""
         values: dict[str, Any] = {
             ":to": status,
             ":now": iso(utcnow()),
@@ -146,19 +179,25 @@ class BatchStore:
         if code:
             sets += ", error_code = :code, error_reason = :reason"
             values.update({":code": code, ":reason": reason or ""})
-        return aws.conditionally(
-            lambda: self.table.update_item(
-                Key=batch_key(batch_id),
-                UpdateExpression=f"SET {sets}",
-                ConditionExpression="NOT (#s IN (:e0, :e1, :e2))",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=values,
-            )
-        )
+        answer: dict[str, Any] = {}
 
-    def entry_ended(self, batch_id: str, index: int) -> dict[str, Any] | None:
-        """Count an entry's end once (a conditional flag on the entry, then the batch's counter);
-        the batch as it is after counting, or None if this entry was already counted."""
+        def write() -> None:
+            answer.update(
+                self.table.update_item(
+                    Key=batch_key(batch_id),
+                    UpdateExpression=f"SET {sets}",
+                    ConditionExpression="NOT (#s IN (:e0, :e1, :e2))",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+            )
+
+        return from_dynamo(answer["Attributes"]) if aws.conditionally(write) else None
+
+    def entry_ended(self, batch_id: str, index: int, status: str) -> dict[str, Any] | None:
+        """Count an entry's end once, with the status its job ended with (a conditional flag on the
+        entry, then the batch's counters); the batch after counting, or None if already counted."""
         if not aws.conditionally(
             lambda: self.table.update_item(
                 Key=entry_key(batch_id, index),
@@ -170,25 +209,70 @@ class BatchStore:
             return None
         answer = self.table.update_item(
             Key=batch_key(batch_id),
-            UpdateExpression="ADD ended :one SET updated_at = :now",
+            UpdateExpression="ADD ended :one, #count :one SET updated_at = :now",
+            ExpressionAttributeNames={"#count": f"{COUNT_PREFIX}{status}"},
             ExpressionAttributeValues={":one": 1, ":now": iso(utcnow())},
             ReturnValues="ALL_NEW",
         )
         after: dict[str, Any] = from_dynamo(answer["Attributes"])
         return after
 
-    def job_batch(self, job_id: str) -> tuple[str, int] | None:
-        """The batch and entry a job belongs to, if it was made by a batch."""
-        item = self.table.get_item(
-            Key=keys.job(job_id), ProjectionExpression="batch_id, batch_entry", ConsistentRead=True
-        ).get("Item")
-        if not item or "batch_id" not in item:
-            return None
-        return str(item["batch_id"]), int(item["batch_entry"])
+    def expansions(self) -> list[dict[str, Any]]:
+        """Every expansion not known to have finished its work: batch_id, started_at (Unix seconds),
+        attempts, and the last transient error it raised, if any."""
+        items = aws.query_all(
+            self.table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": EXPANSIONS_PK},
+            ConsistentRead=True,
+        )
+        return [from_dynamo(item) for item in items]
 
-    def record_webhook(self, batch_id: str, delivery: dict[str, Any]) -> None:
+    def expansion_done(self, batch_id: str) -> None:
+        self.table.delete_item(Key=expansion_key(batch_id))
+
+    def expansion_failed(self, batch_id: str, error: str) -> None:
+        """What made this attempt fail (kept for the reason, should the batch end for it)."""
+        aws.conditionally(
+            lambda: self.table.update_item(
+                Key=expansion_key(batch_id),
+                UpdateExpression="SET last_error = :e",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":e": error[:500]},
+            )
+        )
+
+    def expansion_retried(self, batch_id: str, attempts: int) -> bool:
+        """Claim the next attempt of an expansion (False if another reconciler claimed it first)."""
+        return aws.conditionally(
+            lambda: self.table.update_item(
+                Key=expansion_key(batch_id),
+                UpdateExpression="SET attempts = :next, started_at = :now",
+                ConditionExpression="attempts = :seen",
+                ExpressionAttributeValues={":next": attempts + 1, ":seen": attempts, ":now": int(time.time())},
+            )
+        )
+
+    def record_webhook(self, batch_id: str, event_type: str, delivery: dict[str, Any]) -> None:
+        """A webhook attempt, kept as a job's are (store.deliveries): an item of its own in the batch's
+        partition, and the latest on the batch."""
+        at = iso(utcnow())
+        self.table.put_item(
+            Item=to_dynamo({"pk": batch_pk(batch_id), "sk": f"{WEBHOOK_PREFIX}{at}#{uuid.uuid4().hex[:6]}",
+                            "kind": "webhook", "event_type": event_type, "at": at, **delivery})
+        )  # fmt: skip
         self.table.update_item(
             Key=batch_key(batch_id),
             UpdateExpression="SET webhook = :d",
             ExpressionAttributeValues={":d": to_dynamo(delivery)},
         )
+
+    def webhook_attempts(self, batch_id: str) -> list[dict[str, Any]]:
+        """Every attempt of the batch's webhook so far, oldest first."""
+        items = aws.query_all(
+            self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)",
+            ExpressionAttributeValues={":pk": batch_pk(batch_id), ":w": WEBHOOK_PREFIX},
+            ConsistentRead=True,
+        )
+        return [from_dynamo(item) for item in items]

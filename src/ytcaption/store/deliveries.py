@@ -4,60 +4,50 @@ on the bus, each webhook attempt, and the one email of an end.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 from ytcaption.domain.job import JobStatus, iso, utcnow
 from ytcaption.store import aws, keys
+from ytcaption.store.eventlog import next_sequence
 from ytcaption.store.items import JobTable, set_fields, to_dynamo
 
 
 class Deliveries(JobTable):
-    def claim_publication(self, job_id: str, status: JobStatus) -> bool:
-        """True once per job and status: the bus gets each event once, however often Notify retries."""
+    def claim_publication(self, job_id: str, status: JobStatus) -> tuple[bool, int]:
+        """(True, n) once per job and status: publish the event as the job's event n (its `sequence`,
+        taken here from the job's counter); (False, n) ever after, however often Notify runs: n is the
+        number it was published with, which every retried delivery of the event carries too."""
+        key = {"pk": keys.job_pk(job_id), "sk": f"{keys.event_sk(status)}#PUBLISHED"}
+        marker = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        if marker and "sequence" in marker:
+            return False, int(marker["sequence"])
+        mine = next_sequence(self.table.name, job_id)
+        before = self.table.update_item(
+            Key=key,
+            UpdateExpression="SET kind = :kind, #seq = if_not_exists(#seq, :n)",
+            ExpressionAttributeNames={"#seq": "sequence"},
+            ExpressionAttributeValues={":kind": "published", ":n": mine},
+            ReturnValues="ALL_OLD",
+        ).get("Attributes")
+        if not before:
+            return True, mine
+        # Another run claimed it first (its number stands; ours is a gap), or a marker from before
+        # markers held numbers (it keeps ours).
+        return False, int(before.get("sequence", mine))
+
+    def advance_webhook(self, job_id: str, sequence: int) -> bool:
+        """The job's webhook high-water mark: True if event `sequence` is newer than every event sent to the
+        job's webhook so far (it becomes the mark: send it), False if it is not (a later event went out
+        already: drop it). One conditional write, no waiting: progress events arrive in any order and
+        at once, and a stale one is superseded anyway. Bookkeeping, like the publication markers."""
         return aws.conditionally(
-            lambda: self.table.put_item(
-                Item={"pk": keys.job_pk(job_id), "sk": f"{keys.event_sk(status)}#PUBLISHED", "kind": "published"},
-                ConditionExpression="attribute_not_exists(sk)",
-            )
-        )
-
-    def claim_progress_webhook(self, job_id: str, attempt: int, progress: int, hold_seconds: float) -> str:
-        """Take the job's progress-webhook turn for `progress`: "claimed" (send it, then release), "stale"
-        (this or a later progress went out already: drop it) or "busy" (another progress of the job is
-        being sent: try again shortly). One at a time per job, never backwards, whatever order the
-        events arrive in; a sender that died frees the turn after `hold_seconds`. Bookkeeping, like the
-        publication markers: not in the job's history."""
-        key = {"pk": keys.job_pk(job_id), "sk": keys.progress_webhook_sk(attempt)}
-        now = time.time()
-        if aws.conditionally(
             lambda: self.table.update_item(
-                Key=key,
-                UpdateExpression="SET kind = :kind, progress = :p, sending_until = :until",
-                ConditionExpression="(attribute_not_exists(progress) OR progress < :p) "
-                "AND (attribute_not_exists(sending_until) OR sending_until < :now)",
-                ExpressionAttributeValues=to_dynamo(
-                    {
-                        ":kind": "published",
-                        ":p": progress,
-                        ":until": round(now + hold_seconds, 3),
-                        ":now": round(now, 3),
-                    }
-                ),
-            )
-        ):
-            return "claimed"
-        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
-        return "stale" if int(item.get("progress", -1)) >= progress else "busy"
-
-    def release_progress_webhook(self, job_id: str, attempt: int, progress: int) -> None:
-        aws.conditionally(
-            lambda: self.table.update_item(
-                Key={"pk": keys.job_pk(job_id), "sk": keys.progress_webhook_sk(attempt)},
-                UpdateExpression="REMOVE sending_until",
-                ConditionExpression="progress = :p",
-                ExpressionAttributeValues={":p": progress},
+                Key={"pk": keys.job_pk(job_id), "sk": keys.webhook_mark_sk()},
+                UpdateExpression="SET kind = :kind, #seq = :s",
+                ConditionExpression="attribute_not_exists(#seq) OR #seq < :s",
+                ExpressionAttributeNames={"#seq": "sequence"},
+                ExpressionAttributeValues={":kind": "published", ":s": sequence},
             )
         )
 

@@ -59,9 +59,9 @@ def email_sk(status: JobStatus) -> str:
     return f"{event_sk(status)}#EMAIL"
 
 
-def progress_webhook_sk(attempt: int = 0) -> str:
-    """The newest progress a job's webhook was sent in this attempt (a redrive starts again from 10 %)."""
-    return f"{event_sk(JobStatus.TRANSCRIBING, attempt)}#PROGRESS"
+def webhook_mark_sk() -> str:
+    """The `sequence` of the newest event sent to a job's webhook (its high-water mark)."""
+    return f"{event_sk(JobStatus.TRANSCRIBING)}#WEBHOOKMARK"
 
 
 def chunk(job_id: str, index: int) -> Key:

@@ -72,6 +72,12 @@ def chunk_result_key(job_id: str, index: int) -> str:
     return f"{chunk_results_prefix(job_id)}{index:04d}.json"
 
 
+def chunk_voices_key(job_id: str, index: int) -> str:
+    """One chunk's voices (speech windows and their speaker embeddings) for a job with speakers,
+    written before the chunk's transcript: a chunk with a transcript has its voices."""
+    return f"{chunk_results_prefix(job_id)}{index:04d}.voices.json"
+
+
 def result_key(job_id: str, fmt: str) -> str:
     return f"{resources.RESULTS_PREFIX}{job_id}/transcript.{fmt}"
 

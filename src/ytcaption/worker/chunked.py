@@ -5,14 +5,18 @@ TRANSCRIBING; a cancelled or failed job stops every chunk at its next renewal or
 progress tick. The worker decodes only the chunk's range, writes its transcript
 (in the file's time) to results/{job}/chunks/{n}.json, and answers. Whoever
 finishes the last chunk merges them all into the job's transcript before it
-answers. A chunk whose result is already in S3 is answered at once: a redrive or
-a lost worker redoes only the chunks without one.
+answers. A job with speakers also has each chunk's voices heard by its worker
+(results/{job}/chunks/{n}.voices.json, written before the transcript), and the
+merge clusters the whole job's voices once (worker.speakers.long_audio). A
+chunk whose result is already in S3 is answered at once: a redrive or a lost
+worker redoes only the chunks without one.
 """
 
 from __future__ import annotations
 
 import resource
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,14 +27,24 @@ from ytcaption.domain.formats import render_all
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.steps import TranscribeTask
 from ytcaption.domain.transcript import Transcript
-from ytcaption.store.media import MediaStore, chunk_result_key, chunk_results_prefix
+from ytcaption.store.media import MediaStore, chunk_result_key, chunk_results_prefix, chunk_voices_key
 from ytcaption.worker.context import WorkerContext
 from ytcaption.worker.lease import TIME_LIMIT_REASON, Heartbeat
 from ytcaption.worker.log import logger
 from ytcaption.worker.messages import Message
 from ytcaption.worker.progress import progress_reporter
 from ytcaption.worker.runner import check_still_ours, fail, run_work, settled_before_claim
+from ytcaption.worker.speakers.apply import timed
+from ytcaption.worker.speakers.long_audio import hear_chunk, label_merged
+from ytcaption.worker.speakers.voices import Voices
 from ytcaption.worker.transcribe import decode_range, detect_language, transcribe
+
+
+def lane_of(lanes: Iterable[str]) -> str:
+    """The job's lane from its chunks' lanes: the one they share, or "mixed"."""
+    found = set(lanes)
+    return found.pop() if len(found) == 1 else "mixed"
+
 
 # How much of the file's start the language is detected from (its first speech, found by VAD).
 LANGUAGE_SECONDS = 120.0
@@ -123,9 +137,16 @@ class ChunkRunner:
         progress(0.0)
         options = task.options.model_copy(update={"language": language})
         part = shifted(transcribe(ctx.models, audio, options, progress), chunk.start)
+        if task.options.speakers is not None:
+            # The chunk's voices, from the samples Whisper heard; the merge clusters the whole job's once.
+            voices, seconds = hear_chunk(audio, chunk)
+            part = timed(part, seconds)
         check_still_ours(ctx, heartbeat)
         key = chunk_result_key(task.job_id, chunk.index)
-        MediaStore(ctx.settings.bucket).put_text(key, part.model_dump_json(), "application/json")
+        results = MediaStore(ctx.settings.bucket)
+        if task.options.speakers is not None:
+            results.put_text(chunk_voices_key(task.job_id, chunk.index), voices.to_json(), "application/json")
+        results.put_text(key, part.model_dump_json(), "application/json")
         timings = part.timings
         metrics = {
             "audio_seconds": round(chunk.seconds, 3),
@@ -134,6 +155,7 @@ class ChunkRunner:
             "prepare_seconds": round(prepare_seconds, 3),
             "audio_cached": cached,
             "worker": ctx.worker_id,
+            "lane": ctx.lane,
         }
         ctx.store.chunk_done(task.job_id, chunk.index, chunk.seconds, key, metrics)
 
@@ -152,10 +174,36 @@ class ChunkRunner:
         ctx.jobs_done += 1
         logger.info(what, extra={"chunk": chunk.index, "merged": "keys" in output})
 
+    def speakers(
+        self, task: TranscribeTask, plan: list[Chunk], parts: list[Transcript], transcript: Transcript,
+        results: MediaStore,
+    ) -> Transcript:  # fmt: skip
+        """The merged transcript labelled from every chunk's voices, clustered once for the whole job."""
+        assert task.options.speakers is not None
+        voices = [self.voices(task, chunk, results) for chunk in plan]
+        heard = sum((p.timings.diarization_seconds or 0.0) if p.timings else 0.0 for p in parts)
+        return label_merged(transcript, plan, voices, task.options.speakers, heard)
+
+    def voices(self, task: TranscribeTask, chunk: Chunk, results: MediaStore) -> Voices:
+        """A chunk's stored voices; heard again from the audio if they are missing or unreadable (a
+        chunk result written by a worker of an earlier version)."""
+        key = chunk_voices_key(task.job_id, chunk.index)
+        if results.head(key) is not None:
+            try:
+                return Voices.from_json(results.get_text(key))
+            except (ValueError, KeyError):
+                logger.warning("chunk voices unreadable", extra={"chunk": chunk.index})
+        logger.warning("chunk voices missing; hearing them again", extra={"chunk": chunk.index})
+        local, _ = self.ctx.audio.get(task.audio.bucket, task.audio.key)
+        voices, _ = hear_chunk(decode_range(local, chunk.start, chunk.end), chunk)
+        return voices
+
     def merge(self, task: TranscribeTask, plan: list[Chunk], results: MediaStore) -> dict[str, Any]:
         ctx = self.ctx
         parts = [Transcript.model_validate_json(results.get_text(chunk_result_key(task.job_id, c.index))) for c in plan]
         transcript = merge(plan, parts, float(task.duration or plan[-1].end))
+        if task.options.speakers is not None:
+            transcript = self.speakers(task, plan, parts, transcript, results)
         keys = results.write_results(task.job_id, render_all(transcript, task.options))
         items = ctx.store.chunks(task.job_id)
         timings = transcript.timings
@@ -166,6 +214,8 @@ class ChunkRunner:
             "chunks": len(plan),
             "chunk_workers": len({str((i.get("metrics") or {}).get("worker")) for i in items if i.get("metrics")}),
             "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            # Each chunk ran on one lane; a job whose chunks ran on both is "mixed".
+            "lane": lane_of(str((i.get("metrics") or {}).get("lane") or "gpu") for i in items if i.get("metrics")),
         }
         result = {"bucket": ctx.settings.bucket, "keys": keys, "metrics": metrics}
         ctx.store.update(task.job_id, JobStatus.TRANSCRIBING, progress=100, eta_seconds=0, result=result,

@@ -29,3 +29,5 @@ class WorkerContext:
     # The audio of the long job whose chunks this worker takes, kept between them (worker.audio).
     audio: AudioCache
     jobs_done: int = 0
+    # Which lane runs the work, recorded in its metrics: a GPU worker, or the fast lane's Lambda (fastlane).
+    lane: str = "gpu"

@@ -23,7 +23,14 @@ class EventSender:
     def publish(self, event: dict[str, Any]) -> None:
         self._thread.submit(publish_quietly, event)
 
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every event handed over so far is sent: a Lambda sandbox is frozen once its
+        invocation returns, and its last progress events would wait for the next invocation."""
+        self._thread.submit(lambda: None).result(timeout)
+
     def progress(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
         """To the event bus only: the notification path sends it on to the job's webhook (rule
         `{prefix}-progress-webhooks`), so a slow or hostile endpoint never holds a worker."""
-        self.publish(progress_envelope(task.job_id, tenant, progress, round(eta, 1) if eta is not None else None))
+        webhook = bool(task.options.webhook_url and task.options.notify_progress)
+        eta = round(eta, 1) if eta is not None else None
+        self.publish(progress_envelope(task.job_id, tenant, progress, eta, webhook=webhook))

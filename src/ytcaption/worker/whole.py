@@ -27,7 +27,7 @@ from ytcaption.worker.log import logger
 from ytcaption.worker.messages import Message
 from ytcaption.worker.progress import progress_reporter
 from ytcaption.worker.runner import check_still_ours, fail, run_work, settled_before_claim
-from ytcaption.worker.speakers.apply import with_speakers
+from ytcaption.worker.speakers.apply import decoded, with_speakers
 from ytcaption.worker.transcribe import transcribe
 
 
@@ -130,7 +130,9 @@ class WholeFileRunner:
             local = Path(tmp) / "audio"
             media.download(task.audio.key, local)
             progress(0.0)
-            transcript = with_speakers(transcribe(ctx.models, local, task.options, progress), local, task.options)
+            # With speakers the file is decoded once, for Whisper and the speaker engine alike.
+            audio = decoded(local) if task.options.speakers is not None else local
+            transcript = with_speakers(transcribe(ctx.models, audio, task.options, progress), audio, task.options)
         check_still_ours(ctx, heartbeat)
         keys = MediaStore(ctx.settings.bucket).write_results(task.job_id, render_all(transcript, task.options))
         timings = transcript.timings
@@ -140,6 +142,7 @@ class WholeFileRunner:
             "model_load_seconds": timings.model_load_seconds if timings else None,
             "real_time_factor": round(timings.real_time_factor, 4) if timings else None,
             "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "lane": ctx.lane,
         }
         result = {"bucket": ctx.settings.bucket, "keys": keys, "metrics": metrics}
         ctx.store.update(

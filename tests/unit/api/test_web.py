@@ -51,7 +51,8 @@ def test_the_page_and_its_assets_are_served_without_a_key() -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert 'src="app/main.js"' in page.text and "http" not in page.text.split("<body>")[0], "no third-party assets"
-    for asset, media_type in (("main.js", "text/javascript"), ("api.js", "text/javascript"), ("style.css", "text/css")):
+    modules = ("main.js", "api.js", "dom.js", "speakers.js", "batches.js", "live.js")
+    for asset, media_type in (*((m, "text/javascript") for m in modules), ("style.css", "text/css")):
         answer = api.get(f"/app/{asset}")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith(media_type), asset
     assert api.get("/app/nothing.js").json()["code"] == "not-found"
@@ -63,6 +64,14 @@ def test_the_page_links_from_the_apps_root_path() -> None:
     with TestClient(app, root_path="/prod") as api:
         assert '<base href="/prod/">' in api.get("/").text
     assert '<base href="/">' in _client().get("/").text
+
+
+def test_the_page_is_told_the_live_updates_address_when_it_has_its_own() -> None:
+    """AWS: the WebSocket API has its own address (YTC_PUBLIC_LIVE_URL, set by the stack)."""
+    live = "wss://abc.execute-api.eu-west-1.amazonaws.com/live"
+    named = _client(public_live_url=f"{live}?x=<1>").get("/").text
+    assert f'<meta name="ytc-live-url" content="{live}?x=&lt;1&gt;">' in named
+    assert "ytc-live-url" not in _client().get("/").text
 
 
 def test_the_page_shadows_no_route_and_stays_out_of_the_openapi_document() -> None:
@@ -108,7 +117,7 @@ def test_cors_answers_only_the_allowed_origins() -> None:
     api = _client(cors_origins=f"{ALLOWED}/, https://other-allowed.example.org")
     allowed = _preflight(api, ALLOWED)
     assert allowed["access-control-allow-origin"] == ALLOWED
-    assert {m.strip() for m in allowed["access-control-allow-methods"].split(",")} == {"GET", "POST", "DELETE"}
+    assert {m.strip() for m in allowed["access-control-allow-methods"].split(",")} == {"GET", "POST", "PATCH", "DELETE"}
     assert {h.strip().lower() for h in allowed["access-control-allow-headers"].split(",")} >= {
         "x-api-key", "content-type", "idempotency-key"
     }  # fmt: skip

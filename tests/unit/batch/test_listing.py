@@ -46,3 +46,28 @@ def test_undated_entries_pass_the_filters_and_keep_their_order() -> None:
 def test_entries_without_a_url_are_skipped_and_nothing_listed_is_empty() -> None:
     assert bounded(_info({"id": "x"}), Bounds(max_items=5)).entries == []
     assert bounded({"title": "one video"}, Bounds(max_items=5)).found == 0
+
+
+def test_a_listing_that_redirects_to_a_private_address_is_refused_where_it_connects(tmp_path: Any) -> None:
+    """Loopback is allowed (the test's own server), the metadata service and a private network are not:
+    the listing's redirect is refused at the connection, as the download step's are."""
+    import pytest
+
+    from tests.support.media_server import Route, media_server
+    from ytcaption.batch.listing import extract
+    from ytcaption.domain.errors import ErrorCode, YtcError
+    from ytcaption.fetch.download import DownloadConfig
+    from ytcaption.intake.urlpolicy import UrlPolicy
+
+    policy = UrlPolicy(allowed_sites=("127.0.0.1",), allow_loopback=True)
+    with media_server() as server:
+        for target in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/feed.xml"):
+            server.routes["/feed.xml"] = Route(status=302, location=target)
+            with pytest.raises(YtcError) as refused:
+                extract(server.url("/feed.xml"), DownloadConfig(socket_timeout=5), policy)
+            assert refused.value.code == ErrorCode.URL_NOT_ALLOWED
+            assert target.split("/")[2] in refused.value.reason
+        server.routes["/missing.xml"] = Route(status=404)
+        with pytest.raises(YtcError) as missing:
+            extract(server.url("/missing.xml"), DownloadConfig(socket_timeout=5), policy)
+        assert missing.value.code == ErrorCode.SOURCE_NOT_FOUND

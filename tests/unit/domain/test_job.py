@@ -257,6 +257,17 @@ def test_job_model_ignores_store_fields() -> None:
     assert job.status is S.QUEUED
     assert job.options.model == "base"
     assert job.progress == 0
+    assert job.batch_id is None and job.batch_entry is None
+
+
+def test_a_batch_entry_job_says_its_batch_so_notify_reads_nothing_again() -> None:
+    """Notify counts an ended job in its batch from the job it read (batch.progress.job_ended)."""
+    from decimal import Decimal
+
+    item = {"job_id": "j", "tenant": "t", "status": "COMPLETED", "source": {"type": "url"}, "options": {},
+            "created_at": "2024-01-01T00:00:00.000Z", "batch_id": "b1", "batch_entry": Decimal(3)}  # fmt: skip
+    job = Job.model_validate(item)
+    assert (job.batch_id, job.batch_entry) == ("b1", 3)
 
 
 # -- job ids ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from ytcaption import resources
 from ytcaption.finish import events
 from ytcaption.store import aws
 
@@ -60,3 +61,19 @@ def test_a_completed_job_names_its_results_and_links_to_them_where_the_api_is_kn
     assert linked["data"]["links"]["vtt"] == "https://api.example.com/api/v1/transcriptions/j1/result?format=vtt"
     assert set(linked["data"]["links"]) == set(linked["data"]["results"])
     assert linked["event_id"] == plain["event_id"]
+
+
+def test_the_progress_webhook_rule_matches_only_jobs_with_a_progress_webhook() -> None:
+    """The local runtime matches rules with moto's own matcher (local.event_sources.patch_rules); the CDK
+    rule has the same pattern (tests/cdk/test_drift.py)."""
+    from moto.events.models import EventPattern
+
+    pattern = resources.progress_webhook_pattern()
+    matcher = EventPattern(None, pattern)
+
+    def bus_event(envelope: dict[str, Any]) -> dict[str, Any]:
+        return {"source": resources.EVENT_SOURCE, "detail-type": envelope["event_type"], "detail": envelope}
+
+    assert matcher.matches_event(bus_event(events.progress_envelope("j", "t", 40, 3.0, webhook=True)))
+    assert not matcher.matches_event(bus_event(events.progress_envelope("j", "t", 40, 3.0)))
+    assert not matcher.matches_event(bus_event(events.progress_envelope("j", "t", 40, 3.0, webhook=False)))

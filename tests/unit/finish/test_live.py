@@ -111,3 +111,23 @@ def test_a_jobs_events_sort_by_their_sequence_whatever_their_clocks_say() -> Non
         event["timestamp"] = f"2026-01-01T00:00:{clock}.000Z"
     ordered = sorted([progress, started, created], key=event_order)
     assert [e["sequence"] for e in ordered] == [1, 2, 3]
+
+
+def test_a_batchs_end_goes_to_its_tenants_all_jobs_subscribers_only() -> None:
+    """batch.completed is published with the jobs' source, so the live rule takes it too: the tenant's
+    all-jobs subscribers hear it (a page following the tenant), job subscribers and other tenants do not."""
+    from ytcaption import resources
+    from ytcaption.batch.progress import envelope
+
+    batch = {"batch_id": "batch-" + "0" * 24, "tenant": "acme", "status": "COMPLETED", "url": "https://x/feed.xml",
+             "total": 2}  # fmt: skip
+    event = envelope(batch, {"COMPLETED": 2})
+    assert event["event_type"] == "batch.completed" and resources.live_event_pattern() == {
+        "source": [resources.EVENT_SOURCE]
+    }
+    subscriptions = [
+        _sub(keys.tenant_topic("acme"), "c1", "acme"),
+        _sub(keys.job_topic("job-1"), "c2", "acme"),
+        _sub(keys.tenant_topic("other"), "c3", "other"),
+    ]
+    assert recipients(event, "acme", subscriptions) == ["c1"]

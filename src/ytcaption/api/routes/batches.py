@@ -44,7 +44,7 @@ def create_batch(
     check_idempotency_key(idempotency_key)
     batches = BatchService(service)
     batch, replayed = batches.create(who, body, idempotency_key)
-    out = batches.view(batch, base, with_entries=False)
+    out = batches.view(batch, base)
     response.headers["Location"] = out.links["self"]
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -55,10 +55,16 @@ def create_batch(
     "/v1/batches", response_model=BatchPage, summary="Your batches, newest first", responses=problem_responses(401, 422)
 )
 def list_batches(
-    service: Service, who: Caller, base: BaseUrl, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    service: Service,
+    who: Caller,
+    base: BaseUrl,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")] = None,
 ) -> BatchPage:
     batches = BatchService(service)
-    return BatchPage(items=[batches.view(batch, base, with_entries=False) for batch in batches.list(who, limit)])
+    items, next_cursor = batches.page(who, limit, cursor)
+    # Each batch from its own item: no entry is read for a list.
+    return BatchPage(items=[batches.view(batch, base) for batch in items], next_cursor=next_cursor)
 
 
 @router.get(
@@ -69,7 +75,8 @@ def list_batches(
 )
 def get_batch(service: Service, who: Caller, base: BaseUrl, batch_id: BatchId) -> Batch:
     batches = BatchService(service)
-    return batches.view(batches.visible(who, batch_id), base, with_entries=True)
+    batch = batches.visible(who, batch_id)
+    return batches.view(batch, base, batches.entries(batch))
 
 
 @router.delete(
@@ -80,4 +87,5 @@ def get_batch(service: Service, who: Caller, base: BaseUrl, batch_id: BatchId) -
 )
 def cancel_batch(service: Service, who: Caller, base: BaseUrl, batch_id: BatchId) -> Batch:
     batches = BatchService(service)
-    return batches.view(batches.cancel(who, batch_id), base, with_entries=True)
+    batch, entries = batches.cancel(who, batch_id)
+    return batches.view(batch, base, entries)

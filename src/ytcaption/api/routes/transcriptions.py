@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import ConfigDict
 
 from ytcaption.api.deps import BaseUrl, Caller, JobId, Service
+from ytcaption.api.invalid import field_problem
 from ytcaption.api.presenters import to_event, to_transcription
-from ytcaption.api.problems import ApiProblem, problem_responses
+from ytcaption.api.problems import problem_responses
 from ytcaption.api.schemas import (
     RESULT_LINK_TYPE,
     AudioLink,
@@ -45,18 +46,7 @@ SUBTITLE_DEFAULTS = SubtitleQuery()
 
 def check_idempotency_key(key: str | None) -> None:
     if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
-        raise ApiProblem(
-            422,
-            "validation-error",
-            "Idempotency-Key must be 1-255 printable ASCII characters without spaces.",
-            errors=[
-                {
-                    "field": "header.Idempotency-Key",
-                    "message": "must be 1-255 printable ASCII characters without spaces",
-                    "type": "value_error",
-                }
-            ],
-        )
+        raise field_problem("header.Idempotency-Key", "must be 1-255 printable ASCII characters without spaces")
 
 
 @router.post(

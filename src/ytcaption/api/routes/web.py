@@ -11,7 +11,7 @@ import html
 from functools import lru_cache
 from importlib import resources
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "media-src 'self' https: http: blob:; connect-src 'self' https: http:; "
+        "media-src 'self' https: http: blob:; connect-src 'self' https: http: wss: ws:; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -38,13 +38,18 @@ def index_html() -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(base: BaseUrl) -> HTMLResponse:
+def index(request: Request, base: BaseUrl) -> HTMLResponse:
     # The page's relative links (its assets, the API) start at the app's root: behind API Gateway
     # that is the stage (/prod/), whether or not the address typed ends with a slash.
-    page = index_html().replace("<head>", f'<head>\n  <base href="{html.escape(base, quote=True)}/">', 1)
-    return HTMLResponse(page, headers=SECURITY_HEADERS)
+    head = f'<head>\n  <base href="{html.escape(base, quote=True)}/">'
+    # Where the page follows its jobs live, when that is not the API's own /v1/live (AWS: its own API).
+    live: str = request.app.state.public_live_url
+    if live:
+        head += f'\n  <meta name="ytc-live-url" content="{html.escape(live, quote=True)}">'
+    return HTMLResponse(index_html().replace("<head>", head, 1), headers=SECURITY_HEADERS)
 
 
-def mount(app: FastAPI) -> None:
+def mount(app: FastAPI, public_live_url: str = "") -> None:
+    app.state.public_live_url = public_live_url
     app.include_router(router)
     app.mount("/app", StaticFiles(packages=[("ytcaption.api", ASSETS)]), name="web")

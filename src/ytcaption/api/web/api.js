@@ -91,6 +91,31 @@ export class Api {
   ticket(body) {
     return this.request("/v1/uploads", { method: "POST", body });
   }
+  /** Names for speaker labels ({"Speaker 1": "Alice"}): every result format is rendered again. */
+  rename(id, speakers) {
+    return this.request(`/v1/transcriptions/${encodeURIComponent(id)}`, { method: "PATCH", body: { speakers } });
+  }
+  createBatch(body) {
+    return this.request("/v1/batches", { method: "POST", body });
+  }
+  batches(limit = 10) {
+    return this.request(`/v1/batches?${new URLSearchParams({ limit: String(limit) })}`);
+  }
+  batch(id) {
+    return this.request(`/v1/batches/${encodeURIComponent(id)}`);
+  }
+  cancelBatch(id) {
+    return this.request(`/v1/batches/${encodeURIComponent(id)}`, { method: "DELETE" });
+  }
+  /** The live-updates WebSocket: the one given, else this API's own /v1/live (the local runtime's). Browsers
+   * cannot set a WebSocket's headers, so the key goes in its query string (never in the page's URL). */
+  liveUrl(given = "") {
+    const url = new URL(given || `${this.base}/v1/live`);
+    if (url.protocol === "http:") url.protocol = "ws:";
+    if (url.protocol === "https:") url.protocol = "wss:";
+    url.searchParams.set("key", this.key);
+    return url.href;
+  }
 }
 
 /** POST the presigned form (every field, then the file), reporting progress as 0..1. */

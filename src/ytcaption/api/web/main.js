@@ -1,5 +1,9 @@
 // YTCaption's web page: sign in with a key, submit links or files, follow jobs, read transcripts.
 import { Api, ApiError, postForm } from "./api.js";
+import { BATCH_ACTIVE, batchHref, batchItem, batchSummary, batchTitle, entryItem } from "./batches.js";
+import { clock, el } from "./dom.js";
+import { Follow } from "./live.js";
+import { changedNames, colourOf, labelsOf, nameOf } from "./speakers.js";
 
 const ACTIVE = new Set(["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING"]);
 const POLL_MS = 2000;
@@ -7,34 +11,14 @@ const STORE = sessionStorage; // the key lives as long as this tab, never in a U
 const FALLBACK_MODELS = ["tiny", "base", "small", "medium", "large-v3", "turbo"];
 
 const $ = (id) => document.getElementById(id);
-const state = { api: null, jobs: [], limit: 20, timer: null, pending: new Set(), open: null, segments: [], matches: [], current: -1 };
+const state = {
+  api: null, jobs: [], limit: 20, timer: null, pending: new Set(), open: null, segments: [], names: {}, matches: [], current: -1,
+  follow: null, seen: new Map(), fetching: new Map(), batches: [], batch: null, batchTimer: null,
+};
+// Polling is what the page does only while the live socket is not working.
+const polling = () => !(state.follow && state.follow.live);
 
 // -- small helpers --------------------------------------------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
-
-export function clock(seconds, { millis = false } = {}) {
-  const total = Math.max(0, seconds || 0);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = Math.floor(total % 60);
-  const pad = (n) => String(n).padStart(2, "0");
-  const head = h ? `${h}:${pad(m)}` : `${m}`;
-  const tail = millis ? `.${String(Math.floor((total % 1) * 1000)).padStart(3, "0")}` : "";
-  return `${head}:${pad(s)}${tail}`;
-}
 
 function announce(text) {
   $("status").textContent = text;
@@ -60,12 +44,14 @@ function jobTitle(job) {
 
 // -- sign in / out --------------------------------------------------------------------
 
-async function signIn(key, base) {
+async function signIn(key, base, live = "") {
   const api = new Api(base, key);
   await api.jobs(1); // 401 for a bad key, a network error for a wrong address
   STORE.setItem("ytc.key", key);
   STORE.setItem("ytc.base", base || "");
+  STORE.setItem("ytc.live", live || "");
   state.api = api;
+  startFollowing(STORE.getItem("ytc.live") || "");
   $("signin").hidden = true;
   $("who").hidden = false;
   $("tenant-label").textContent = base ? `API: ${api.base}` : "";
@@ -76,11 +62,15 @@ async function signIn(key, base) {
 function signOut(reason) {
   STORE.removeItem("ytc.key");
   state.api = null;
+  state.follow?.stop();
+  state.follow = null;
   clearTimeout(state.timer);
+  clearTimeout(state.batchTimer);
   state.jobs = [];
   $("job-list").replaceChildren();
   $("workspace").hidden = true;
   $("transcript").hidden = true;
+  $("batch").hidden = true;
   $("who").hidden = true;
   $("signin").hidden = false;
   $("api-key").value = "";
@@ -120,9 +110,37 @@ async function refreshJobs() {
   } catch (error) {
     showProblem($("jobs-error"), error);
   }
-  if (state.api && (state.jobs.some((j) => ACTIVE.has(j.status)) || state.pending.size)) {
-    state.timer = setTimeout(refreshJobs, POLL_MS);
+  const batchesActive = state.batches.some((b) => BATCH_ACTIVE.has(b.status));
+  // The list is polled while it is shown (a batch or a transcript open polls its own, or nothing).
+  if (state.api && polling() && !$("workspace").hidden && (state.jobs.some((j) => ACTIVE.has(j.status)) || state.pending.size || batchesActive)) {
+    state.timer = setTimeout(() => {
+      refreshJobs();
+      if (batchesActive) refreshBatches();
+    }, POLL_MS);
   }
+}
+
+/** One job as the API has it now, put in the list (new ones at the top). */
+function upsertJob(job) {
+  const at = state.jobs.findIndex((j) => j.id === job.id);
+  if (at < 0) state.jobs.unshift(job);
+  else if (ACTIVE.has(state.jobs[at].status) || !ACTIVE.has(job.status)) state.jobs[at] = job; // an ended job stays ended
+  renderJobs();
+}
+
+/** Read one job again (once more after the read under way, when an event came meanwhile). */
+async function fetchJob(id) {
+  if (!state.api) return;
+  if (state.fetching.has(id)) return state.fetching.set(id, true);
+  state.fetching.set(id, false);
+  try {
+    upsertJob(await state.api.job(id));
+  } catch {
+    /* gone or not ours: nothing to show */
+  }
+  const again = state.fetching.get(id);
+  state.fetching.delete(id);
+  if (again) fetchJob(id);
 }
 
 function renderJobs() {
@@ -157,12 +175,171 @@ function jobItem(job) {
 
 async function cancelJob(job) {
   try {
-    await state.api.cancel(job.id);
+    upsertJob(await state.api.cancel(job.id));
     announce(`${jobTitle(job)}: cancelled`);
   } catch (error) {
     showProblem($("jobs-error"), error);
   }
-  refreshJobs();
+  if (polling()) refreshJobs();
+}
+
+// -- following: live events, or polling ---------------------------------------------------------
+
+const MODE_TEXT = {
+  connecting: "Connecting to live updates…",
+  live: "Live updates",
+  polling: `Polling every ${POLL_MS / 1000} s`,
+};
+
+function startFollowing(liveUrl) {
+  state.follow?.stop();
+  // The address the serving API names (AWS: its WebSocket API's), when the page talks to that API.
+  const named = STORE.getItem("ytc.base") ? "" : document.querySelector('meta[name="ytc-live-url"]')?.content || "";
+  let url;
+  try {
+    url = state.api.liveUrl(liveUrl || named);
+  } catch {
+    url = "invalid:";
+  }
+  state.follow = new Follow(url, { onEvent, onMode });
+  onMode("connecting", "");
+  state.follow.start();
+}
+
+function onMode(mode, reason) {
+  const badge = $("updates");
+  badge.dataset.mode = mode;
+  badge.textContent = MODE_TEXT[mode];
+  badge.title = reason ? `Live updates unavailable: ${reason}` : "";
+  if (mode === "connecting" || !state.api) return;
+  if (mode === "live") {
+    clearTimeout(state.timer);
+    clearTimeout(state.batchTimer);
+  }
+  // Catch up once (live: what happened while connecting; polling: the polls start).
+  if (!$("workspace").hidden) {
+    refreshJobs();
+    refreshBatches();
+  }
+  if (state.batch) refreshBatch();
+}
+
+/** A job (or batch) event from the socket: applied in place; only new jobs and ended ones are read again. */
+function onEvent(event) {
+  const data = event.data || {};
+  if (event.event_type === "batch.completed") {
+    if (state.batch === event.correlation_id) refreshBatch();
+    if (!$("workspace").hidden) refreshBatches();
+    return;
+  }
+  const id = event.correlation_id;
+  const sequence = Number(event.sequence) || 0;
+  // Events may come out of order: one older than what was already applied is ignored.
+  if (sequence && sequence <= (state.seen.get(id) || 0)) return;
+  if (sequence) state.seen.set(id, sequence);
+  const job = state.jobs.find((j) => j.id === id);
+  if (!job) {
+    fetchJob(id);
+  } else if (ACTIVE.has(job.status) && data.status) {
+    if (!ACTIVE.has(data.status)) {
+      fetchJob(id); // ended: its results, error and facts
+      if (job.status !== data.status) announce(`${jobTitle(job)}: ${data.status.toLowerCase()}`);
+    }
+    job.status = data.status;
+    if (typeof data.progress === "number") job.progress = data.progress;
+    if ("eta_seconds" in data) job.eta_seconds = data.eta_seconds;
+    renderJobs();
+  }
+  if (state.batch) soonRefreshBatch();
+  else if (!$("workspace").hidden && state.batches.some((b) => BATCH_ACTIVE.has(b.status))) soonRefreshBatches();
+}
+
+let batchSoon = null;
+let batchesSoon = null;
+function soonRefreshBatch() {
+  clearTimeout(batchSoon);
+  batchSoon = setTimeout(refreshBatch, 400);
+}
+function soonRefreshBatches() {
+  clearTimeout(batchesSoon);
+  batchesSoon = setTimeout(refreshBatches, 1000);
+}
+
+// -- batches --------------------------------------------------------------------------------------
+
+async function refreshBatches() {
+  if (!state.api) return;
+  try {
+    state.batches = (await state.api.batches(10)).items;
+    $("batches").hidden = state.batches.length === 0;
+    $("batch-list").replaceChildren(...state.batches.map(batchItem));
+    showProblem($("batches-error"), null);
+  } catch (error) {
+    showProblem($("batches-error"), error);
+  }
+}
+
+/** One of the three views: "workspace" (the lists and the form), "transcript" or "batch". */
+function show(view) {
+  for (const name of ["workspace", "transcript", "batch"]) $(name).hidden = name !== view;
+  if (view !== "transcript") {
+    state.open = null;
+    $("player").pause();
+  }
+  if (view !== "batch") state.batch = null;
+}
+
+function openBatch(id) {
+  show("batch");
+  state.batch = id;
+  $("batch-title").textContent = "Loading…";
+  $("batch-source").textContent = "";
+  $("batch-summary").replaceChildren();
+  $("entries").replaceChildren();
+  showProblem($("batch-error"), null);
+  refreshBatch().then(() => $("batch-title").focus?.());
+}
+
+async function refreshBatch() {
+  clearTimeout(state.batchTimer);
+  const id = state.batch;
+  if (!id || !state.api) return;
+  let batch;
+  try {
+    batch = await state.api.batch(id);
+  } catch (error) {
+    if (state.batch === id) showProblem($("batch-error"), error);
+    return;
+  }
+  if (state.batch !== id) return;
+  showProblem($("batch-error"), null);
+  $("batch-title").textContent = batchTitle(batch);
+  $("batch-source").replaceChildren(el("a", { href: batch.url, rel: "noopener noreferrer", target: "_blank" }, batch.url));
+  $("batch-summary").replaceChildren(...batchSummary(batch));
+  $("entries").replaceChildren(...(batch.entries || []).map((entry) => entryItem(entry, ACTIVE)));
+  const active = BATCH_ACTIVE.has(batch.status);
+  $("cancel-batch").hidden = !active;
+  if (active && polling()) state.batchTimer = setTimeout(refreshBatch, POLL_MS);
+}
+
+async function cancelBatch() {
+  const id = state.batch;
+  try {
+    await state.api.cancelBatch(id);
+    announce("Batch cancelled");
+  } catch (error) {
+    showProblem($("batch-error"), error);
+  }
+  refreshBatch();
+}
+
+async function createBatch(url) {
+  const body = { url, ...options() };
+  // A batch goes at low priority (the API's default) unless another than the form's default is chosen.
+  if (body.priority === "normal") delete body.priority;
+  const batch = await state.api.createBatch(body);
+  announce(`Batch requested: ${batchTitle(batch)}`);
+  location.hash = batchHref(batch.id);
 }
 
 // -- a new transcription --------------------------------------------------------------
@@ -175,6 +352,8 @@ function options() {
   if (language) body.language = language;
   if (form.translate.checked) body.task = "translate";
   if (form.word_timestamps.checked) body.word_timestamps = true;
+  if (form.speakers.value === "auto") body.speakers = "auto";
+  if (form.speakers.value === "count") body.speakers = Number(form.speaker_count.value);
   return body;
 }
 
@@ -186,16 +365,27 @@ async function submit(event) {
   const button = $("submit");
   button.disabled = true;
   try {
-    if (form.kind.value === "url") {
+    if (form.kind.value !== "file") {
       const url = form.url.value.trim();
-      if (!url) throw new ApiError(422, { title: "The request is not valid", detail: "Give the URL of a video or an audio file." });
-      const job = await state.api.create({ source: { url }, ...options() });
-      announce(`Requested: ${jobTitle(job)}`);
+      if (!url) throw new ApiError(422, { title: "The request is not valid", detail: "Give the URL of a video, an audio file, a playlist or a feed." });
+      if (form.kind.value === "batch") {
+        await createBatch(url);
+      } else {
+        try {
+          const job = await state.api.create({ source: { url }, ...options() });
+          announce(`Requested: ${jobTitle(job)}`);
+          upsertJob(job);
+        } catch (error) {
+          // The API points a playlist, channel or feed to batches: follow the pointer.
+          if (!(error instanceof ApiError && error.problem.code === "use-batches")) throw error;
+          await createBatch(url);
+        }
+      }
       form.url.value = "";
     } else {
       const file = form.file.files[0];
       if (!file) throw new ApiError(422, { title: "The request is not valid", detail: "Choose a file to upload." });
-      await uploadFile(file);
+      upsertJob(await uploadFile(file));
       form.file.value = "";
       $("file-name").textContent = "";
     }
@@ -204,7 +394,7 @@ async function submit(event) {
   } finally {
     button.disabled = false;
   }
-  refreshJobs();
+  if (polling()) refreshJobs();
 }
 
 async function uploadFile(file) {
@@ -226,7 +416,7 @@ async function uploadFile(file) {
   announce(`${file.name} uploaded; its transcription starts`);
   state.pending.add(ticket.upload_id);
   try {
-    await startUpload(ticket.upload_id);
+    return await startUpload(ticket.upload_id);
   } finally {
     state.pending.delete(ticket.upload_id);
   }
@@ -248,10 +438,8 @@ async function startUpload(uploadId) {
 // -- the transcript -------------------------------------------------------------------
 
 async function openTranscript(id) {
-  const section = $("transcript");
+  show("transcript");
   state.open = id;
-  $("workspace").hidden = true;
-  section.hidden = false;
   $("segments").replaceChildren();
   $("transcript-title").textContent = "Loading…";
   $("transcript-meta").textContent = "";
@@ -262,6 +450,7 @@ async function openTranscript(id) {
   player.removeAttribute("src");
   player.hidden = true;
   $("audio-note").hidden = true;
+  $("speakers").hidden = true;
   try {
     const [job, response] = await Promise.all([state.api.job(id), state.api.result(id, "json")]);
     if (state.open !== id) return;
@@ -270,6 +459,9 @@ async function openTranscript(id) {
     const facts = [job.language, job.media && job.media.duration ? clock(job.media.duration) : null, job.options.model];
     $("transcript-meta").textContent = facts.filter(Boolean).join(" · ");
     state.segments = transcript.segments || [];
+    state.names = transcript.speaker_names || {};
+    $("speaker-filter").value = "";
+    renderSpeakers();
     renderSegments();
     $("transcript-title").focus?.();
     announce(`Transcript of ${jobTitle(job)}: ${state.segments.length} segments`);
@@ -306,16 +498,80 @@ function seek(seconds) {
 }
 
 function renderSegments() {
-  const list = $("segments");
-  list.replaceChildren(...state.segments.map((segment, index) =>
-    el("li", {},
+  const items = [];
+  let previous = null;
+  state.segments.forEach((segment, index) => {
+    const speaker = segment.speaker || null;
+    const colour = speaker ? colourOf(speaker) : null;
+    // A turn starts where the speaker changes: its head names who speaks.
+    if (speaker && speaker !== previous) {
+      items.push(el("li", { class: `turn-head spk-c${colour}`, "data-speaker": speaker },
+        el("span", { class: "speaker-chip" }, nameOf(speaker, state.names))));
+    }
+    previous = speaker;
+    items.push(el("li", { class: speaker ? `turn spk-c${colour}` : null, "data-speaker": speaker },
       el("button", { type: "button", class: "segment", "data-index": index, "data-start": segment.start, onclick: () => seek(segment.start),
         "aria-label": `Play from ${clock(segment.start)}` },
         el("span", { class: "time" }, clock(segment.start)),
         el("span", { class: "text" }, segment.text.trim()),
       ),
+    ));
+  });
+  $("segments").replaceChildren(...items);
+  filterSpeaker();
+}
+
+// -- speakers: names and the filter -------------------------------------------------------
+
+function renderSpeakers() {
+  const labels = labelsOf(state.segments);
+  $("speakers").hidden = labels.length === 0;
+  $("speaker-list").replaceChildren(...labels.map((label) =>
+    el("li", { class: `spk-c${colourOf(label)}`, "data-speaker": label },
+      el("span", { class: "swatch", "aria-hidden": "true" }),
+      el("label", { for: `name-${colourOf(label)}-${labels.indexOf(label)}` }, label),
+      el("input", { id: `name-${colourOf(label)}-${labels.indexOf(label)}`, type: "text", maxlength: 100, "data-label": label,
+        value: state.names[label] || "", placeholder: label, autocomplete: "off", spellcheck: "false" }),
     )));
+  const filter = $("speaker-filter");
+  const chosen = filter.value;
+  filter.replaceChildren(el("option", { value: "" }, "All speakers"),
+    ...labels.map((label) => el("option", { value: label }, nameOf(label, state.names))));
+  filter.value = labels.includes(chosen) ? chosen : "";
+}
+
+/** Only the chosen speaker's turns (all when none is chosen); search then counts what is shown. */
+function filterSpeaker() {
+  const chosen = $("speaker-filter").value;
+  for (const item of $("segments").children) {
+    item.hidden = Boolean(chosen) && item.dataset.speaker !== chosen;
+  }
   search();
+}
+
+async function saveNames(event) {
+  event.preventDefault();
+  const id = state.open;
+  const changed = changedNames($("speaker-list").querySelectorAll("input"), state.names);
+  showProblem($("transcript-error"), null);
+  if (!Object.keys(changed).length) return announce("No name changed");
+  const button = $("save-names");
+  button.disabled = true;
+  try {
+    await state.api.rename(id, changed);
+    // The stored results are rendered again with the names: read the new JSON.
+    const transcript = await (await state.api.result(id, "json")).json();
+    if (state.open !== id) return;
+    state.segments = transcript.segments || [];
+    state.names = transcript.speaker_names || {};
+    renderSpeakers();
+    renderSegments();
+    announce(`Speakers named: ${Object.entries(changed).map(([label, name]) => `${label} → ${name || label}`).join(", ")}`);
+  } catch (error) {
+    showProblem($("transcript-error"), error);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function search() {
@@ -326,7 +582,7 @@ function search() {
     const span = button.querySelector(".text");
     const text = state.segments[Number(button.dataset.index)].text.trim();
     span.replaceChildren();
-    if (!query) {
+    if (!query || button.parentElement.hidden) {
       span.textContent = text;
       continue;
     }
@@ -383,7 +639,7 @@ async function download(format) {
 }
 
 async function copyText() {
-  const text = state.segments.map((s) => s.text.trim()).join("\n");
+  const text = state.segments.map((s) => (s.speaker ? `${nameOf(s.speaker, state.names)}: ` : "") + s.text.trim()).join("\n");
   try {
     await navigator.clipboard.writeText(text);
     announce("Transcript copied to the clipboard");
@@ -401,15 +657,16 @@ async function copyText() {
 
 function route() {
   if (!state.api) return;
-  const match = /^#\/t\/(.+)$/.exec(location.hash);
-  if (match) {
-    openTranscript(decodeURIComponent(match[1]));
+  const match = /^#\/([tb])\/(.+)$/.exec(location.hash);
+  clearTimeout(state.batchTimer);
+  if (match && match[1] === "t") {
+    openTranscript(decodeURIComponent(match[2]));
+  } else if (match) {
+    openBatch(decodeURIComponent(match[2]));
   } else {
-    state.open = null;
-    $("player").pause();
-    $("transcript").hidden = true;
-    $("workspace").hidden = false;
+    show("workspace");
     refreshJobs();
+    refreshBatches();
   }
 }
 
@@ -421,7 +678,7 @@ function wire() {
     showProblem(box, null);
     if (!key) return showProblem(box, new ApiError(401, { title: "Missing API key", detail: "Paste your API key." }));
     try {
-      await signIn(key, $("api-base").value.trim());
+      await signIn(key, $("api-base").value.trim(), $("live-url").value.trim());
       announce("Signed in");
     } catch (error) {
       showProblem(box, error);
@@ -441,11 +698,13 @@ function wire() {
   $("new-form").addEventListener("submit", submit);
   for (const radio of document.querySelectorAll('input[name="kind"]')) {
     radio.addEventListener("change", () => {
-      const file = $("new-form").kind.value === "file";
-      $("url-field").hidden = file;
-      $("file-field").hidden = !file;
+      const kind = $("new-form").kind.value;
+      $("url-field").hidden = kind === "file";
+      $("file-field").hidden = kind !== "file";
+      $("url-label").textContent = kind === "batch" ? "Playlist, channel or feed URL" : "Video or audio URL";
     });
   }
+  $("cancel-batch").addEventListener("click", cancelBatch);
   $("file").addEventListener("change", () => {
     $("file-name").textContent = $("file").files[0]?.name || "";
   });
@@ -480,15 +739,22 @@ function wire() {
     button.addEventListener("click", () => download(button.dataset.format));
   }
   $("copy").addEventListener("click", copyText);
+  $("speakers-form").addEventListener("submit", saveNames);
+  $("speaker-filter").addEventListener("change", filterSpeaker);
+  $("speakers-mode").addEventListener("change", () => {
+    $("speaker-count").hidden = $("speakers-mode").value !== "count";
+  });
   window.addEventListener("hashchange", route);
 }
 
 wire();
 const savedKey = STORE.getItem("ytc.key");
 const savedBase = STORE.getItem("ytc.base") || "";
+const savedLive = STORE.getItem("ytc.live") || "";
 $("api-base").value = savedBase;
+$("live-url").value = savedLive;
 if (savedKey) {
-  signIn(savedKey, savedBase).catch((error) => {
+  signIn(savedKey, savedBase, savedLive).catch((error) => {
     STORE.removeItem("ytc.key");
     showProblem($("signin-error"), error);
   });

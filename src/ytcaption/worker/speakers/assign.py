@@ -55,10 +55,13 @@ def _split(segment: Segment, words: list[Word], speakers: list[int | None], name
 
 def label_transcript(transcript: Transcript, diarization: Diarization) -> Transcript:
     """Words labelled, segments split at changes; a segment without words is labelled at its midpoint."""
-    placed: list[tuple[Segment, list[int | None]]] = []
-    for segment in transcript.segments:
-        spans = [(w.start, w.end) for w in segment.words] if segment.words else [(segment.start, segment.end)]
-        placed.append((segment, [diarization.speaker_at((a + b) / 2) for a, b in spans]))
+    spans = [
+        [(w.start, w.end) for w in segment.words] if segment.words else [(segment.start, segment.end)]
+        for segment in transcript.segments
+    ]
+    # One look-up for every word's midpoint (windows found by bisection, not scanned per word).
+    found = iter(diarization.speakers_at([(a + b) / 2 for each in spans for a, b in each]))
+    placed = [(segment, [next(found) for _ in each]) for segment, each in zip(transcript.segments, spans, strict=True)]
     names = _renumber([s for _, speakers in placed for s in speakers])
     segments: list[Segment] = []
     for segment, speakers in placed:

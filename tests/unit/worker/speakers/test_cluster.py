@@ -45,3 +45,33 @@ def test_exact_count_and_bounds_are_honoured() -> None:
 def test_no_embeddings_no_labels() -> None:
     assert agglomerate(np.zeros((0, 16))).size == 0
     assert agglomerate(np.ones((1, 16)) / 4).tolist() == [0]
+
+
+def test_groups_first_reduced_on_their_own_give_the_same_speakers() -> None:
+    """A long job beyond the one-stage limit: four chunks' windows, each reduced in its chunk, then
+    clustered together; up to the limit the rows are clustered in one stage, as a whole file's are."""
+    from ytcaption.worker.speakers.cluster import agglomerate_in_groups
+
+    data, truth = _groups((30, 20, 12), spread=0.12, seed=3)
+    groups = [np.arange(i, min(i + 16, len(data))) for i in range(0, len(data), 16)]
+    labels = agglomerate_in_groups(data, groups, limit=0)
+    assert _same_partition(labels, truth)
+    assert labels.tolist() == agglomerate(data).tolist()  # numbered by first appearance, as one stage numbers them
+    assert agglomerate_in_groups(data, groups, count=2, limit=0).max() + 1 == 2
+    assert agglomerate_in_groups(data, groups).tolist() == agglomerate(data).tolist()
+    assert agglomerate_in_groups(np.zeros((0, 16)), []).size == 0
+
+
+def test_an_odd_window_of_a_long_job_joins_the_voice_most_like_it() -> None:
+    """One window half like voice 0 (a short word): alone in two stages, it would be a fourth speaker."""
+    from ytcaption.worker.speakers.cluster import agglomerate_in_groups
+
+    data, truth = _groups((60, 50, 40), spread=0.1, seed=5)
+    odd = np.eye(1, 16, 0)[0] * 0.55 + np.eye(1, 16, 9)[0]
+    data = np.vstack([odd / np.linalg.norm(odd), data])
+    groups = [np.arange(i, min(i + 30, len(data))) for i in range(0, len(data), 30)]
+    labels = agglomerate_in_groups(data, groups, limit=0)
+    assert labels.max() + 1 == 3 and _same_partition(labels[1:], truth)
+    assert labels[0] == labels[1 + int(np.flatnonzero(truth == 0)[0])]
+    # An exact count is the caller's word: nothing is absorbed, the count is kept.
+    assert agglomerate_in_groups(data, groups, count=4, limit=0).max() + 1 == 4
