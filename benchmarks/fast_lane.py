@@ -42,10 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# The code the fast lane runs, as a fresh process imports it. Until issue 25's fast-lane function is
-# merged this is the worker's transcription module (the fast lane runs the same code); then point it at
-# functions/fast_lane/handler.py.
-ENTRY = ROOT / "src" / "ytcaption" / "worker" / "transcribe.py"
+# The code the fast lane runs, as a fresh Lambda sandbox imports it: the function's handler module
+# (Powertools, the settings, the job store and the model cache it keeps warm between invocations).
+ENTRY = ROOT / "functions" / "fast_lane" / "handler.py"
 
 # A fast-lane Lambda's size (Lambda's most: 6 vCPUs at 10,240 MB) and list prices (us-east-1, x86).
 LAMBDA_VCPUS = 6
@@ -57,6 +56,12 @@ GPU_COLD_PATH = {
     "scaling_alarm_seconds": 60,
     "instance_boot_and_image_pull_seconds_assumed": [120, 300],
     "source": "docs/operate/scaling-cost.md: the alarm acts every minute; instance launch and image pull: minutes",
+}
+# What a Lambda sandbox has in its environment that the handler's import reads (no AWS call is made).
+SANDBOX_ENV = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "YTCaption",
 }
 GOALS = {"two_minute_clip_idle_seconds": 30, "three_hour_file_seconds": 180}
 
@@ -80,7 +85,9 @@ COLD_PROCESS = textwrap.dedent(
     imported = time.time()
     from ytcaption.domain.options import JobOptions
     from ytcaption.worker.transcribe import ModelCache, transcribe
-    models = getattr(module, "ModelCache", ModelCache)(Path(cache))
+    # The handler's own sandbox keeps the model (as in Lambda); any other entry gets a model cache.
+    sandbox = getattr(module, "sandbox", None)
+    models = sandbox.models if sandbox is not None else ModelCache(Path(cache))
     models.get(model)
     loaded = time.time()
     runs = []
@@ -102,7 +109,8 @@ def cold_process(clip: Path, model: str) -> dict[str, Any]:
     started = time.time()
     done = subprocess.run(
         [sys.executable, "-c", COLD_PROCESS, str(ENTRY), str(clip), model, get_settings().model_cache_dir],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True, text=True, env={**os.environ, **SANDBOX_ENV, "PYTHONPATH": str(ROOT / "src"),
+                                             "YTC_MODEL_CACHE_DIR": get_settings().model_cache_dir},
     )  # fmt: skip
     if done.returncode:
         raise RuntimeError(f"the fast lane's process failed:\n{done.stderr[-3000:]}")
