@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.hostload import host_busy_seconds, process_times  # noqa: E402
 from tests.support.audio import long_recording, normalise, word_error_rate  # noqa: E402
 from ytcaption import resources  # noqa: E402
 from ytcaption.domain.job import JobOptions, JobStatus  # noqa: E402
@@ -55,32 +56,6 @@ def makespan(durations: list[float], workers: int) -> float:
     return max(loads)
 
 
-_HZ = os.sysconf("SC_CLK_TCK")
-
-
-def _process_times() -> dict[int, tuple[float, int, str]]:
-    """Every process on the host: its CPU seconds so far, its parent, its command line."""
-    found: dict[int, tuple[float, int, str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, ValueError):
-            continue
-        found[int(entry)] = ((int(fields[11]) + int(fields[12])) / _HZ, int(fields[1]), cmdline.strip())
-    return found
-
-
-def _host_busy_seconds() -> float:
-    """CPU seconds the whole host spent busy (all cores, /proc/stat), so far."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values[:8]) - idle) / _HZ
-
-
 class HostLoad:
     """Samples every process's CPU time each second while a run goes on, and sorts it by who spent it:
     the workers, the local runtime (emulator, Lambda runners, API), this benchmark process, and every
@@ -96,7 +71,7 @@ class HostLoad:
 
     def __enter__(self) -> HostLoad:
         self.loadavg_before = Path("/proc/loadavg").read_text().split()[:3]
-        self.busy_before = _host_busy_seconds()
+        self.busy_before = host_busy_seconds()
         self.started = time.monotonic()
         self._take(initial=True)
         self.thread.start()
@@ -107,11 +82,11 @@ class HostLoad:
         self.thread.join()
         self._take()
         self.seconds = time.monotonic() - self.started
-        self.busy = _host_busy_seconds() - self.busy_before
+        self.busy = host_busy_seconds() - self.busy_before
         self.loadavg_after = Path("/proc/loadavg").read_text().split()[:3]
 
     def _take(self, initial: bool = False) -> None:
-        for pid, (cpu, parent, cmd) in _process_times().items():
+        for pid, (cpu, parent, cmd) in process_times().items():
             # A process started during the run counts from zero.
             self.first.setdefault(pid, cpu if initial else 0.0)
             self.last[pid] = (cpu, parent, cmd)

@@ -86,6 +86,27 @@ def watch_stops() -> None:
     StepFunctionBackend.stop_execution = stop_execution  # type: ignore[method-assign]
 
 
+# Set whenever a message is sent to a queue (the patch `watch_sends` installs): the pollers look at once,
+# as Lambda's long-polling pollers do, instead of at their next tick (an upload waited up to `interval`).
+_SENT = threading.Event()
+
+
+def watch_sends() -> None:
+    """Wake the pollers when any queue gets a message."""
+    from moto.sqs.models import Queue
+
+    original = Queue.add_message
+    if getattr(original, "_ytc_watched", False):
+        return
+
+    def add_message(self: Any, message: Any) -> None:
+        original(self, message)
+        _SENT.set()
+
+    add_message._ytc_watched = True  # type: ignore[attr-defined]
+    Queue.add_message = add_message  # type: ignore[method-assign]
+
+
 def _invoke_async(function: Any, event: dict[str, Any]) -> None:
     """As Lambda's asynchronous invocation: at once, each on a thread of its own, so invocations
     overlap and may finish in any order (as in AWS, where this queue keeps no order either)."""
@@ -199,13 +220,19 @@ class EventSources(threading.Thread):
         self._last_run: dict[str, float] = {}
         self._reported: set[str] = set()  # executions whose end was told (or that ended well)
         watch_stops()
+        watch_sends()
         patch_rules()
 
     def stop(self) -> None:
         self.stopping.set()
+        _SENT.set()
 
     def run(self) -> None:
-        while not self.stopping.wait(self.interval):
+        while True:
+            _SENT.wait(self.interval)
+            _SENT.clear()
+            if self.stopping.is_set():
+                return
             try:
                 self.poll_once()
             except Exception:

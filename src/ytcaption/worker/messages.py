@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ from ytcaption.worker.log import logger
 from ytcaption.worker.queues import PollOrder
 
 GONE_TOKEN = {"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"}
+# An idle worker's long poll of the normal queue (SQS counts whole seconds): what a message on the high
+# or low queue may wait before the worker sees it. Four requests a second per idle worker.
+LOOK_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -65,25 +69,35 @@ class Messages:
     # -- the message -------------------------------------------------------------
 
     def receive(self) -> Message | None:
-        """The next message, from the queues in priority order: a quick look at each, then a
-        long poll spread over them (an idle worker answers any priority within poll_wait_seconds)."""
+        """The next message: a quick look at each queue in priority order, then a long poll of
+        LOOK_SECONDS on the normal queue (where jobs go unless they ask otherwise), over again until
+        poll_wait_seconds have passed. A long poll answers only for its own queue: long polls of
+        poll_wait_seconds / 3 (6 s by default) on each queue in turn kept a message that arrived on
+        another queue waiting up to that long (2 s on average) before an idle worker saw it; now a
+        normal job is taken as it arrives, a high or low one within LOOK_SECONDS."""
         order = self.order.next()
-        share = max(1, self.settings.poll_wait_seconds // len(order)) if self.settings.poll_wait_seconds else 0
-        for wait in (0, share):
+        deadline = time.monotonic() + self.settings.poll_wait_seconds
+        while True:
             for priority in order:
-                url = self.queue_urls[priority]
-                response = self.sqs.receive_message(
-                    QueueUrl=url,
-                    MaxNumberOfMessages=1,
-                    WaitTimeSeconds=wait,
-                    VisibilityTimeout=self.settings.visibility_seconds,
-                )
-                for message in response.get("Messages", []):
-                    return Message(url, message["ReceiptHandle"], message["Body"], priority)
-                if self.stopping.is_set():
-                    return None
-            if not share:
-                break
+                message = self._receive_one(priority, 0)
+                if message is not None or self.stopping.is_set():
+                    return message
+            if time.monotonic() >= deadline:
+                return None
+            message = self._receive_one("normal", LOOK_SECONDS)
+            if message is not None or self.stopping.is_set():
+                return message
+
+    def _receive_one(self, priority: str, wait: int) -> Message | None:
+        url = self.queue_urls[priority]
+        response = self.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait,
+            VisibilityTimeout=self.settings.visibility_seconds,
+        )
+        for message in response.get("Messages", []):
+            return Message(url, message["ReceiptHandle"], message["Body"], priority)
         return None
 
     def took(self) -> None:

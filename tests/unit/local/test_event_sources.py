@@ -18,6 +18,7 @@ def test_moto_still_has_what_the_pollers_read() -> None:
     assert "_event_source_mappings" in inspect.getsource(LambdaBackend.__init__)
     assert "lambda_event_source_mappings" in inspect.getsource(Queue.__init__)
     assert "function_response_types" in inspect.getsource(EventSourceMapping.__init__)
+    assert list(inspect.signature(Queue.add_message).parameters) == ["self", "message"]  # watch_sends
     assert "scheduled_expression" in inspect.getsource(Rule.__init__)
     assert list(inspect.signature(Rule.send_to_targets).parameters) == ["self", "original_event", "transform_input"]
     assert list(inspect.signature(SQSBackend.receive_message).parameters)[1:5] == [
