@@ -137,7 +137,8 @@ def gpu_queue_path(clip: Path, model: str, jobs: int = 2) -> list[dict[str, Any]
     with tempfile.TemporaryDirectory(prefix="ytc-fast-") as tmp:
         config = RuntimeConfig(
             port=free_port(), workers=1, state_dir=Path(tmp) / "runtime",
-            settings={"YTC_POLL_WAIT_SECONDS": "20", "YTC_DEFAULT_MODEL": model},
+            # The GPU-queue path with a warm worker: a short clip would take the fast lane otherwise.
+            settings={"YTC_POLL_WAIT_SECONDS": "20", "YTC_DEFAULT_MODEL": model, "YTC_FAST_LANE": "false"},
             worker_env={"YTC_WORKER_PRELOAD": model, "HF_HUB_OFFLINE": "1"},
         )  # fmt: skip
         runtime = LocalRuntime(config)
@@ -176,7 +177,7 @@ def projections(lane: dict[str, Any], queue: list[dict[str, Any]], duration: flo
     chunk_run = on_lambda(settings.chunk_target_seconds)
     overhead = long_audio_overhead()
     fan_out = {}
-    for lambdas in sorted({settings.chunk_max_concurrency, 32, chunks}):
+    for lambdas in sorted({settings.fast_lane_concurrency, 32, chunks}):
         rounds = math.ceil(chunks / lambdas)
         fan_out[f"{lambdas}_lambdas"] = {
             k: round(lane["cold_start_seconds"] + rounds * v + (overhead or 0.0), 1) for k, v in chunk_run.items()
@@ -187,7 +188,7 @@ def projections(lane: dict[str, Any], queue: list[dict[str, Any]], duration: flo
         "three_hour_file": {
             "chunk_seconds": settings.chunk_target_seconds,
             "chunks": chunks,
-            "map_max_concurrency_setting": settings.chunk_max_concurrency,
+            "map_max_concurrency_setting": settings.fast_lane_concurrency,
             "chunk_run_seconds": chunk_run,
             "long_audio_overhead_seconds": overhead,
             "wall_seconds": fan_out,

@@ -128,7 +128,8 @@ def serve(args: argparse.Namespace) -> None:
         # The worker starts without its model so the first job shows the cold cost.
         config = RuntimeConfig(
             port=free_port(), workers=1, state_dir=Path(tmp) / "runtime",
-            settings={"YTC_POLL_WAIT_SECONDS": "20", "YTC_DEFAULT_MODEL": args.model},
+            # The GPU-queue path with a warm worker: a short clip would take the fast lane otherwise.
+            settings={"YTC_POLL_WAIT_SECONDS": "20", "YTC_DEFAULT_MODEL": args.model, "YTC_FAST_LANE": "false"},
             worker_env={"YTC_WORKER_PRELOAD": "none", "HF_HUB_OFFLINE": "1"},
         )  # fmt: skip
         runtime = LocalRuntime(config)
