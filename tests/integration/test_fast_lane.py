@@ -33,7 +33,9 @@ def api(base_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def fast_lane_on(runtime: Any) -> Iterator[None]:
-    """The lane on (the session runs with it off), for cold fleets only: no audio counts as short."""
+    """The lane on (the session runs with it off), for cold fleets only: no audio counts as short. The
+    runtime first reports its fleet afresh: workers that earlier tests killed (SIGKILL) are not warm."""
+    runtime.report_fleet()
     with function_settings("pick-lane", YTC_FAST_LANE="true", YTC_FAST_LANE_SHORT_SECONDS="0"):
         yield
 
@@ -143,3 +145,21 @@ def test_work_the_fast_lane_cannot_finish_in_its_time_is_handed_to_the_gpu_queue
     holders = [str(c.get("worker")) for c in claims]
     assert holders[0].startswith("fast-lane-") and not holders[-1].startswith("fast-lane-"), claims
     assert history_statuses(job_id) == ["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING", "COMPLETED"]
+
+
+def test_a_worker_that_died_is_not_counted_warm(runtime: Any) -> None:
+    """ECS counts running tasks only; the local fleet too: a SIGKILLed worker is not warm, or the router
+    would send jobs to a queue no worker reads (what a full-suite run after the fault tests hit)."""
+
+    def running() -> int:
+        services = aws.client("ecs").describe_services(
+            cluster=resources.WORKER_CLUSTER, services=[resources.WORKER_SERVICE]
+        )["services"]
+        return int(services[0]["runningCount"])
+
+    worker = runtime.start_worker()
+    assert running() >= 1
+    worker.kill()
+    worker.wait()
+    runtime.report_fleet()
+    assert running() == 0

@@ -255,9 +255,17 @@ class LocalRuntime:
         return code
 
     def report_fleet(self) -> None:
-        """The worker processes as the emulator's ECS service counts them (the fast lane's router reads it)."""
+        """The worker processes as the emulator's ECS service counts them (the fast lane's router reads it):
+        only those still running, as ECS's runningCount does; a worker that died (SIGKILL, a crash) is
+        forgotten here, or the router would keep sending jobs to a queue no worker reads."""
         from ytcaption.local import fleet
 
+        ended = {w.pid for w in self._workers if w.poll() is not None}  # poll() also reaps a zombie
+        self._workers = [w for w in self._workers if w.pid not in ended]
+        own = {w.pid for w in self._workers}
+        # A pid with no process object here (a runtime found from its state file) is asked directly.
+        self.worker_pids = [pid for pid in self.worker_pids if pid in own or (pid not in ended and _alive(pid))]
+        self._save()
         fleet.running(len(self.worker_pids))
 
     def down(self) -> None:
