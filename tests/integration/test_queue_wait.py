@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_SETTINGS
-from tests.support.pipeline import execution_arn, history_statuses, submit, wait_execution, wait_job, wait_status
+from tests.support.pipeline import (
+    execution_arn,
+    history_statuses,
+    receive_task,
+    submit,
+    wait_execution,
+    wait_job,
+    wait_status,
+)
 from ytcaption import resources
 from ytcaption.domain.job import JobStatus
 from ytcaption.store import aws
@@ -75,7 +83,12 @@ def test_a_job_cancelled_while_queued_ends_its_execution_when_a_worker_comes(run
     from ytcaption.settings import get_settings
 
     job_id = submit(speech_mp3)
-    wait_status(job_id, lambda j: j.status == JobStatus.QUEUED, timeout=60)
+    # QUEUED is written by the fetch step, before PickLane; the task is on the queue only once the
+    # Transcribe state has sent it: cancelling earlier stops the execution before any message exists.
+    task = receive_task(job_id, timeout=60)
+    aws.client("sqs").change_message_visibility(
+        QueueUrl=aws.queue_url(resources.QUEUE), ReceiptHandle=task["receipt"], VisibilityTimeout=0
+    )
     store = JobStore(resources.TABLE)
     cancel_job(store, get_settings(), job_id, "Cancelled by the test.")
 
