@@ -146,8 +146,12 @@ class Config:
             raise ValueError("fastLaneMemoryMiB must be 128-10240 (Lambda's range)")
         if not 60 <= self.fastLaneTimeoutSeconds <= 900:
             raise ValueError("fastLaneTimeoutSeconds must be 60-900 (Lambda's limit is 15 minutes)")
-        if self.fastLaneConcurrency < 1 or self.gpuWarmPoolSize < 0:
-            raise ValueError("fastLaneConcurrency must be at least 1 and gpuWarmPoolSize at least 0")
+        # The same bounds as the settings these become (ytcaption.settings): a value the settings refuse
+        # would stop every function from starting.
+        if not 1 <= self.fastLaneConcurrency <= 1000:
+            raise ValueError("fastLaneConcurrency must be 1-1000")
+        if self.fastLaneShortSeconds < 0 or self.gpuWarmPoolSize < 0:
+            raise ValueError("fastLaneShortSeconds and gpuWarmPoolSize must be at least 0")
         if self.gpuSpot and self.spotWeight < 1:
             raise ValueError("spotWeight must be at least 1 when gpuSpot is on")
 
@@ -164,6 +168,13 @@ class Config:
         """What every component accepts: the workers' model, and the fast lane's when it is on."""
         extra = [m for m in resources.FAST_LANE_MODELS if m != self.model] if self.fastLane else []
         return ",".join([self.model, *extra])
+
+    @property
+    def worker_models(self) -> str:
+        """The models the workers' image carries: built here, the served ones (the fast lane's included, so
+        a job it hands back finds its model); a prebuilt workerImage, its own model only (the router then
+        keeps the fast lane's other models on the lane)."""
+        return self.model if self.workerImage else self.served_models
 
     def as_context(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -66,8 +66,8 @@ def grant_fast_lane(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
 
 
 def grant_pick_lane(p: Pipeline, spec: LambdaSpec, role: iam.Role) -> None:
-    """The router reads the job only; the worker service it looks at is granted with it (connect_router)."""
-    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[p.table.table_arn]))
+    """Nothing here: the router reads no job (the state passes it what it needs); the worker service it
+    looks at is granted with it (connect_router)."""
 
 
 def connect_router(p: Pipeline, router: lambda_.Function, workers: bool) -> None:

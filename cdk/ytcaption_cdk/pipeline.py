@@ -177,10 +177,11 @@ class Pipeline(Construct):
             **spec.environment,
             "YTC_BUCKET": self.bucket.bucket_name,
             "YTC_MAX_MEDIA_SECONDS": str(self.config.maxMediaMinutes * 60),
-            # The model is a deployment fact: the one baked into the workers' image is the default and
-            # the only one served, so a job naming another is refused at intake, not queued for nobody.
+            # The models are a deployment fact: those baked into the workers' image (the workers' own, the
+            # default, and the fast lane's when it is on), so a job naming another is refused at intake,
+            # not queued for nobody.
             "YTC_DEFAULT_MODEL": self.config.model,
-            "YTC_SERVED_MODELS": self.config.model,
+            "YTC_SERVED_MODELS": self.config.served_models,
             # The workers' image carries the speaker encoder's weights (containers/whisper/Dockerfile);
             # the Lambdas do not, so they are told rather than left to look for them.
             "YTC_SPEAKERS_SERVED": "true",
@@ -201,8 +202,7 @@ class Pipeline(Construct):
             return {"YTC_FAST_LANE": "false"}
         return {
             "YTC_FAST_LANE": "true",
-            "YTC_SERVED_MODELS": config.served_models,
-            "YTC_WORKER_MODELS": config.model,
+            "YTC_WORKER_MODELS": config.worker_models,
             "YTC_FAST_LANE_MODELS": ",".join(resources.FAST_LANE_MODELS),
             "YTC_FAST_LANE_SHORT_SECONDS": str(config.fastLaneShortSeconds),
             "YTC_FAST_LANE_CONCURRENCY": str(config.fastLaneConcurrency),

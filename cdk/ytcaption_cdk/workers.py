@@ -220,7 +220,9 @@ class Workers(Construct):
                 )
                 return ecs.ContainerImage.from_ecr_repository(repository, match["tag"] or "latest")
             return ecs.ContainerImage.from_registry(uri)
-        build_args = {"WHISPER_MODEL": self.config.model}
+        # Every model a job may reach a worker with: its own, and the fast lane's (handed-back jobs).
+        extra = [m for m in self.config.worker_models.split(",") if m != self.config.model]
+        build_args = {"WHISPER_MODEL": self.config.model, "EXTRA_MODELS": " ".join(extra)}
         if self.config.workerCompute == "fargate":
             build_args["CUDA_IMAGE"] = "ubuntu:24.04"  # no GPU: a plain base, same Dockerfile
         return ecs.ContainerImage.from_asset(

@@ -18,6 +18,6 @@ settings = get_settings()
 @logger.inject_lambda_context(correlation_id_path="job_id")
 @event_parser(model=PickLaneInput)
 def lambda_handler(event: PickLaneInput, context: LambdaContext) -> dict[str, Any]:
-    choice = choose(settings, event.options.model, event.duration, lambda: running_workers(settings))
+    choice = choose(settings, event.model, event.duration, lambda: running_workers(settings))
     logger.info("lane chosen", extra={"lane": choice.lane, "why": choice.why})
     return {"lane": choice.lane, "why": choice.why, "concurrency": settings.fast_lane_concurrency}

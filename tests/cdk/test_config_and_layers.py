@@ -58,6 +58,26 @@ def test_a_prebuilt_worker_image_needs_the_model_it_holds(tmp_path: Path) -> Non
     assert Config(workerImage=image, whisperModel="base").model == "base"
 
 
+def test_fast_lane_context_is_held_to_the_bounds_of_the_settings_it_becomes() -> None:
+    """Every function reads these settings at start-up: a value ytcaption.settings refuses would stop them all."""
+    from ytcaption.settings import Settings
+
+    for bad in ({"fastLaneConcurrency": 1001}, {"fastLaneConcurrency": 0}, {"fastLaneShortSeconds": -1}):
+        with pytest.raises(ValueError, match="fastLane"):
+            Config(**bad).validate()  # type: ignore[arg-type]
+        key, value = next(iter(bad.items()))
+        setting = {"fastLaneConcurrency": "fast_lane_concurrency", "fastLaneShortSeconds": "fast_lane_short_seconds"}
+        with pytest.raises(ValueError):
+            Settings(**{setting[key]: value})
+    Config(fastLaneConcurrency=1000, fastLaneShortSeconds=0).validate()
+
+
+def test_a_prebuilt_worker_image_serves_its_own_model_on_the_gpu_only() -> None:
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/whisper:base"
+    assert Config(workerImage=image, whisperModel="base").worker_models == "base"
+    assert set(Config().worker_models.split(",")) == {Config().model, "tiny.en", "base"}
+
+
 def test_dependency_layer_requirements_leave_out_what_lambda_provides() -> None:
     reqs = _build_layers().requirements()
     names = {r.split(">")[0].split("=")[0].split("[")[0].split("<")[0] for r in reqs}

@@ -134,7 +134,9 @@ def test_the_fast_lane_image_context_holds_what_its_dockerfile_copies(cli: CliSy
 
 def test_the_worker_image_context_holds_what_its_dockerfile_copies(cli: CliSynth) -> None:
     source = _image_source(cli, "containers/whisper/Dockerfile")
-    assert source["dockerBuildArgs"] == {"WHISPER_MODEL": Config().model}
+    # The fast lane's models are baked in beside the workers' own: a job the lane hands back finds its model.
+    extra = [m for m in resources.FAST_LANE_MODELS if m != Config().model]
+    assert extra and source["dockerBuildArgs"] == {"WHISPER_MODEL": Config().model, "EXTRA_MODELS": " ".join(extra)}
     context = _assert_context_holds_what_is_copied(cli, source, IMAGE_CONTEXT_EXCLUDE)
     assert (context / "src" / "ytcaption" / "worker").is_dir(), "the worker package the image runs"
     assert not (context / "functions").exists(), "no function's code in the worker's image"

@@ -76,6 +76,8 @@ class Answer(Messages):
         if outcome.output is not None:
             return outcome.output
         if outcome.error is None:
-            raise error("INTERNAL_ERROR", "INTERNAL_ERROR: The fast lane ended without an answer.")
+            # The runners answer nothing when the job's lease was lost to another holder mid-work: the GPU
+            # queue takes the job, and its worker defers to that holder's lease or answers its result.
+            raise error(HANDED_BACK, f"{HANDED_BACK}: The fast lane lost the job's lease; handed to the GPU queue.")
         # "CODE: reason" is how RecordFailure reads a Lambda error's message (finish.failures).
         raise error(outcome.error, f"{outcome.error}: {outcome.cause}")

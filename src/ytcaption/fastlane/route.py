@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ytcaption.domain.options import JobOptions
-from ytcaption.domain.steps import FetchResult
 from ytcaption.settings import Settings
 from ytcaption.store import aws
 
@@ -22,17 +20,18 @@ Lane = Literal["fast", "gpu"]
 
 
 class PickLaneInput(BaseModel):
-    """What the PickLane state sends: the job, its options and what FetchAudio found."""
+    """What the PickLane state sends: the job's model and what FetchAudio measured of its media (only
+    what the choice needs, so a new field elsewhere in the state never makes the router refuse it)."""
 
     model_config = ConfigDict(extra="ignore")
 
     job_id: str
-    options: JobOptions
-    fetched: FetchResult
+    model: str
+    media: dict[str, Any] = {}
 
     @property
     def duration(self) -> float | None:
-        value = self.fetched.media.get("duration")
+        value = self.media.get("duration")
         return float(value) if value is not None else None
 
 

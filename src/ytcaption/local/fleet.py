@@ -3,7 +3,9 @@
 In AWS the fast lane's router reads the worker service's running count (ytcaption.fastlane.route).
 Locally the workers are processes of the runtime, so the runtime keeps an ECS service of the same
 names whose count is its live worker processes (the emulator reports a service's desired count as
-running): the router's code is the same in both places.
+running): the router's code is the same in both places. The count is refreshed when the runtime starts
+or stops a worker (LocalRuntime.report_fleet), not continuously: a worker that crashes on its own is
+counted warm until then, where ECS would notice within a minute.
 """
 
 from __future__ import annotations

@@ -224,8 +224,7 @@ class LocalRuntime:
         worker = self._spawn([sys.executable, "-m", "ytcaption.worker"], f"worker-{len(self.log_paths)}.log", env)
         self._workers.append(worker)
         self.worker_pids.append(worker.pid)
-        self._save()
-        self.report_fleet()
+        self.report_fleet()  # saves the state too
         return worker
 
     @contextlib.contextmanager
@@ -250,8 +249,7 @@ class LocalRuntime:
             self.worker_pids.remove(worker.pid)
         if worker in self._workers:
             self._workers.remove(worker)
-        self._save()
-        self.report_fleet()
+        self.report_fleet()  # saves the state too
         return code
 
     def report_fleet(self) -> None:

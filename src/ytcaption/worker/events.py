@@ -11,6 +11,7 @@ from typing import Any
 
 from ytcaption.domain.steps import TranscribeTask
 from ytcaption.finish.events import progress_envelope, publish_quietly
+from ytcaption.worker.log import logger
 
 
 class EventSender:
@@ -25,8 +26,12 @@ class EventSender:
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every event handed over so far is sent: a Lambda sandbox is frozen once its
-        invocation returns, and its last progress events would wait for the next invocation."""
-        self._thread.submit(lambda: None).result(timeout)
+        invocation returns, and its last progress events would wait for the next invocation. Best effort
+        like the events themselves: a slow bus never turns finished work into a failure."""
+        try:
+            self._thread.submit(lambda: None).result(timeout)
+        except TimeoutError:
+            logger.warning("job events still unsent after %.0f s; the invocation answers without them", timeout)
 
     def progress(self, task: TranscribeTask, tenant: str, progress: int, eta: float | None) -> None:
         """To the event bus only: the notification path sends it on to the job's webhook (rule
