@@ -54,7 +54,10 @@ class Settings(BaseSettings):
     # Workers look at the high-priority queue first, then normal, then low; every this many takes they
     # look at low first, so low-priority work is never starved (1: strict priority).
     priority_fairness_every: int = Field(default=5, ge=1)
-    # How long a worker waits on an empty queue before looking again.
+    # How long one receive of an idle worker lasts before it returns empty and begins again with a
+    # quick look at every queue in priority order; within it the worker long-polls the normal queue 3 s
+    # at a time with a quick look at the high and low queues between (worker.messages): one request a
+    # second per idle worker.
     poll_wait_seconds: int = Field(default=20, ge=0, le=20)
 
     max_media_seconds: float = 4 * 3600

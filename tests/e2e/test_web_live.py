@@ -120,6 +120,27 @@ def test_speakers_followed_live_then_coloured_renamed_and_filtered(
     expect(page.locator("#segments li.turn:visible")).to_have_count(total)
     page.screenshot(path=str(SCREENSHOTS / "web-speakers.png"), full_page=True)
 
+    # Past eight labels the colours come again: Speaker 9 has Speaker 1's colour but an outlined chip,
+    # Speaker 17 a dashed one (the page's own module and style sheet, drawn by Chromium).
+    drawn = page.evaluate(
+        """async () => {
+            const { speakerClass } = await import(new URL("app/speakers.js", document.baseURI).href);
+            return ["Speaker 1", "Speaker 9", "Speaker 17"].map((label) => {
+                const head = document.createElement("li");
+                head.className = `turn-head ${speakerClass(label)}`;
+                head.innerHTML = '<span class="speaker-chip">x</span>';
+                document.querySelector("#segments").append(head);
+                const chip = getComputedStyle(head.firstChild);
+                const seen = [chip.backgroundColor, chip.borderTopStyle, chip.color];
+                head.remove();
+                return seen;
+            });
+        }"""
+    )
+    (first_bg, first_border, _), (ninth_bg, ninth_border, ninth_ink), (_, seventeenth_border, _) = drawn
+    assert ninth_ink == first_bg and ninth_bg != first_bg, drawn  # the same colour, drawn apart
+    assert (first_border, ninth_border, seventeenth_border) == ("none", "solid", "dashed"), drawn
+
 
 def test_a_feed_becomes_a_batch_followed_by_polling_when_the_socket_is_refused(
     browser: Any, runtime: Any, worker: object, feed: MediaServer

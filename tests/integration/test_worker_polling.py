@@ -1,5 +1,6 @@
 """An idle worker's polls (worker.messages): a normal job is taken by the long poll in flight when it
-arrives, a high-priority one by the next quick look; no long poll of a queue keeps another waiting."""
+arrives, a high-priority one by the next quick look; no long poll of a queue keeps another waiting, and
+after the first round the normal queue is only long-polled (three requests per long poll)."""
 
 from __future__ import annotations
 
@@ -29,23 +30,25 @@ def test_a_message_sent_while_an_idle_worker_long_polls_is_taken_by_that_poll_or
     stopping = threading.Event()
     messages = Messages(settings, stopping)
     polls: list[tuple[str, int]] = []
-    long_poll = threading.Event()
+    long_polls = threading.Semaphore(0)
 
     def record(params: dict[str, Any], **_: Any) -> None:
         polls.append((params["QueueUrl"], params["WaitTimeSeconds"]))
         if params["WaitTimeSeconds"] > 0:
-            long_poll.set()
+            long_polls.release()
 
     messages.sqs.meta.events.register("before-parameter-build.sqs.ReceiveMessage", record)
 
     def take_while_long_polling(priority: str) -> tuple[Message | None, list[tuple[str, int]]]:
         polls.clear()
-        long_poll.clear()
+        while long_polls.acquire(blocking=False):
+            pass
         taken: list[Message | None] = []
         receiver = threading.Thread(target=lambda: taken.append(messages.receive()))
         receiver.start()
         try:
-            assert long_poll.wait(30), polls
+            # Sent during the second long poll, after a round of quick looks that followed an empty one.
+            assert long_polls.acquire(timeout=30) and long_polls.acquire(timeout=30), polls
             sent_after = len(polls)
             sqs.send_message(QueueUrl=urls[priority], MessageBody=f"{priority} work")
             receiver.join(60)
@@ -59,7 +62,13 @@ def test_a_message_sent_while_an_idle_worker_long_polls_is_taken_by_that_poll_or
         message, since_sent = take_while_long_polling(priority)
         assert message is not None and message.priority == priority and message.body == f"{priority} work"
         # The long poll in flight when it was sent (on the normal queue, at most LOOK_SECONDS), then at most
-        # the quick looks of one round.
+        # the quick looks at high and low.
         assert [(url, wait) for url, wait in since_sent if wait] == [(urls["normal"], LOOK_SECONDS)], since_sent
-        assert len(since_sent) <= 1 + len(urls), since_sent
+        assert len(since_sent) <= 1 + 2, since_sent
         assert since_sent[-1][0] == urls[priority], since_sent
+        # The first round looks at every queue; then the normal queue is only long-polled, the others
+        # quick-looked between: each long poll that came back empty was followed by looks at high and low.
+        first, after = polls[: len(urls)], polls[len(urls) :]
+        assert first == [(urls[p], 0) for p in ("high", "normal", "low")], polls
+        assert (urls["normal"], 0) not in after, polls
+        assert after[:3] == [(urls["normal"], LOOK_SECONDS), (urls["high"], 0), (urls["low"], 0)], polls

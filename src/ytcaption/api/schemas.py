@@ -6,9 +6,10 @@ OpenAPI document describes exactly what clients receive.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ytcaption.domain.captions.rules import SubtitleSettings
 from ytcaption.domain.media_types import accepted_media_type
@@ -99,16 +100,19 @@ class OptionsIn(_Strict):
     def _plain_prompt(cls, value: Any) -> Any:
         return prompt_text(value)
 
-    # prefer_captions is declared before speakers, so it is in info.data here.
-    @field_validator("speakers")
-    @classmethod
-    def _speakers_need_audio(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is not None and info.data.get("prefer_captions"):
-            raise ValueError(
+    # After the whole model, so that it holds whatever order the fields are declared in; raised as the
+    # speakers field's own error (the 422 names body.speakers).
+    @model_validator(mode="after")
+    def _speakers_need_audio(self) -> Self:
+        if self.speakers is not None and self.prefer_captions:
+            message = (
                 "speakers are told apart by their voices, and a site's captions have none: "
                 "send either speakers or prefer_captions, not both"
             )
-        return value
+            error = InitErrorDetails(type=PydanticCustomError("value_error", message), loc=("speakers",),
+                                     input=self.speakers)  # fmt: skip
+            raise ValidationError.from_exception_data(type(self).__name__, [error])
+        return self
 
 
 SpeakerName = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f<>&]*$")]

@@ -88,6 +88,10 @@ def watch_stops() -> None:
 
 # Set whenever a message is sent to a queue (the patch `watch_sends` installs): the pollers look at once,
 # as Lambda's long-polling pollers do, instead of at their next tick (an upload waited up to `interval`).
+# One event for the process, not one per poller, and that is harmless: there is one emulator (one
+# EventSources) per process, and a spare wake-up is only an early look at the queues: a stop() that
+# wakes another instance, or the poller's own sends, cost one extra poll; a wake-up that another
+# instance cleared leaves a poller at its `interval` tick, as before.
 _SENT = threading.Event()
 
 

@@ -24,6 +24,8 @@ CONTENT_TYPES = {
 
 # S3 refuses keys longer than 1,024 bytes (UTF-8).
 MAX_KEY_BYTES = 1024
+# What S3 answers for a key that is not there (HEAD answers a bare 404).
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 # An extension longer than this is no extension worth keeping whole.
 _MAX_SUFFIX_BYTES = 16
 
@@ -109,7 +111,7 @@ class MediaStore:
         try:
             return dict(self.s3.head_object(Bucket=self.bucket, Key=key))
         except Exception as exc:
-            if aws.error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
+            if aws.error_code(exc) in _NOT_FOUND:
                 return None
             raise
 
@@ -131,6 +133,15 @@ class MediaStore:
 
     def get_text(self, key: str) -> str:
         return str(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode("utf-8"))
+
+    def get_text_if_any(self, key: str) -> str | None:
+        """The object's text, or None where there is none (one request, not a HEAD and a GET)."""
+        try:
+            return self.get_text(key)
+        except Exception as exc:
+            if aws.error_code(exc) in _NOT_FOUND:
+                return None
+            raise
 
     def write_results(self, job_id: str, rendered: dict[str, str]) -> dict[str, str]:
         """Store each rendered format; returns format -> key."""

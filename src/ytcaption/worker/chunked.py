@@ -187,10 +187,10 @@ class ChunkRunner:
     def voices(self, task: TranscribeTask, chunk: Chunk, results: MediaStore) -> Voices:
         """A chunk's stored voices; heard again from the audio if they are missing or unreadable (a
         chunk result written by a worker of an earlier version)."""
-        key = chunk_voices_key(task.job_id, chunk.index)
-        if results.head(key) is not None:
+        stored = results.get_text_if_any(chunk_voices_key(task.job_id, chunk.index))
+        if stored is not None:
             try:
-                return Voices.from_json(results.get_text(key))
+                return Voices.from_json(stored)
             except (ValueError, KeyError):
                 logger.warning("chunk voices unreadable", extra={"chunk": chunk.index})
         logger.warning("chunk voices missing; hearing them again", extra={"chunk": chunk.index})

@@ -3,7 +3,7 @@ import { Api, ApiError, postForm } from "./api.js";
 import { BATCH_ACTIVE, batchHref, batchItem, batchSummary, batchTitle, entryItem } from "./batches.js";
 import { clock, el } from "./dom.js";
 import { Follow } from "./live.js";
-import { changedNames, colourOf, labelsOf, nameOf } from "./speakers.js";
+import { changedNames, labelsOf, nameOf, speakerClass } from "./speakers.js";
 
 const ACTIVE = new Set(["PENDING", "DOWNLOADING", "QUEUED", "TRANSCRIBING"]);
 const POLL_MS = 2000;
@@ -502,14 +502,14 @@ function renderSegments() {
   let previous = null;
   state.segments.forEach((segment, index) => {
     const speaker = segment.speaker || null;
-    const colour = speaker ? colourOf(speaker) : null;
+    const drawn = speaker ? speakerClass(speaker) : null;
     // A turn starts where the speaker changes: its head names who speaks.
     if (speaker && speaker !== previous) {
-      items.push(el("li", { class: `turn-head spk-c${colour}`, "data-speaker": speaker },
+      items.push(el("li", { class: `turn-head ${drawn}`, "data-speaker": speaker },
         el("span", { class: "speaker-chip" }, nameOf(speaker, state.names))));
     }
     previous = speaker;
-    items.push(el("li", { class: speaker ? `turn spk-c${colour}` : null, "data-speaker": speaker },
+    items.push(el("li", { class: speaker ? `turn ${drawn}` : null, "data-speaker": speaker },
       el("button", { type: "button", class: "segment", "data-index": index, "data-start": segment.start, onclick: () => seek(segment.start),
         "aria-label": `Play from ${clock(segment.start)}` },
         el("span", { class: "time" }, clock(segment.start)),
@@ -526,11 +526,11 @@ function renderSegments() {
 function renderSpeakers() {
   const labels = labelsOf(state.segments);
   $("speakers").hidden = labels.length === 0;
-  $("speaker-list").replaceChildren(...labels.map((label) =>
-    el("li", { class: `spk-c${colourOf(label)}`, "data-speaker": label },
+  $("speaker-list").replaceChildren(...labels.map((label, index) =>
+    el("li", { class: speakerClass(label), "data-speaker": label },
       el("span", { class: "swatch", "aria-hidden": "true" }),
-      el("label", { for: `name-${colourOf(label)}-${labels.indexOf(label)}` }, label),
-      el("input", { id: `name-${colourOf(label)}-${labels.indexOf(label)}`, type: "text", maxlength: 100, "data-label": label,
+      el("label", { for: `name-${index}` }, label),
+      el("input", { id: `name-${index}`, type: "text", maxlength: 100, "data-label": label,
         value: state.names[label] || "", placeholder: label, autocomplete: "off", spellcheck: "false" }),
     )));
   const filter = $("speaker-filter");

@@ -12,6 +12,18 @@ export function colourOf(label) {
   return hash % PALETTE_SIZE;
 }
 
+/** The palette round of a label: "Speaker 9" is in round 1, where Speaker 1's colour comes again; a
+ *  round past the first draws the chip outlined (1) or dashed (2), so the two still look apart. */
+export function roundOf(label) {
+  const numbered = /^Speaker (\d+)$/.exec(label || "");
+  return numbered ? Math.min(2, Math.floor((Number(numbered[1]) - 1) / PALETTE_SIZE)) : 0;
+}
+
+/** The classes that draw a label: its colour and its round. */
+export function speakerClass(label) {
+  return `spk-c${colourOf(label)} spk-r${roundOf(label)}`;
+}
+
 /** The labels in order of first appearance. */
 export function labelsOf(segments) {
   const seen = [];

@@ -67,9 +67,6 @@ class Diarization:
                 out.append(int(labels[following]))
         return out
 
-    def speaker_at(self, time: float) -> int | None:
-        return self.speakers_at([time])[0]
-
 
 def embed_windows(encoder: Encoder, mels: np.ndarray, spans: list[Window]) -> np.ndarray:
     out = np.zeros((len(spans), 256), np.float32)

@@ -17,19 +17,28 @@ import numpy as np
 from ytcaption.domain.chunks import Chunk
 from ytcaption.domain.speakers import SpeakerSetting
 from ytcaption.domain.transcript import Transcript
+from ytcaption.worker.speakers.features import HOP, SAMPLE_RATE
+from ytcaption.worker.speakers.regions import WINDOW_FRAMES
 from ytcaption.worker.speakers.voices import Voices
 
 
 def hear_chunk(samples: Any, chunk: Chunk) -> tuple[Voices, float]:
-    """The voices of a chunk's samples (decoded from chunk.start), in the file's time; and the seconds spent."""
+    """The voices of a chunk's samples (decoded from chunk.start), in the file's time; and the seconds spent.
+
+    Only what the chunk owns, [cut_start, cut_end), and a window either side is heard: the merge keeps
+    the windows whose middle lies in what the chunk owns (Voices.within), and the overlap with the
+    neighbours is theirs; embedding it too was work thrown away."""
     from threadpoolctl import threadpool_limits
 
     from ytcaption.worker.speakers.diarize import hear
 
     started = time.perf_counter()
+    margin = WINDOW_FRAMES * HOP / SAMPLE_RATE
+    first = max(0, int((chunk.cut_start - margin - chunk.start) * SAMPLE_RATE))
+    last = max(first, int((chunk.cut_end + margin - chunk.start) * SAMPLE_RATE))
     # One BLAS thread, as for a whole file (worker.speakers.apply).
     with threadpool_limits(limits=1, user_api="blas"):
-        voices = hear(samples).shifted(chunk.start)
+        voices = hear(samples[first:last]).shifted(chunk.start + first / SAMPLE_RATE)
     return voices, time.perf_counter() - started
 
 
