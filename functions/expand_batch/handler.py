@@ -22,7 +22,7 @@ settings = get_settings()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    answer = expand_batch(str(event["batch_id"]), settings)
+    answer = expand_batch(str(event["batch_id"]), settings, lambda: context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="BatchJobsLaunched", unit=MetricUnit.Count, value=int(answer.get("launched", 0)))
     logger.info("batch expanded", extra=answer)
     return answer

@@ -125,7 +125,9 @@ class BatchService:
         """The batch ends CANCELLED at once (ExpandBatch starts nothing more), then its unfinished jobs end
         too; the batch as it ended and its entries after."""
         batch = self.visible(caller, batch_id)
-        ended = self.batches.end(batch_id, CANCELLED, code="CANCELLED", reason="Cancelled at the client's request.")
+        ended = self.batches.end(
+            batch_id, CANCELLED, by="cancel", code="CANCELLED", reason="Cancelled at the client's request."
+        )
         if ended is None:
             raise ApiProblem(409, "batch-already-ended", f"The batch is already {batch['status']}.")
         for entry in self.batches.entries(batch_id):

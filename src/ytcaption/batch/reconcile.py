@@ -22,6 +22,7 @@ from ytcaption.store.batches import ENDED, FAILED, BatchStore
 log = logging.getLogger(__name__)
 
 EXPANSION_FAILED = "EXPANSION_FAILED"
+BY = "reconcile"  # who ended a batch the reconciler failed (store.batches.end)
 
 
 def reconcile_batches(settings: Settings, batches: BatchStore, min_age_seconds: int | None = None) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def reconcile_batches(settings: Settings, batches: BatchStore, min_age_seconds: 
                 f"The batch's entries could not be listed and started: {attempts} attempts did not finish "
                 f"(the step crashed or ran out of time){f'; the last failed with: {last}' if last else ''}."
             )
-            finish(settings, batches, batch_id, FAILED, code=EXPANSION_FAILED, reason=reason)
+            finish(settings, batches, batch_id, FAILED, BY, code=EXPANSION_FAILED, reason=reason)
             batches.expansion_done(batch_id)
             log.warning("batch %s ended: %s", batch_id, reason)
             done["failed"].append(batch_id)
