@@ -20,6 +20,7 @@ from ytcaption import resources
 from ytcaption.batch import webhook
 from ytcaption.batch.expand import expand_batch
 from ytcaption.batch.progress import envelope, job_ended
+from ytcaption.batch.reconcile import reconcile_batches
 from ytcaption.domain.job import Job
 from ytcaption.settings import get_settings
 from ytcaption.store.batches import BatchStore, Entry
@@ -109,11 +110,12 @@ def test_expand_batch_retries_only_a_webhook_it_ended_and_only_while_its_time_la
     runtime: Any, server: MediaServer
 ) -> None:
     """A rerun of ExpandBatch (Lambda's retry) on a batch a job's Notify ended leaves that webhook's retries
-    to Notify; a run that ends its batch with no time left makes the first attempt only."""
+    to Notify; a run that ends its batch with no time left makes the first attempt only, and leaves the
+    rest to the batch reconciler, which drops the batch's record once the webhook is delivered."""
     settings, batches = get_settings(), BatchStore(resources.TABLE)
     secret = TenantStore(resources.TABLE).webhook_secret(TENANT)
     other, mine = (f"bexp-{uuid.uuid4().hex[:8]}" for _ in range(2))
-    with webhook_receiver(secret, answers=[503] * 4) as receiver:
+    with webhook_receiver(secret, answers=[503, 503]) as receiver:
         options = {"webhook_url": receiver.url}
         batches.create(other, TENANT, {"url": "http://example.invalid/feed", "max_items": 1, "options": options})
         batches.put_entry(other, Entry(0, "e0", "http://example.invalid/0"), job_id="j")
@@ -124,6 +126,11 @@ def test_expand_batch_retries_only_a_webhook_it_ended_and_only_while_its_time_la
         batches.create(mine, TENANT, {"url": server.url("/empty.xml"), "max_items": 5, "options": options})
         expand_batch(mine, settings, lambda: 1.0)  # ends it (no media); one second left
         assert len(receiver.received) == 2
-    ended = batches.get(mine)
-    assert ended is not None and (ended["status"], ended["ended_by"]) == ("FAILED", "expand")
-    assert ended["webhook_outcome"] == "retry", "the rest is left to the batch reconciler"
+        ended = batches.get(mine)
+        assert ended is not None and (ended["status"], ended["ended_by"]) == ("FAILED", "expand")
+        assert ended["webhook_outcome"] == "retry" and mine in {e["batch_id"] for e in batches.expansions()}
+        done = reconcile_batches(settings, batches, 0)
+        assert mine in done["webhook_retried"] and mine in done["cleared"], done  # delivered: nothing left
+        assert other not in done["webhook_retried"], "a batch a job's Notify ended: Notify's retries"
+        assert len(receiver.received) == 3
+    assert [a["outcome"] for a in batches.webhook_attempts(mine)] == ["retry", "delivered"]

@@ -51,9 +51,11 @@ def expand_batch(batch_id: str, settings: Settings, remaining: Callable[[], floa
         # Raised again, so Lambda (then the batch reconciler) runs the step again; kept for the reason.
         batches.expansion_failed(batch_id, str(exc))
         raise
+    # A batch this run ended: its webhook's retries; out of time with one still asked for, they are the
+    # reconciler's (the expansion's record stays).
+    if any(ending.retry for ending in endings) and not retry_webhook_here(settings, batches, batch_id, BY, remaining):
+        return answer
     batches.expansion_done(batch_id)  # the batch reconciler has nothing left to watch here
-    if any(ending.retry for ending in endings):  # a batch this run ended: its webhook's retries
-        retry_webhook_here(settings, batches, batch_id, BY, remaining)
     return answer
 
 

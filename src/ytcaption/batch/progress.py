@@ -137,13 +137,14 @@ def retry_webhook(settings: Settings, batches: BatchStore, batch_id: str, by: st
 
 def retry_webhook_here(
     settings: Settings, batches: BatchStore, batch_id: str, by: str, remaining: Callable[[], float]
-) -> None:
-    """The retries of the webhook of a batch this caller ended (ExpandBatch, the reconciler): the state
-    machine's backoff, in-process, each only while `remaining()` seconds leave room for the wait and a
-    whole attempt before the Lambda's time runs out; what is left is the reconciler's."""
+) -> bool:
+    """The retries of the webhook of a batch ExpandBatch ended: the state machine's backoff, in-process,
+    each only while `remaining()` seconds leave room for the wait and a whole attempt before the Lambda's
+    time runs out. False if it stopped for time with an attempt still asked for (the reconciler's)."""
     for delay in retry_delays():
         if remaining() < delay + settings.webhook_timeout_seconds + 5:
-            return
+            return False
         time.sleep(delay)
         if not retry_webhook(settings, batches, batch_id, by):
-            return
+            return True
+    return True
