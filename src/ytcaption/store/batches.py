@@ -82,14 +82,8 @@ class BatchStore:
         self.table = aws.resource("dynamodb").Table(table_name)
 
     def create(self, batch_id: str, tenant: str, request: dict[str, Any]) -> bool:
-        """The batch, EXPANDING, and its expansion's record (first: a batch never lacks one);
-        False if the batch already exists (a replayed request)."""
-        aws.conditionally(
-            lambda: self.table.put_item(
-                Item={**expansion_key(batch_id), "batch_id": batch_id, "started_at": int(time.time()), "attempts": 1},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        )
+        """The batch, EXPANDING, and its expansion's record, in one transaction (a batch never lacks
+        one, and a replayed request writes neither); False if the batch already exists."""
         now = iso(utcnow())
         item = {
             **batch_key(batch_id),
@@ -104,9 +98,20 @@ class BatchStore:
             "gsi1sk": f"{now}#{batch_id}",
             **request,
         }
-        return aws.conditionally(
-            lambda: self.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-        )
+        expansion = {**expansion_key(batch_id), "batch_id": batch_id, "started_at": int(time.time()), "attempts": 1}
+        try:
+            self.table.meta.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table.name, "Item": to_dynamo(item),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self.table.name, "Item": expansion}},
+                ]
+            )  # fmt: skip
+        except Exception as exc:
+            if aws.error_code(exc) != "TransactionCanceledException":
+                raise
+            return False
+        return True
 
     def get(self, batch_id: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key=batch_key(batch_id), ConsistentRead=True).get("Item")
