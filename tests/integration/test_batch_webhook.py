@@ -22,8 +22,11 @@ from ytcaption.batch.expand import expand_batch
 from ytcaption.batch.progress import envelope, job_ended
 from ytcaption.batch.reconcile import reconcile_batches
 from ytcaption.domain.job import Job
+from ytcaption.domain.options import JobOptions
+from ytcaption.operations import cancel_job
 from ytcaption.settings import get_settings
 from ytcaption.store.batches import BatchStore, Entry
+from ytcaption.store.jobs import JobStore
 from ytcaption.store.tenants import TenantStore
 
 pytestmark = pytest.mark.integration
@@ -134,3 +137,26 @@ def test_expand_batch_retries_only_a_webhook_it_ended_and_only_while_its_time_la
         assert other not in done["webhook_retried"], "a batch a job's Notify ended: Notify's retries"
         assert len(receiver.received) == 3
     assert [a["outcome"] for a in batches.webhook_attempts(mine)] == ["retry", "delivered"]
+
+
+def test_cancelling_a_batchs_last_entry_leaves_its_webhook_retries_to_the_reconciler(runtime: Any) -> None:
+    """DELETE of the last entry's job ends the batch; its webhook asks for a retry that no Notify step will
+    make (the execution is stopped): the batch reconciler makes it."""
+    settings, batches, store = get_settings(), BatchStore(resources.TABLE), JobStore(resources.TABLE)
+    secret = TenantStore(resources.TABLE).webhook_secret(TENANT)
+    batch_id = f"bcancel-{uuid.uuid4().hex[:8]}"
+    job_id = f"{batch_id}-0"
+    with webhook_receiver(secret, answers=[503]) as receiver:
+        batches.create(batch_id, TENANT, {"url": "http://example.invalid/feed", "max_items": 1,
+                                          "options": {"webhook_url": receiver.url}})  # fmt: skip
+        batches.put_entry(batch_id, Entry(0, "e0", "http://example.invalid/0"), job_id=job_id)
+        batches.set_expanded(batch_id, 1, "one")
+        batches.expansion_done(batch_id)
+        store.create(job_id=job_id, tenant=TENANT, source={"type": "url", "url": "http://example.invalid/0"},
+                     options=JobOptions(), batch_id=batch_id, batch_entry=0)  # fmt: skip
+        cancel_job(store, settings, job_id, "Cancelled by the test.")
+        assert len(receiver.received) == 1  # the batch ended (its one entry CANCELLED): first attempt, 503
+        done = reconcile_batches(settings, batches, 0)
+        assert batch_id in done["webhook_retried"] and batch_id in done["cleared"], done
+        assert len(receiver.received) == 2
+    assert [a["outcome"] for a in batches.webhook_attempts(batch_id)] == ["retry", "delivered"]

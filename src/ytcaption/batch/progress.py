@@ -22,6 +22,7 @@ from ytcaption.store.batches import COMPLETED, ENDED, RUNNING, BatchStore
 log = logging.getLogger(__name__)
 
 BATCH_ENDED = "batch.completed"
+RECONCILER = "reconcile"  # who ended a batch the reconciler ended, or whose webhook it took over
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ def job_ended(settings: Settings, job: Job) -> bool:
     except Exception:
         log.exception("batch count for job %s failed", job.job_id)
         return False
+
+
+def cancelled_entry_webhook(settings: Settings, job: Job) -> None:
+    """A cancelled job's count ended its batch and the batch's webhook asks for a retry: its execution is
+    stopped, no Notify step runs again, so the retries are the batch reconciler's (batch.reconcile)."""
+    if job.batch_id is not None and job.batch_entry is not None:
+        BatchStore(settings.table).hand_webhook_over(job.batch_id, str(job.batch_entry), RECONCILER)
 
 
 def entry_ended(

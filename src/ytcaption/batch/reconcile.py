@@ -8,7 +8,8 @@ run again (idempotent: nothing is created twice), up to `batch_expansion_attempt
 the batch ends FAILED (EXPANSION_FAILED) and is announced like any other end.
 
 The record also stays while the webhook of a batch ended by ExpandBatch or by the reconciler asks for
-another attempt (ExpandBatch's in-process retries ran out of time, or the reconciler ended the batch):
+another attempt (ExpandBatch's in-process retries ran out of time, the reconciler ended the batch, or
+a job cancelled on its own ended it, whose stopped execution retries nothing: operations.cancel_job):
 each run of the reconciler makes the next attempt, the schedule being its backoff, and drops the
 record once nothing is pending (delivered, or given up on after WEBHOOK_ATTEMPTS).
 """
@@ -20,7 +21,7 @@ import time
 from typing import Any
 
 from ytcaption.batch import webhook
-from ytcaption.batch.progress import finish, retry_webhook
+from ytcaption.batch.progress import RECONCILER, finish, retry_webhook
 from ytcaption.batch.start import start_expansion
 from ytcaption.settings import Settings
 from ytcaption.store.batches import ENDED, FAILED, BatchStore
@@ -28,7 +29,7 @@ from ytcaption.store.batches import ENDED, FAILED, BatchStore
 log = logging.getLogger(__name__)
 
 EXPANSION_FAILED = "EXPANSION_FAILED"
-BY = "reconcile"  # who ended a batch the reconciler failed (store.batches.end)
+BY = RECONCILER  # who ended a batch the reconciler failed (store.batches.end)
 
 
 def reconcile_batches(settings: Settings, batches: BatchStore, min_age_seconds: int | None = None) -> dict[str, Any]:

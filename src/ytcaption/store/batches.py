@@ -283,6 +283,21 @@ class BatchStore:
             )
         )
 
+    def hand_webhook_over(self, batch_id: str, by: str, to: str) -> bool:
+        """A pending webhook of a batch that `by` ended but cannot retry (a cancelled job's entry: no Notify
+        step runs again) becomes `to`'s, the batch reconciler's: an expansion record it finds on its next
+        run (written first: it clears one with nothing to do), then `ended_by` if it is still `by` and the
+        webhook still asks for a retry. False if it did not."""
+        self.table.put_item(Item={**expansion_key(batch_id), "batch_id": batch_id, "started_at": 0, "attempts": 0})
+        return aws.conditionally(
+            lambda: self.table.update_item(
+                Key=batch_key(batch_id),
+                UpdateExpression="SET ended_by = :to",
+                ConditionExpression="ended_by = :by AND webhook_outcome = :retry",
+                ExpressionAttributeValues={":to": to, ":by": by, ":retry": "retry"},
+            )
+        )
+
     def record_webhook(self, batch_id: str, event_type: str, delivery: dict[str, Any]) -> None:
         """A webhook attempt, kept as a job's are (store.deliveries): an item of its own in the batch's
         partition, and its outcome on the batch (what the next claim checks)."""
