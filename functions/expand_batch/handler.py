@@ -1,5 +1,6 @@
 """ExpandBatch: invoked asynchronously by the API for a new batch ({"batch_id": ...}); lists its URL
-and starts one job per entry (ytcaption.batch.expand). Lambda retries a failed run: the step is idempotent."""
+and starts one job per entry (ytcaption.batch.expand). The batch reconciler runs a failed run again
+(Lambda does not: the stack sets no retries); the step is idempotent."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The ExpandBatch step: list the batch's URL, record its entries, start one ordinary job per entry.
 
-Safe to run again (Lambda retries an asynchronous invocation): entries are recorded once, each
+Safe to run again (the batch reconciler runs a failed or dead one again): entries are recorded once, each
 entry's job id is derived from (batch, entry) and created with a conditional put, and its
 execution is named after the job, so a second run creates and starts nothing twice.
 """
@@ -48,7 +48,7 @@ def expand_batch(batch_id: str, settings: Settings, remaining: Callable[[], floa
             answer = {"batch_id": batch_id, "launched": _launch(settings, batches, batch, endings)}
             _ended(endings, maybe_complete(settings, batches, batch_id, BY))
     except TransientError as exc:
-        # Raised again, so Lambda (then the batch reconciler) runs the step again; kept for the reason.
+        # Raised again (the run fails); the batch reconciler runs the step again; kept for the reason.
         batches.expansion_failed(batch_id, str(exc))
         raise
     # A batch this run ended: its webhook's retries; out of time with one still asked for, they are the

@@ -1,11 +1,12 @@
 """Batches whose expansion died are expanded again, or end FAILED with a reason.
 
 ExpandBatch is invoked asynchronously; a run that crashed or ran out of time (its listing hung, the
-sandbox died) and whose own retries failed too would leave the batch EXPANDING, or RUNNING with
-entries that never got their jobs, for ever. Every batch has an expansion record until ExpandBatch
-finishes its work (store.batches); a record older than an expansion can take is a dead one: it is
-run again (idempotent: nothing is created twice), up to `batch_expansion_attempts` runs in all, then
-the batch ends FAILED (EXPANSION_FAILED) and is announced like any other end.
+sandbox died) would leave the batch EXPANDING, or RUNNING with entries that never got their jobs, for
+ever (Lambda does not retry it: the stack sets no async retries, so each run is counted here). Every
+batch has an expansion record until ExpandBatch finishes its work (store.batches); a record older than
+an expansion can take is a dead one: it is run again (idempotent: nothing is created twice), up to
+`batch_expansion_attempts` runs in all, then the batch ends FAILED (EXPANSION_FAILED) and is announced
+like any other end.
 
 The record also stays while the webhook of a batch ended by ExpandBatch or by the reconciler asks for
 another attempt (ExpandBatch's in-process retries ran out of time, the reconciler ended the batch, or
@@ -40,7 +41,7 @@ def reconcile_batches(settings: Settings, batches: BatchStore, min_age_seconds: 
     for expansion in batches.expansions():
         batch_id, attempts = str(expansion["batch_id"]), int(expansion["attempts"])
         if now - float(expansion["started_at"]) < min_age:
-            continue  # it may still be running (or Lambda may still retry it)
+            continue  # it may still be running
         batch = batches.get(batch_id)
         if batch is None or batch["status"] in ENDED:
             if batch is not None and _webhook_left(batch):
