@@ -145,6 +145,9 @@ class Pipeline(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         for spec in resources.LAMBDAS:
             self.functions[spec.name] = self._function(spec)
+        # ExpandBatch's failed runs are run again by the batch reconciler (batch.reconcile), which counts
+        # them for the batch's reason; Lambda's own retries of the async invoke would overlap its threshold.
+        self.functions["expand-batch"].configure_async_invoke(retry_attempts=0)
 
         self.intake_queue, self.intake_dlq = self._intake_queue()
         # EventBridge invokes its Lambda targets asynchronously and retries a while; an event it still

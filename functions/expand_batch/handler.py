@@ -1,5 +1,6 @@
 """ExpandBatch: invoked asynchronously by the API for a new batch ({"batch_id": ...}); lists its URL
-and starts one job per entry (ytcaption.batch.expand). Lambda retries a failed run: the step is idempotent."""
+and starts one job per entry (ytcaption.batch.expand). The batch reconciler runs a failed run again
+(Lambda does not: the stack sets no retries); the step is idempotent."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ settings = get_settings()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    answer = expand_batch(str(event["batch_id"]), settings)
+    answer = expand_batch(str(event["batch_id"]), settings, lambda: context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="BatchJobsLaunched", unit=MetricUnit.Count, value=int(answer.get("launched", 0)))
     logger.info("batch expanded", extra=answer)
     return answer

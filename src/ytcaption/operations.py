@@ -10,12 +10,14 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from ytcaption.batch.progress import cancelled_entry_webhook
 from ytcaption.domain.chunks import Chunk
 from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.ids import redrive_execution_name
 from ytcaption.domain.job import Job, JobStatus
 from ytcaption.domain.steps import AudioRef, FetchResult
 from ytcaption.finish.notify import notify_job
+from ytcaption.finish.webhooks import WebhookRetryable
 from ytcaption.intake.launch import execution_arn, execution_input, state_machine_arn
 from ytcaption.settings import Settings
 from ytcaption.store import aws
@@ -41,6 +43,10 @@ def cancel_job(store: JobStore, settings: Settings, job_id: str, reason: str) ->
     try:
         # A stopped execution never reaches its own notify step.
         notify_job(job_id, settings, store)
+    except WebhookRetryable:
+        if job is not None:
+            cancelled_entry_webhook(settings, job)  # its batch's, if this count ended one: the reconciler's
+        log.warning("the webhook of cancelled job %s asked for a retry", job_id)
     except Exception as exc:
         log.warning("could not notify the cancellation of %s: %s", job_id, exc)
 

@@ -886,6 +886,15 @@ def test_download_secret_is_readable_by_the_downloaders_only_when_configured(gpu
             )
 
 
+def test_expand_batch_is_not_retried_by_lambda_the_batch_reconciler_counts_its_runs(gpu: Synth) -> None:
+    function = _logical_id(
+        gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("expand-batch").function_name
+    )
+    gpu.assertions.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig", {"FunctionName": {"Ref": function}, "MaximumRetryAttempts": 0}
+    )
+
+
 def test_the_reconciler_runs_on_a_schedule_and_may_only_list_uploads(gpu: Synth) -> None:
     function = _logical_id(
         gpu, "AWS::Lambda::Function", FunctionName=resources.lambda_spec("reconcile-uploads").function_name

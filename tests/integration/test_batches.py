@@ -334,3 +334,16 @@ def test_a_batch_whose_expansion_died_is_expanded_again_or_ends_failed(acme: htt
     assert server.requested("/down.xml") == 3
     again = _reconcile_batches()
     assert down not in {b for seen in again.values() for b in seen}, "an ended batch is not looked at again"
+
+
+def test_a_replayed_create_writes_no_expansion_record(runtime: Any) -> None:
+    """Two requests with one Idempotency-Key racing past the API's read: the second create finds the batch
+    and writes nothing, not an expansion record for a batch whose expansion finished."""
+    batches = BatchStore(resources.TABLE)
+    batch_id = f"replayed-{time.time_ns()}"
+    assert batches.create(batch_id, "acme", {"url": "http://example.invalid/feed", "max_items": 1})
+    assert batch_id in {e["batch_id"] for e in batches.expansions()}
+    batches.expansion_done(batch_id)
+    assert not batches.create(batch_id, "acme", {"url": "http://example.invalid/feed", "max_items": 1})
+    assert batch_id not in {e["batch_id"] for e in batches.expansions()}
+    batches.end(batch_id, "CANCELLED", by="cancel")  # no reconciler looks at it again

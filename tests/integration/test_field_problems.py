@@ -53,7 +53,7 @@ def test_a_bad_idempotency_key_names_its_header(api: httpx.Client) -> None:
 def test_naming_speakers_of_a_transcript_without_them_or_a_label_it_lacks(api: httpx.Client) -> None:
     plain = completed_job(TENANT, {"json": _transcript(speakers=False)})
     answer = api.patch(f"/v1/transcriptions/{plain}", json={"speakers": {"Speaker 1": "Ann"}})
-    _field_problem(answer, "body.speakers", "made without 'speakers'")
+    _field_problem(answer, "body.speakers", "the transcript was made without 'speakers'; it has no labels to name")
     labelled = completed_job(TENANT, {"json": _transcript(speakers=True)})
     answer = api.patch(f"/v1/transcriptions/{labelled}", json={"speakers": {"Speaker 9": "Zed"}})
     _field_problem(answer, "body.speakers", "Speaker 9")

@@ -14,8 +14,9 @@ from ytcaption.batch.progress import announce
 from ytcaption.batch.start import begin_batch
 from ytcaption.batch.summary import counts, ended_counts, ended_progress, entry_views, progress
 from ytcaption.batch.summary import ended as ended_entries
-from ytcaption.domain.errors import InvalidTransition
+from ytcaption.domain.errors import ErrorCode, InvalidTransition
 from ytcaption.domain.ids import idempotent_batch_id, new_batch_id
+from ytcaption.domain.job import JobStatus
 from ytcaption.operations import cancel_job
 from ytcaption.store.apikeys import ApiKey
 from ytcaption.store.batches import CANCELLED, ENDED, BatchStore, tenant_batches_pk
@@ -125,18 +126,25 @@ class BatchService:
         """The batch ends CANCELLED at once (ExpandBatch starts nothing more), then its unfinished jobs end
         too; the batch as it ended and its entries after."""
         batch = self.visible(caller, batch_id)
-        ended = self.batches.end(batch_id, CANCELLED, code="CANCELLED", reason="Cancelled at the client's request.")
+        ended = self.batches.end(
+            batch_id, CANCELLED, by="cancel", code="CANCELLED", reason="Cancelled at the client's request."
+        )
         if ended is None:
             raise ApiProblem(409, "batch-already-ended", f"The batch is already {batch['status']}.")
-        for entry in self.batches.entries(batch_id):
-            job = self.api.store.get(str(entry["job_id"])) if entry.get("job_id") else None
-            if job is None or job.status.terminal:
+        reason = "Its batch was cancelled."
+        entries = self.entries(ended)  # read once: what to cancel, and (updated below) the answer
+        for entry in entries:
+            if not entry.get("job_id") or JobStatus(entry["status"]).terminal:
                 continue
             try:
-                cancel_job(self.api.store, self.settings, job.job_id, "Its batch was cancelled.")
+                cancel_job(self.api.store, self.settings, str(entry["job_id"]), reason)
             except InvalidTransition:
-                continue  # it ended meanwhile
-        entries = self.entries(ended)
+                job = self.api.store.get(str(entry["job_id"]))  # it ended meanwhile (or was never created)
+                if job is not None:
+                    entry.update(status=job.status.value, progress=job.progress, error_code=job.error_code,
+                                 error_reason=job.error_reason)  # fmt: skip
+                continue
+            entry.update(status=JobStatus.CANCELLED.value, error_code=ErrorCode.CANCELLED.value, error_reason=reason)
         announce(self.settings, self.batches, ended, counts(entries))
         return ended, entries
 

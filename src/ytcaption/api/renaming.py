@@ -36,7 +36,7 @@ def rename_speakers(store: JobStore, media: MediaStore, job: Job, names: dict[st
     transcript = Transcript.model_validate(document)
     labels = {s.speaker for s in transcript.segments if s.speaker}
     if not labels:
-        raise field_problem("body.speakers", "cannot name speakers: the transcript was made without 'speakers'")
+        raise field_problem("body.speakers", "the transcript was made without 'speakers'; it has no labels to name")
     unknown = sorted(set(names) - labels)
     if unknown:
         raise field_problem(

@@ -1,6 +1,6 @@
 """The ExpandBatch step: list the batch's URL, record its entries, start one ordinary job per entry.
 
-Safe to run again (Lambda retries an asynchronous invocation): entries are recorded once, each
+Safe to run again (the batch reconciler runs a failed or dead one again): entries are recorded once, each
 entry's job id is derived from (batch, entry) and created with a conditional put, and its
 execution is named after the job, so a second run creates and starts nothing twice.
 """
@@ -8,11 +8,12 @@ execution is named after the job, so a second run creates and starts nothing twi
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ytcaption.batch.listing import Bounds, bounded, extract
-from ytcaption.batch.progress import entry_ended, finish, maybe_complete, retry_webhook_here
+from ytcaption.batch.progress import Ending, entry_ended, finish, maybe_complete, retry_webhook_here
 from ytcaption.domain.errors import TransientError, YtcError
 from ytcaption.domain.ids import batch_job_id
 from ytcaption.domain.job import JobStatus
@@ -29,29 +30,36 @@ from ytcaption.store.jobs import JobStore
 NO_ENTRIES = "NO_MEDIA_ENTRIES"
 # The batch's webhook tells the batch's end; its entries' jobs do not call it one by one.
 _BATCH_ONLY = {"webhook_url", "notify_email", "notify_progress"}
+# Who ended a batch this step ended (store.batches.end): the one that retries its webhook.
+BY = "expand"
 
 
-def expand_batch(batch_id: str, settings: Settings) -> dict[str, Any]:
+def expand_batch(batch_id: str, settings: Settings, remaining: Callable[[], float]) -> dict[str, Any]:
+    """`remaining`: the seconds this run has left (the Lambda context's), which bound the webhook's retries."""
     batches = BatchStore(settings.table)
     batch = batches.get(batch_id)
     if batch is None:
         raise ValueError(f"batch {batch_id} does not exist")
+    endings: list[Ending] = []  # the batch, if this run ended it
     try:
-        if batch["status"] == EXPANDING and not _list(settings, batches, batch):
+        if batch["status"] == EXPANDING and not _list(settings, batches, batch, endings):
             answer: dict[str, Any] = {"batch_id": batch_id, "status": FAILED}
         else:
-            answer = {"batch_id": batch_id, "launched": _launch(settings, batches, batch)}
-            maybe_complete(settings, batches, batch_id)
+            answer = {"batch_id": batch_id, "launched": _launch(settings, batches, batch, endings)}
+            _ended(endings, maybe_complete(settings, batches, batch_id, BY))
     except TransientError as exc:
-        # Raised again, so Lambda (then the batch reconciler) runs the step again; kept for the reason.
+        # Raised again (the run fails); the batch reconciler runs the step again; kept for the reason.
         batches.expansion_failed(batch_id, str(exc))
         raise
+    # A batch this run ended: its webhook's retries; out of time with one still asked for, they are the
+    # reconciler's (the expansion's record stays).
+    if any(ending.retry for ending in endings) and not retry_webhook_here(settings, batches, batch_id, BY, remaining):
+        return answer
     batches.expansion_done(batch_id)  # the batch reconciler has nothing left to watch here
-    retry_webhook_here(settings, batches, batch_id)  # a batch this step ended: its webhook's retries
     return answer
 
 
-def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> bool:
+def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any], endings: list[Ending]) -> bool:
     """Record the entries (each SSRF-checked) and move the batch to RUNNING; False if it failed."""
     batch_id = str(batch["batch_id"])
     policy = UrlPolicy.from_settings(settings.allowed_sites, settings.allow_loopback_urls)
@@ -63,13 +71,13 @@ def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> boo
         with tempfile.TemporaryDirectory(prefix="ytc-listing-") as tmp:
             listing = bounded(extract(str(batch["url"]), config_from(settings, Path(tmp)), policy), bounds)
     except YtcError as exc:
-        finish(settings, batches, batch_id, FAILED, code=str(exc.code), reason=exc.reason)
+        _ended(endings, finish(settings, batches, batch_id, FAILED, BY, code=str(exc.code), reason=exc.reason))
         return False
     if not listing.entries:
         reason = "The listing has no media entries" + (
             f" within the date filters ({listing.found} outside them)." if listing.found else "."
         )
-        finish(settings, batches, batch_id, FAILED, code=NO_ENTRIES, reason=reason)
+        _ended(endings, finish(settings, batches, batch_id, FAILED, BY, code=NO_ENTRIES, reason=reason))
         return False
     for entry in listing.entries:
         try:
@@ -82,7 +90,7 @@ def _list(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> boo
     return True
 
 
-def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> int:
+def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any], endings: list[Ending]) -> int:
     """Start each entry's job (or answer it from the cache); a refused entry just counts as ended."""
     batch_id, tenant = str(batch["batch_id"]), str(batch["tenant"])
     options = JobOptions.model_validate({k: v for k, v in batch["options"].items() if k not in _BATCH_ONLY})
@@ -94,7 +102,7 @@ def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> i
             break  # cancelled while expanding: start nothing more
         index = int(item["index"])
         if not item.get("job_id"):
-            entry_ended(settings, batches, batch_id, index, JobStatus.FAILED.value)
+            _ended(endings, entry_ended(settings, batches, batch_id, index, JobStatus.FAILED.value, BY))
             continue
         job_id, url = str(item["job_id"]), str(item["url"])
         source = {"type": "url", "url": url}
@@ -106,12 +114,17 @@ def _launch(settings: Settings, batches: BatchStore, batch: dict[str, Any]) -> i
             create_from_result(
                 store, job_id=job_id, tenant=tenant, source=source, options=options, original=original, **extra
             )
-            entry_ended(settings, batches, batch_id, index, JobStatus.COMPLETED.value)
+            _ended(endings, entry_ended(settings, batches, batch_id, index, JobStatus.COMPLETED.value, BY))
             continue
         if launch_job(store, settings, job_id=job_id, tenant=tenant, source=source, options=options, **extra):
             launched += 1
             cache.put(tenant, ckey, job_id)
     return launched
+
+
+def _ended(endings: list[Ending], counted: Ending | bool | None) -> None:
+    if isinstance(counted, Ending):
+        endings.append(counted)
 
 
 def _cached(store: JobStore, cache: ResultCache, tenant: str, ckey: str) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ytcaption.domain.errors import ErrorCode, YtcError
-from ytcaption.fetch.download import Blocked, DownloadConfig, Quiet, connection_options, guarded
+from ytcaption.fetch.download import Blocked, DownloadConfig, Quiet, connection_options, guarded, short
 from ytcaption.intake.urlpolicy import UrlPolicy
 from ytcaption.store.batches import Entry
 
@@ -38,8 +38,9 @@ class Bounds:
 def extract(url: str, config: DownloadConfig, policy: UrlPolicy) -> dict[str, Any]:
     """yt-dlp's flat listing of a URL, as the download step reaches the web: its cookies, proxy and
     user agents, and every connection (redirects included) under the URL policy's address check.
-    Raises YtcError when it cannot be read (URL_NOT_ALLOWED when it led to a private address), and
-    TransientError for a failure worth another attempt (ExpandBatch runs again)."""
+    Raises YtcError when it cannot be read (URL_NOT_ALLOWED when it led to a private address; else the
+    download step's code, with a reason about the listing and yt-dlp's own words), and TransientError
+    for a failure worth another attempt (ExpandBatch runs again)."""
     from yt_dlp import YoutubeDL
 
     logger = Quiet()
@@ -50,8 +51,15 @@ def extract(url: str, config: DownloadConfig, policy: UrlPolicy) -> dict[str, An
             info = guarded(policy, logger, lambda: ydl.extract_info(url, download=False, process=True))
         except Blocked as exc:
             raise YtcError(
-                ErrorCode.SOURCE_UNAVAILABLE, f"The site refused to list it (bot check or HTTP 403/429): {exc}"
+                ErrorCode.SOURCE_UNAVAILABLE,
+                f"The site refused to list it (bot check or HTTP 403/429): {short(str(exc))}",
             ) from exc
+        except YtcError as exc:
+            if exc.code == ErrorCode.URL_NOT_ALLOWED:
+                raise
+            # The download step's reasons speak of one video; this is a listing.
+            said = short(logger.last_error or str(exc.__cause__ or exc.reason))
+            raise YtcError(exc.code, f"The playlist or feed could not be read: {said}") from exc
     return dict(info or {})
 
 

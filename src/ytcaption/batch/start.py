@@ -12,7 +12,7 @@ from ytcaption.store.batches import BatchStore
 
 
 def start_expansion(function_name: str, batch_id: str) -> None:
-    """Queue one ExpandBatch run of the batch (Lambda retries a failed one on its own)."""
+    """Queue one ExpandBatch run of the batch (a failed one is run again by the batch reconciler, not Lambda)."""
     aws.client("lambda").invoke(
         FunctionName=function_name, InvocationType="Event", Payload=json.dumps({"batch_id": batch_id}).encode()
     )

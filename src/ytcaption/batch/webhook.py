@@ -8,6 +8,8 @@ backoff and jitter (batch.progress.job_ended tells Notify to raise it). Ended by
 entry answered from the cache or refused, or the listing failed): ExpandBatch itself, in-process, with
 the state machine's backoff (finish.webhooks.retry_delays; it runs asynchronously, with minutes to
 spare). Cancelled through the API: one attempt within the request, as the cancelled jobs' webhooks get.
+Only the caller that ended the batch retries (the batch item's `ended_by`), and each attempt claims its
+turn on the batch item before sending, so no two senders send at once or out of turn.
 """
 
 from __future__ import annotations
@@ -25,23 +27,22 @@ def _url(batch: dict[str, Any]) -> str | None:
 
 
 def attempt(settings: Settings, batches: BatchStore, batch: dict[str, Any], message: dict[str, Any]) -> Delivery | None:
-    """One attempt, recorded; None when there is nothing to send (no webhook, or it was delivered or
-    given up on already)."""
+    """One attempt, claimed on the batch item first (store.batches.claim_webhook) and recorded; None when
+    there is nothing to send (no webhook, delivered or given up on already, or another sender claimed
+    this turn). `batch` as the caller read it: its attempt count and last outcome say whose turn it is."""
     url = _url(batch)
     if url is None:
         return None
-    batch_id = str(batch["batch_id"])
-    earlier = [str(a.get("outcome")) for a in batches.webhook_attempts(batch_id)]
-    if earlier and earlier[-1] != "retry":
+    batch_id, earlier = str(batch["batch_id"]), int(batch.get("webhook_attempts") or 0)
+    if earlier and not pending(batch):
         return None
-    delivery = as_counted(deliver_to_tenant(settings, str(batch["tenant"]), url, message), len(earlier))
+    if not batches.claim_webhook(batch_id, earlier):
+        return None
+    delivery = as_counted(deliver_to_tenant(settings, str(batch["tenant"]), url, message), earlier)
     batches.record_webhook(batch_id, str(message["event_type"]), delivery.as_dict())
     return delivery
 
 
-def pending(batches: BatchStore, batch: dict[str, Any]) -> bool:
+def pending(batch: dict[str, Any]) -> bool:
     """The batch's webhook was attempted and its last attempt asks for another."""
-    if _url(batch) is None:
-        return False
-    attempts = batches.webhook_attempts(str(batch["batch_id"]))
-    return bool(attempts) and attempts[-1].get("outcome") == "retry"
+    return _url(batch) is not None and batch.get("webhook_outcome") == "retry"

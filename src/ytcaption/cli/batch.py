@@ -20,8 +20,6 @@ from ytcaption.cli.job_options import chosen_formats
 from ytcaption.cli.progress import Update, progress_bar
 from ytcaption.domain.listings import looks_like_listing
 
-ENDED = ("COMPLETED", "FAILED", "CANCELLED")
-
 
 def is_batch(args: argparse.Namespace) -> bool:
     """A URL given with --batch, or one whose shape names a playlist, channel or feed."""
@@ -145,22 +143,34 @@ def local(args: argparse.Namespace, options: Any, own_runtime: bool) -> int:
 
 
 def _follow(batches: Any, store: Any, batch_id: str, update: Update, timeout: float) -> Ended | None:
-    from ytcaption.batch.summary import entry_views, progress
+    """Poll the batch item alone (its counters say how far it is); its entries and their jobs are read
+    once, when it has ended."""
+    from ytcaption.batch.summary import ended_progress, entry_views
+    from ytcaption.store.batches import ENDED
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         batch = batches.get(batch_id)
-        views = entry_views(batches, store, batch_id) if batch and batch["status"] != "EXPANDING" else []
         if batch is not None:
-            ended = sum(1 for view in views if view["status"] in ENDED)
-            finished = batch["status"] in ENDED
-            _update(update, batch["status"], ended, len(views), 100 if finished else progress(views))
-            if finished:
+            status = batch["status"]
+            _update(update, status, int(batch.get("ended") or 0), int(batch.get("total") or 0), ended_progress(batch))
+            if status in ENDED:
                 entries = [(str(v.get("title") or ""), str(v["entry_id"]), v.get("job_id"), str(v["status"]),
-                            _error(v.get("error_code"), v.get("error_reason"))) for v in views]  # fmt: skip
-                return Ended(batch["status"], _error(batch.get("error_code"), batch.get("error_reason")), entries)
+                            _error(v.get("error_code"), v.get("error_reason")))
+                           for v in entry_views(batches, store, batch_id)]  # fmt: skip
+                return Ended(status, _error(batch.get("error_code"), batch.get("error_reason")), entries)
         time.sleep(0.5)
     return None
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def add_batch_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -170,4 +180,4 @@ def add_batch_arguments(cmd: argparse.ArgumentParser) -> None:
         help="the URL lists media (a playlist, channel, feed or page): transcribe each entry into --output DIR "
         "(playlist, channel and feed URLs are recognised without it)",
     )
-    cmd.add_argument("--max-items", type=int, help="a batch's entries: at most this many (newest first)")
+    cmd.add_argument("--max-items", type=_at_least_one, help="a batch's entries: at most this many (newest first)")

@@ -37,7 +37,8 @@ def distinct_stems(titles: list[tuple[str, str]]) -> list[str]:
         stem, n = base, 1
         while stem.casefold() in taken:
             n += 1
-            stem = f"{base} ({n})"
+            suffix = f" ({n})"
+            stem = base[: MAX_STEM - len(suffix)].rstrip(" .") + suffix
         taken.add(stem.casefold())
         stems.append(stem)
     return stems

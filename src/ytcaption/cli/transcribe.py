@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
             return batch.local(args, options, own_runtime=started is not None)
         return _run_job(args.source, options, args, own_runtime=started is not None)
     except KeyboardInterrupt:
+        what = "batch" if is_batch(args) else "job"
         where = "it is stopped with the local runtime this run started" if started else "it goes on running"
-        say(f"\ninterrupted: the job was not waited for; {where}")
+        say(f"\ninterrupted: the {what} was not waited for; {where}")
         return EXIT_INTERRUPTED
     finally:
         if started is not None:
@@ -215,7 +216,7 @@ def add_command(
         "--output",
         help="where to write the format (several: its stem with each format's suffix); for a batch, the folder",
     )
-    cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
+    cmd.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job or batch")
     add_option_arguments(cmd)
     add_subtitle_arguments(cmd)
     add_batch_arguments(cmd)

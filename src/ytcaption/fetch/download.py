@@ -72,10 +72,11 @@ def classify(message: str) -> Exception:
             return YtcError(code, reason)
     if _TRANSIENT.search(message):
         return TransientError(message)
-    return YtcError(ErrorCode.DOWNLOAD_FAILED, f"The download failed: {_short(message)}")
+    return YtcError(ErrorCode.DOWNLOAD_FAILED, f"The download failed: {short(message)}")
 
 
-def _short(message: str) -> str:
+def short(message: str) -> str:
+    """yt-dlp's error text for a reason: without its "ERROR: [extractor]" prefix, at most 300 characters."""
     return re.sub(r"^ERROR: (\[\w+\] )?", "", message.strip())[:300]
 
 

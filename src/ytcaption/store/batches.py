@@ -82,14 +82,8 @@ class BatchStore:
         self.table = aws.resource("dynamodb").Table(table_name)
 
     def create(self, batch_id: str, tenant: str, request: dict[str, Any]) -> bool:
-        """The batch, EXPANDING, and its expansion's record (first: a batch never lacks one);
-        False if the batch already exists (a replayed request)."""
-        aws.conditionally(
-            lambda: self.table.put_item(
-                Item={**expansion_key(batch_id), "batch_id": batch_id, "started_at": int(time.time()), "attempts": 1},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        )
+        """The batch, EXPANDING, and its expansion's record, in one transaction (a batch never lacks
+        one, and a replayed request writes neither); False if the batch already exists."""
         now = iso(utcnow())
         item = {
             **batch_key(batch_id),
@@ -104,22 +98,37 @@ class BatchStore:
             "gsi1sk": f"{now}#{batch_id}",
             **request,
         }
-        return aws.conditionally(
-            lambda: self.table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-        )
+        expansion = {**expansion_key(batch_id), "batch_id": batch_id, "started_at": int(time.time()), "attempts": 1}
+        try:
+            self.table.meta.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table.name, "Item": to_dynamo(item),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self.table.name, "Item": expansion}},
+                ]
+            )  # fmt: skip
+        except Exception as exc:
+            if aws.error_code(exc) != "TransactionCanceledException":
+                raise
+            return False
+        return True
 
     def get(self, batch_id: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key=batch_key(batch_id), ConsistentRead=True).get("Item")
         return from_dynamo(item) if item else None
 
-    def entries(self, batch_id: str) -> list[dict[str, Any]]:
+    def _items(self, batch_id: str, prefix: str) -> list[dict[str, Any]]:
+        """The batch's items of one kind (ENTRY_PREFIX, WEBHOOK_PREFIX), in key order."""
         items = aws.query_all(
             self.table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :e)",
-            ExpressionAttributeValues={":pk": batch_pk(batch_id), ":e": ENTRY_PREFIX},
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues={":pk": batch_pk(batch_id), ":p": prefix},
             ConsistentRead=True,
         )
-        return sorted((from_dynamo(item) for item in items), key=lambda item: int(item["index"]))
+        return [from_dynamo(item) for item in items]
+
+    def entries(self, batch_id: str) -> list[dict[str, Any]]:
+        return sorted(self._items(batch_id, ENTRY_PREFIX), key=lambda item: int(item["index"]))
 
     def tenant_batches(
         self, tenant: str, limit: int = 100, start: dict[str, Any] | None = None
@@ -164,18 +173,20 @@ class BatchStore:
         )
 
     def end(
-        self, batch_id: str, status: str, *, code: str | None = None, reason: str | None = None
+        self, batch_id: str, status: str, *, by: str, code: str | None = None, reason: str | None = None
     ) -> dict[str, Any] | None:
         """Move an unfinished batch to an ended status, once: the batch as it ended, or None if it
-        had already ended."""
+        had already ended. `by` names who ended it (an entry's index, "expand", "cancel", "reconcile"):
+        only that caller retries the batch's webhook (batch.webhook)."""
         values: dict[str, Any] = {
             ":to": status,
+            ":by": by,
             ":now": iso(utcnow()),
             ":e0": ENDED[0],
             ":e1": ENDED[1],
             ":e2": ENDED[2],
         }
-        sets = "#s = :to, updated_at = :now, finished_at = :now"
+        sets = "#s = :to, ended_by = :by, updated_at = :now, finished_at = :now"
         if code:
             sets += ", error_code = :code, error_reason = :reason"
             values.update({":code": code, ":reason": reason or ""})
@@ -253,9 +264,43 @@ class BatchStore:
             )
         )
 
+    def claim_webhook(self, batch_id: str, attempts: int) -> bool:
+        """Claim the next attempt of the batch's webhook, given the attempts the caller saw on the batch:
+        the first (none made), or one after a last attempt that asked for another. False if another
+        sender claimed it first or the webhook needs no attempt: two senders never send at once."""
+        values: dict[str, Any] = {":next": attempts + 1}
+        if attempts == 0:
+            condition = "attribute_not_exists(webhook_attempts)"
+        else:
+            condition = "webhook_attempts = :seen AND webhook_outcome = :retry"
+            values.update({":seen": attempts, ":retry": "retry"})
+        return aws.conditionally(
+            lambda: self.table.update_item(
+                Key=batch_key(batch_id),
+                UpdateExpression="SET webhook_attempts = :next",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        )
+
+    def hand_webhook_over(self, batch_id: str, by: str, to: str) -> bool:
+        """A pending webhook of a batch that `by` ended but cannot retry (a cancelled job's entry: no Notify
+        step runs again) becomes `to`'s, the batch reconciler's: an expansion record it finds on its next
+        run (written first: it clears one with nothing to do), then `ended_by` if it is still `by` and the
+        webhook still asks for a retry. False if it did not."""
+        self.table.put_item(Item={**expansion_key(batch_id), "batch_id": batch_id, "started_at": 0, "attempts": 0})
+        return aws.conditionally(
+            lambda: self.table.update_item(
+                Key=batch_key(batch_id),
+                UpdateExpression="SET ended_by = :to",
+                ConditionExpression="ended_by = :by AND webhook_outcome = :retry",
+                ExpressionAttributeValues={":to": to, ":by": by, ":retry": "retry"},
+            )
+        )
+
     def record_webhook(self, batch_id: str, event_type: str, delivery: dict[str, Any]) -> None:
         """A webhook attempt, kept as a job's are (store.deliveries): an item of its own in the batch's
-        partition, and the latest on the batch."""
+        partition, and its outcome on the batch (what the next claim checks)."""
         at = iso(utcnow())
         self.table.put_item(
             Item=to_dynamo({"pk": batch_pk(batch_id), "sk": f"{WEBHOOK_PREFIX}{at}#{uuid.uuid4().hex[:6]}",
@@ -263,16 +308,10 @@ class BatchStore:
         )  # fmt: skip
         self.table.update_item(
             Key=batch_key(batch_id),
-            UpdateExpression="SET webhook = :d",
-            ExpressionAttributeValues={":d": to_dynamo(delivery)},
+            UpdateExpression="SET webhook_outcome = :o",
+            ExpressionAttributeValues={":o": str(delivery["outcome"])},
         )
 
     def webhook_attempts(self, batch_id: str) -> list[dict[str, Any]]:
         """Every attempt of the batch's webhook so far, oldest first."""
-        items = aws.query_all(
-            self.table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)",
-            ExpressionAttributeValues={":pk": batch_pk(batch_id), ":w": WEBHOOK_PREFIX},
-            ConsistentRead=True,
-        )
-        return [from_dynamo(item) for item in items]
+        return self._items(batch_id, WEBHOOK_PREFIX)

@@ -71,3 +71,7 @@ def test_a_listing_that_redirects_to_a_private_address_is_refused_where_it_conne
         with pytest.raises(YtcError) as missing:
             extract(server.url("/missing.xml"), DownloadConfig(socket_timeout=5), policy)
         assert missing.value.code == ErrorCode.SOURCE_NOT_FOUND
+        # About the listing, not one video, with yt-dlp's own words shortened as a download's are.
+        reason = missing.value.reason
+        assert reason.startswith("The playlist or feed could not be read: ") and "404" in reason, reason
+        assert "video" not in reason.lower() and not reason.split(": ", 1)[1].startswith("ERROR")

@@ -19,3 +19,9 @@ def test_collisions_get_numbers_in_order_ignoring_case() -> None:
     titles = [("Talk", "1"), ("talk", "2"), ("Talk", "3"), ("Other", "4"), ("", "Talk")]
     assert distinct_stems(titles) == ["Talk", "talk (2)", "Talk (3)", "Other", "Talk (4)"]
     assert distinct_stems(titles) == distinct_stems(titles), "the same batch gets the same names"
+
+
+def test_a_numbered_stem_stays_within_the_limit() -> None:
+    long = "a" * 500
+    first, second = distinct_stems([(long, "1"), (long, "2")])
+    assert len(first) == len(second) == MAX_STEM and second.endswith(" (2)")

@@ -109,6 +109,14 @@ def test_choices_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -
         assert refused.value.code == 2 and "--speakers" in capsys.readouterr().err
 
 
+def test_max_items_is_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _args("--max-items", "3").max_items == 3
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(SystemExit) as refused:
+            _args("--max-items", bad)
+        assert refused.value.code == 2 and "--max-items" in capsys.readouterr().err
+
+
 def test_formats_several_all_and_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     assert chosen_formats(_args()) == ["srt"]
     assert chosen_formats(_args("--format", "srt,vtt", "--format", "json")) == ["srt", "vtt", "json"]
