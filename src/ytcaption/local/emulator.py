@@ -27,7 +27,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from ytcaption.local import lambda_layout
+    from ytcaption.local import lambda_layout, moto_speed
     from ytcaption.local.event_sources import EventSources
     from ytcaption.local.front_door import FrontDoor
     from ytcaption.local.lambda_executor import LocalLambdaExecutor, install
@@ -40,6 +40,7 @@ def serve(host: str, port: int, cache_dir: Path) -> None:
     layers = lambda_layout.layer_dirs(settings.local_lambda_layers)
     executor = LocalLambdaExecutor(f"http://{host}:{port}", cache_dir, settings.local_lambda_concurrency, layers)
     install(executor)
+    moto_speed.install()
     sign_state_machine_calls(credentials)
     # moto's ThreadedMotoServer, with the signature and form-upload checks in front of its app.
     app = FrontDoor(OutboxMiddleware(DomainDispatcherApplication(create_backend_app)), credentials)
