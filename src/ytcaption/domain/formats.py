@@ -56,8 +56,11 @@ def to_srt(transcript: Transcript, settings: SubtitleSettings | None = None) -> 
 
 
 def to_vtt(transcript: Transcript, settings: SubtitleSettings | None = None) -> str:
-    karaoke = bool(settings and settings.karaoke)
-    return render_vtt(cues(transcript, settings), karaoke=karaoke, name=_names(transcript))
+    return _vtt(transcript, cues(transcript, settings), settings)
+
+
+def _vtt(transcript: Transcript, shaped: list[Cue], settings: SubtitleSettings | None) -> str:
+    return render_vtt(shaped, karaoke=bool(settings and settings.karaoke), name=_names(transcript))
 
 
 def render(transcript: Transcript, fmt: str, settings: SubtitleSettings | None = None) -> str:
@@ -78,11 +81,17 @@ def render_all(transcript: Transcript, options: JobOptions | None = None) -> dic
     them, and then the words are kept beside it for later downloads with other settings."""
     settings = options.subtitles if options else None
     shown = options.word_timestamps if options else True
+    words = tokens(transcript)
+    named = named_turns(words, _names(transcript))
+    rules = rules_for(transcript.language, settings)
+    srt = shape(named, rules)
+    # Shaping is most of the rendering time; without speakers SRT and WebVTT show the same words.
+    vtt = srt if named == words else shape(words, rules)
     rendered = {
         "json": to_json(transcript, words=shown),
-        "txt": to_txt(transcript),
-        "srt": to_srt(transcript, settings),
-        "vtt": to_vtt(transcript, settings),
+        "txt": render_txt(words, _names(transcript)),
+        "srt": render_srt(srt),
+        "vtt": _vtt(transcript, vtt, settings),
     }
     if not shown and any(s.words for s in transcript.segments):
         rendered[WORDS] = to_json(transcript)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
@@ -144,11 +145,13 @@ class MediaStore:
             raise
 
     def write_results(self, job_id: str, rendered: dict[str, str]) -> dict[str, str]:
-        """Store each rendered format; returns format -> key."""
-        keys = {}
-        for fmt, text in rendered.items():
-            keys[fmt] = result_key(job_id, fmt)
-            self.put_text(keys[fmt], text, CONTENT_TYPES[fmt])
+        """Store each rendered format; returns format -> key. The PUTs go at once (one round trip,
+        not five, between a finished transcription and its result); any failure is raised."""
+        keys = {fmt: result_key(job_id, fmt) for fmt in rendered}
+        with ThreadPoolExecutor(max_workers=len(rendered) or 1, thread_name_prefix="put-result") as puts:
+            done = [puts.submit(self.put_text, keys[fmt], text, CONTENT_TYPES[fmt]) for fmt, text in rendered.items()]
+        for put in done:
+            put.result()
         return keys
 
     # -- the public API: upload tickets and result downloads ---------------------------
