@@ -32,7 +32,7 @@ from ytcaption.worker.context import WorkerContext
 from ytcaption.worker.lease import TIME_LIMIT_REASON, Heartbeat
 from ytcaption.worker.log import logger
 from ytcaption.worker.messages import Message
-from ytcaption.worker.progress import progress_reporter
+from ytcaption.worker.progress import ProgressReporter
 from ytcaption.worker.runner import check_still_ours, fail, run_work, settled_before_claim
 from ytcaption.worker.speakers.apply import timed
 from ytcaption.worker.speakers.long_audio import hear_chunk, label_merged
@@ -126,17 +126,16 @@ class ChunkRunner:
         began = (
             datetime.fromisoformat(job.started_at.replace("Z", "+00:00")).timestamp() if job.started_at else time.time()
         )
-        progress = progress_reporter(ctx, task, heartbeat, job.tenant, began, job_fraction)
-
         prepared = time.perf_counter()
         # Downloaded once per worker and job, not once per chunk (worker.audio).
         local, cached = ctx.audio.get(task.audio.bucket, task.audio.key)
         language = self.language(task, job, local)
         audio = decode_range(local, chunk.start, chunk.end)
         prepare_seconds = time.perf_counter() - prepared
-        progress(0.0)
         options = task.options.model_copy(update={"language": language})
-        part = shifted(transcribe(ctx.models, audio, options, progress), chunk.start)
+        with ProgressReporter(ctx, task, heartbeat, job.tenant, began, job_fraction) as progress:
+            progress(0.0)
+            part = shifted(transcribe(ctx.models, audio, options, progress), chunk.start)
         if task.options.speakers is not None:
             # The chunk's voices, from the samples Whisper heard; the merge clusters the whole job's once.
             voices, seconds = hear_chunk(audio, chunk)

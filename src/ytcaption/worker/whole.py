@@ -25,7 +25,7 @@ from ytcaption.worker.context import WorkerContext
 from ytcaption.worker.lease import TIME_LIMIT_REASON, Heartbeat
 from ytcaption.worker.log import logger
 from ytcaption.worker.messages import Message
-from ytcaption.worker.progress import progress_reporter
+from ytcaption.worker.progress import ProgressReporter
 from ytcaption.worker.runner import check_still_ours, fail, run_work, settled_before_claim
 from ytcaption.worker.speakers.apply import decoded, with_speakers
 from ytcaption.worker.transcribe import transcribe
@@ -124,9 +124,11 @@ class WholeFileRunner:
 
     def work(self, task: TranscribeTask, heartbeat: Heartbeat, tenant: str) -> dict[str, Any]:
         ctx = self.ctx
-        progress = progress_reporter(ctx, task, heartbeat, tenant, time.time())
         media = MediaStore(task.audio.bucket)
-        with tempfile.TemporaryDirectory(prefix="ytc-worker-") as tmp:
+        with (
+            ProgressReporter(ctx, task, heartbeat, tenant, time.time()) as progress,
+            tempfile.TemporaryDirectory(prefix="ytc-worker-") as tmp,
+        ):
             local = Path(tmp) / "audio"
             media.download(task.audio.key, local)
             progress(0.0)
