@@ -76,6 +76,10 @@ class ProgressReporter:
         except Exception as exc:  # raised to the work at its next callback
             self.failure = exc
 
+    def wait(self) -> None:
+        """Until every write handed over so far is done."""
+        self._writes.submit(lambda: None).result()
+
     def __enter__(self) -> ProgressReporter:
         return self
 
