@@ -80,15 +80,29 @@ def sign_state_machine_calls(credentials: Credentials) -> None:
     """moto's Step Functions interpreter calls back into the emulator with fixed dummy keys
     (boto_client_for: "ak"/"sk"); it signs with the runtime's credentials instead."""
     import boto3
+    from botocore.config import Config
     from moto.stepfunctions.parser.asl.utils import boto_client
+
+    # One client per service, region and endpoint, made under a lock: the interpreter asks for a client at
+    # every task (~2 ms each once the service's model is loaded), from many execution threads at once, and
+    # making clients from one session on several threads at once is not safe.
+    clients: dict[tuple[Any, ...], Any] = {}
+    lock = threading.Lock()
 
     class _Boto3:
         @staticmethod
         def client(*args: Any, **kwargs: Any) -> Any:
-            kwargs.update(
-                aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key
-            )
-            return boto3.client(*args, **kwargs)
+            key = (*args, kwargs.get("service_name"), kwargs.get("region_name"), kwargs.get("endpoint_url"))
+            with lock:
+                if key not in clients:
+                    kwargs.update(
+                        aws_access_key_id=credentials.access_key_id,
+                        aws_secret_access_key=credentials.secret_access_key,
+                        # Map iterations call at once: keep their connections instead of discarding them.
+                        config=(kwargs.get("config") or Config()).merge(Config(max_pool_connections=64)),
+                    )
+                    clients[key] = boto3.client(*args, **kwargs)
+                return clients[key]
 
     if getattr(boto_client, "boto3", None) is not boto3:
         raise RuntimeError("moto's Step Functions client factory changed: re-check sign_state_machine_calls")
