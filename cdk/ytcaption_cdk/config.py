@@ -89,7 +89,8 @@ class Config:
     failedExecutionsThreshold: int = 5
     queueAgeAlarmMinutes: int = 30
     # The fast lane (docs/operate/fast-lane.md): jobs of a model it carries (tiny.en, base) run in a Lambda
-    # container image when their audio is short (fastLaneShortSeconds) or no GPU worker is warm. false: off.
+    # container image when their audio is short (fastLaneShortSeconds) or no GPU worker is warm. false: off,
+    # and its function and image are not deployed (no Docker build for it).
     fastLane: bool = True
     # 3008 MB (about 2 vCPUs) deploys in any account: new accounts may be held to that until a quota
     # increase; 10240 (6 vCPUs) transcribes about three times as fast for about the same GB-seconds.

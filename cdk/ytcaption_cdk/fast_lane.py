@@ -5,6 +5,10 @@ The function is a container image (CPU faster-whisper, tiny.en and base baked in
 reserved concurrency: a reservation fails to deploy where it would leave the account under its
 unreserved minimum (new accounts may have a quota of 10); the state machine's Map bounds a job's
 fan-out instead (fastLaneConcurrency), and a throttled invocation is retried, then handed to the GPU queue.
+
+With the lane off (fastLane false) none of it is deployed: no function, image asset, role or log group, and no
+permission to invoke it, so `cdk deploy` builds no fast-lane image (no Docker for it). The router still is:
+it answers off, and every job takes the GPU queue.
 """
 
 from __future__ import annotations
@@ -22,11 +26,19 @@ from ytcaption_cdk.paths import IMAGE_CONTEXT_EXCLUDE as WORKER_CONTEXT_EXCLUDE
 from ytcaption_cdk.paths import ROOT
 
 if TYPE_CHECKING:
+    from ytcaption_cdk.config import Config
     from ytcaption_cdk.pipeline import Pipeline
 
 # Only what the image build reads: the worker image's context and the function's handler.
 IMAGE_CONTEXT_EXCLUDE = [*WORKER_CONTEXT_EXCLUDE, "!functions", "functions/*", "!functions/fast_lane", "**/__pycache__"]
 DOCKERFILE = "containers/fast_lane/Dockerfile"
+# The image function (resources.LAMBDAS); the router, pick-lane, deploys either way.
+FUNCTION = "fast-lane"
+
+
+def deploys(config: Config, spec: LambdaSpec) -> bool:
+    """Whether the stack holds this function: every one, less the lane's own when the lane is off."""
+    return config.fastLane or spec.name != FUNCTION
 
 
 def image_function(

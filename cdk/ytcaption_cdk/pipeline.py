@@ -144,7 +144,8 @@ class Pipeline(Construct):
 
         self.functions: dict[str, lambda_.Function] = {}
         for spec in resources.LAMBDAS:
-            self.functions[spec.name] = self._function(spec)
+            if fast_lane.deploys(config, spec):
+                self.functions[spec.name] = self._function(spec)
         # ExpandBatch's failed runs are run again by the batch reconciler (batch.reconcile), which counts
         # them for the batch's reason; Lambda's own retries of the async invoke would overlap its threshold.
         self.functions["expand-batch"].configure_async_invoke(retry_attempts=0)
@@ -376,8 +377,16 @@ class Pipeline(Construct):
         for key, value in values.items():
             for suffix, name in by_arn_suffix.items():
                 if isinstance(value, str) and value.endswith(suffix):
-                    values[key] = self.functions[name].function_arn
+                    values[key] = self.functions[name].function_arn if name in self.functions else self._absent(name)
         return values
+
+    def _absent(self, name: str) -> str:
+        """A function not deployed (the fast lane's, when it is off): the states naming it are never reached
+        (PickLane answers off, so UseFastLane never chooses them), but the definition still needs a value. It
+        gets the ARN the function would have: no such function exists, and no role may invoke it (the state
+        machine's role names only the deployed ones), so were the state ever reached it would fail, not run
+        something else."""
+        return _function_arn(self, name)
 
     def _state_machine(self) -> sfn.StateMachine:
         log_group = logs.LogGroup(
@@ -397,7 +406,11 @@ class Pipeline(Construct):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,
         )
-        steps = [self.functions[spec.name] for spec in resources.LAMBDAS if spec.in_state_machine]
+        steps = [
+            self.functions[spec.name]
+            for spec in resources.LAMBDAS
+            if spec.in_state_machine and spec.name in self.functions
+        ]
         machine.add_to_role_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in steps])
         )

@@ -142,8 +142,9 @@ def cli_environment(home: Path, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_cli_synth(tmp: Path, environment: str) -> CliSynth:
-    """`cdk synth` with the pinned CLI in the repository root: cdk.json's app and context, as is."""
+def run_cli_synth(tmp: Path, environment: str, context: dict[str, str] | None = None) -> CliSynth:
+    """`cdk synth` with the pinned CLI in the repository root: cdk.json's app and context, as is, or with
+    `-c key=value` for each item of `context` as an operator would give them."""
     app_command = json.loads((ROOT / "cdk.json").read_text())["app"]
     interpreter = ROOT / app_command.split()[0]
     if not CLI.exists():
@@ -153,8 +154,9 @@ def run_cli_synth(tmp: Path, environment: str) -> CliSynth:
     home, outdir = tmp / "home", tmp / "cdk.out"
     home.mkdir()
     (home / ".cdk.json").write_text(json.dumps({"context": CLI_LOOKUPS}))
+    options = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
     result = subprocess.run(
-        [str(CLI), "synth", "--no-notices", "--quiet", "--output", str(outdir)],
+        [str(CLI), "synth", "--no-notices", "--quiet", "--output", str(outdir), *options],
         cwd=ROOT,
         env=cli_environment(home, CLI_ENVIRONMENTS[environment]),
         capture_output=True,

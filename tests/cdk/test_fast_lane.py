@@ -1,21 +1,52 @@
 """The fast lane in the template: an image function with the models in its image, sized from context,
-without reserved concurrency; its router allowed to read the one worker service; the optional GPU warm pool."""
+without reserved concurrency; its router allowed to read the one worker service; the optional GPU warm pool;
+with the lane off (fastLane false), no function, image, role or log group of it, and no permission to invoke it."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ytcaption_cdk.config import Config
 from ytcaption_cdk.fast_lane import DOCKERFILE
 
-from tests.cdk.conftest import Synth, _synth
+from tests.cdk import test_checks
+from tests.cdk.conftest import STACK, Synth, _synth, run_cli_synth
 from tests.paths import ROOT
+from tests.support import iam
 from ytcaption import resources
 
 CONTEXT = {"gpuWarmPool": "true", "gpuWarmPoolSize": "2", "fastLaneMemoryMiB": "10240",
            "fastLaneTimeoutSeconds": "600", "fastLaneConcurrency": "50", "fastLaneShortSeconds": "60"}  # fmt: skip
+
+
+OFF = {"fastLane": "false"}
+FAST_LANE = resources.lambda_spec("fast-lane").function_name
+# What the placeholders of its states name with the lane off: the ARN it would have (in-process synthesis
+# in tests/support/iam.py's account and region).
+ABSENT_ARN = f"arn:aws:lambda:us-east-1:123456789012:function:{FAST_LANE}"
+WORKER_DOCKERFILE = "containers/whisper/Dockerfile"
+
+
+@pytest.fixture(scope="module")
+def off(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory.mktemp("cdk-fast-lane-off"), OFF)
+
+
+def _docker_images(template_path: Path) -> set[str]:
+    """The Dockerfiles of the image assets `cdk deploy` would build (the assembly's asset manifest)."""
+    manifest = json.loads((template_path.parent / f"{STACK}.assets.json").read_text())
+    return {image["source"]["dockerFile"] for image in manifest.get("dockerImages", {}).values()}
+
+
+def _nag_violations(template_path: Path) -> list[Any]:
+    """cdk-nag's open findings in the assembly's validation report (a synthesis with one raises too)."""
+    report = json.loads((template_path.parent / "validation-report.json").read_text())
+    (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert nag["conclusion"] == "success", nag["violations"]
+    return list(nag["violations"])
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +144,54 @@ def test_the_gpu_warm_pool_is_off_by_default_and_holds_stopped_instances_when_on
 def test_with_the_lane_off_every_component_serves_the_workers_model_only() -> None:
     config = Config(fastLane=False)
     assert config.served_models == config.model
+
+
+def test_with_the_lane_off_no_function_image_role_or_log_group_of_it_is_deployed(gpu: Synth, off: Synth) -> None:
+    assert _docker_images(gpu.template_path) == {WORKER_DOCKERFILE, DOCKERFILE}
+    assert _docker_images(off.template_path) == {WORKER_DOCKERFILE}, "cdk deploy builds no fast-lane image"
+    assert not _nag_violations(off.template_path)
+    functions = {
+        f["Properties"].get("FunctionName"): f["Properties"] for f in off.resources("AWS::Lambda::Function").values()
+    }
+    assert {spec.function_name for spec in resources.LAMBDAS} - set(functions) == {FAST_LANE}
+    assert not [f for f in functions.values() if f.get("PackageType") == "Image"]
+    # Its router still deploys: it answers off ("gpu"), and every job takes the GPU queue.
+    router = functions[resources.lambda_spec("pick-lane").function_name]["Environment"]["Variables"]
+    assert router["YTC_FAST_LANE"] == "false"
+    # Nothing but the state machine's definition names it: no role, policy, log group, alarm or dashboard.
+    (machine,) = off.resources("AWS::StepFunctions::StateMachine")
+    others = {k: v for k, v in off.template["Resources"].items() if k != machine}
+    assert FAST_LANE not in json.dumps(others)
+    assert len(gpu.resources("AWS::IAM::Role")) - len(off.resources("AWS::IAM::Role")) == 1
+    assert len(gpu.resources("AWS::Logs::LogGroup")) - len(off.resources("AWS::Logs::LogGroup")) == 1
+
+
+def test_with_the_lane_off_its_states_name_an_arn_no_role_may_invoke(off: Synth) -> None:
+    definition = iam.state_machine_definition(off.template)
+    named = {
+        state["Parameters"]["FunctionName"]
+        for _, state, _ in iam._task_states(definition["States"])
+        if FAST_LANE in json.dumps(state.get("Parameters", {}))
+    }
+    assert named == {ABSENT_ARN}, "FastTranscribe and FastTranscribeChunks: never reached, PickLane answers off"
+    policies = [policy["Properties"]["PolicyDocument"] for policy in off.resources("AWS::IAM::Policy").values()]
+    statements = [s for document in policies for s in document["Statement"]]
+    invokes = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
+    assert invokes and not [s for s in invokes if FAST_LANE in json.dumps(s["Resource"])]
+    # The IAM check of the state machine's own calls: every other task state is allowed, those two are not.
+    report = iam.check(off.template, [])
+    assert {(f.component, f.action, f.resource, f.decision) for f in report.findings} == {
+        (iam.STATE_MACHINE_COMPONENT, "lambda:InvokeFunction", ABSENT_ARN, "not allowed")
+    }
+    assert not report.unresolved
+
+
+def test_cdk_synth_with_the_lane_off_needs_no_fast_lane_image(tmp_path: Path) -> None:
+    """`cdk synth -c fastLane=false` with the pinned CLI, as `make deploy` runs it: no cdk-nag finding open,
+    and the worker's is the only image the deploy would build."""
+    cli = run_cli_synth(tmp_path, "defaults", OFF)
+    assert not _nag_violations(cli.template_path)
+    # No acknowledgement left over from the function that is not there (its role's went with it).
+    test_checks.test_every_acknowledgement_covers_a_finding_of_the_cli_synth(cli)
+    assert _docker_images(cli.template_path) == {WORKER_DOCKERFILE}
+    assert not [f for f in cli.resources("AWS::Lambda::Function").values() if f["Properties"].get("PackageType")]
