@@ -4,9 +4,10 @@ Same ≥ 2-minute espeak-ng clip, same model and settings. Rounds alternate raw 
 rotates each round) so machine noise hits both alike; the result is the median of per-round ratios.
 
 A job's time runs from the upload to the instant the state machine marked it COMPLETED (the job's
-`finished_at`), so the benchmark can look at the job only every FOLLOW_INTERVAL seconds, as the CLI
-does: a client polling the job 20 times a second (as this benchmark once did) made ~400 requests a
-job, which the emulator served on the worker's two cores (1.0 CPU s of ~7 a job: it measured itself).
+`finished_at`), so the benchmark follows the job as the CLI does (intake.submit.follow: every
+FOLLOW_INTERVAL seconds, up to a second apart while the job's ETA is further off): a client polling the
+job 20 times a second (as this benchmark once did) made ~400 requests a job, which the emulator served
+on the worker's two cores (1.0 CPU s of ~7 a job: it measured itself).
 
 With `--baseline REF` the same rounds also run the pipeline of an earlier commit (its `src/`, state
 machine and Lambdas taken with `git archive`, in a runtime of its own), so before and after are

@@ -41,7 +41,8 @@ def follow(
     timeout: float = 3600,
     interval: float = 0.25,
 ) -> Job | None:
-    """Poll the job until it ends; None if it did not end within `timeout`."""
+    """Poll the job until it ends; None if it did not end within `timeout`. Every `interval` seconds,
+    but while the job's ETA is further off, up to a second apart (`pace`)."""
     deadline = time.monotonic() + timeout
     last: tuple[str, int] | None = None
     while time.monotonic() < deadline:
@@ -52,5 +53,19 @@ def follow(
                 last = (job.status.value, job.progress)
             if job.status.terminal:
                 return job
-        time.sleep(interval)
+        time.sleep(pace(job, interval))
     return None
+
+
+# The longest pause between two looks at a job that still has a while to go.
+MAX_FOLLOW_INTERVAL = 1.0
+
+
+def pace(job: Job | None, interval: float) -> float:
+    """Seconds until the next look: a quarter of the job's ETA, between `interval` and a second. Locally
+    the store shares the worker's cores, and four looks a second at a job with seconds left took CPU
+    from Whisper itself; near the end (or with no ETA) the job is looked at every `interval` again."""
+    eta = job.eta_seconds if job is not None else None
+    if not eta:
+        return interval
+    return max(interval, min(MAX_FOLLOW_INTERVAL, eta / 4))
