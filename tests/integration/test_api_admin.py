@@ -5,6 +5,7 @@ moves dead letters back and reads the pipeline's numbers; other keys get 403."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,8 @@ from ytcaption.domain.job import JobStatus
 from ytcaption.settings import Settings
 from ytcaption.store import aws
 from ytcaption.store.apikeys import ApiKey
+from ytcaption.store.eventlog import EventLog
+from ytcaption.store.jobs import JobStore
 
 pytestmark = pytest.mark.integration
 
@@ -141,6 +144,31 @@ def test_redrive_a_failed_job_then_it_completes(runtime: Any, admin: httpx.Clien
 
     completed = _problem(admin.post(f"/v1/admin/transcriptions/{job_id}/redrive"), 409, "job-not-failed")
     assert completed["job_status"] == "COMPLETED"
+
+
+def test_a_redriven_job_that_fails_again_announces_its_second_end(
+    runtime: Any, admin: httpx.Client, speech_mp3: Path
+) -> None:
+    job_id = submit(speech_mp3, tenant=CUSTOMER)
+    fail_as_a_faulty_worker(job_id)
+    assert admin.post(f"/v1/admin/transcriptions/{job_id}/redrive").status_code == 202
+    fail_as_a_faulty_worker(job_id)  # the redriven run fails too
+
+    # Each end is its own event on the bus (recorded by the live fan-out, what a reconnecting client
+    # replays): the second was once taken for a repeat of the first and never published.
+    log, deadline = EventLog(resources.TABLE), time.monotonic() + 60
+    failed: list[dict[str, Any]] = []
+    while len(failed) < 2 and time.monotonic() < deadline:
+        failed = [e for e in log.events(job_id) if e["event_type"] == "transcription.failed"]
+        time.sleep(0.3)
+    assert len(failed) == 2, f"one failure event per run, got {len(failed)}"
+    first, second = sorted(failed, key=lambda e: e["sequence"])
+    assert first["event_id"] != second["event_id"] and first["sequence"] < second["sequence"]
+    items = JobStore(resources.TABLE).table.query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": f"JOB#{job_id}"}, ConsistentRead=True
+    )["Items"]
+    markers = [str(i["sk"]) for i in items if i.get("kind") == "published" and "FAILED" in str(i["sk"])]
+    assert len(markers) == 2, f"a publication marker per run: {markers}"
 
 
 def test_dead_letter_redrive_moves_messages_back_to_the_queue(admin: httpx.Client) -> None:

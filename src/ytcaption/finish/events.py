@@ -52,8 +52,8 @@ def envelope(job: Job, causation_id: str | None = None, api_url: str = "") -> di
     if job.error_code:
         data["error"] = {"code": job.error_code, "reason": job.error_reason}
     return {
-        # Stable across retries, so receivers can drop duplicates.
-        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ytcaption:{job.job_id}:{job.status.value}")),
+        # Stable across retries, so receivers can drop duplicates; a redriven job's new end is a new event.
+        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ytcaption:{job.job_id}:{job.status.value}{_attempt(job)}")),
         "event_type": _TYPES.get(job.status, f"transcription.{job.status.value.lower()}"),
         "timestamp": iso(utcnow()),
         "version": EVENT_VERSION,
@@ -61,6 +61,11 @@ def envelope(job: Job, causation_id: str | None = None, api_url: str = "") -> di
         "causation_id": causation_id,
         "data": data,
     }
+
+
+def _attempt(job: Job) -> str:
+    """What tells a redriven job's ends from its first run's: nothing for the first run (its ids stay)."""
+    return f":r{job.redrives}" if job.redrives else ""
 
 
 def _stage(event_type: str, identity: str, job_id: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,9 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     if job is None:
         raise ValueError(f"job {job_id} does not exist")
     message = envelope(job, causation_id=causation_id, api_url=settings.public_api_url)
-    claimed, message["sequence"] = store.claim_publication(job_id, job.status)
+    # Each run of the job (a redrive starts another) announces its own end.
+    run = job.redrives
+    claimed, message["sequence"] = store.claim_publication(job_id, job.status, run)
     if claimed:
         publish(message)
     if job.options.notify_progress and job.options.webhook_url:
@@ -32,17 +34,17 @@ def notify_job(job_id: str, settings: Settings, store: JobStore, causation_id: s
     batch_retry = job_ended(settings, job)
     answer: dict[str, Any] = {"event_id": message["event_id"], "event_type": message["event_type"]}
     to = job.options.notify_email
-    if to and job.status in EMAILED and store.claim_email(job_id, job.status, to):
+    if to and job.status in EMAILED and store.claim_email(job_id, job.status, to, run):
         # Once per end, before the webhook (whose retries run this step again); never fails the step.
         outcome = email_job(job, settings)
-        store.record_email(job_id, job.status, outcome)
+        store.record_email(job_id, job.status, outcome, run)
         answer["email"] = outcome["outcome"]
     url = job.options.webhook_url
-    earlier = store.webhook_outcomes(job_id, job.status) if url else []
+    earlier = store.webhook_outcomes(job_id, job.status, run) if url else []
     if url and "delivered" not in earlier:
         # The state machine retries no more after the last attempt, and history says so.
         delivery = as_counted(send_webhook(job, url, message, settings), len(earlier))
-        store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict())
+        store.record_delivery(job_id, job.status, message["event_type"], delivery.as_dict(), run)
         if delivery.outcome == "retry":
             raise WebhookRetryable(f"webhook not delivered ({delivery.detail}); will retry")
         answer["webhook"] = delivery.as_dict()

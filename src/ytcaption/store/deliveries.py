@@ -14,11 +14,12 @@ from ytcaption.store.items import JobTable, set_fields, to_dynamo
 
 
 class Deliveries(JobTable):
-    def claim_publication(self, job_id: str, status: JobStatus) -> tuple[bool, int]:
-        """(True, n) once per job and status: publish the event as the job's event n (its `sequence`,
-        taken here from the job's counter); (False, n) ever after, however often Notify runs: n is the
-        number it was published with, which every retried delivery of the event carries too."""
-        key = {"pk": keys.job_pk(job_id), "sk": f"{keys.event_sk(status)}#PUBLISHED"}
+    def claim_publication(self, job_id: str, status: JobStatus, attempt: int = 0) -> tuple[bool, int]:
+        """(True, n) once per job, status and run (`attempt`: the job's redrives): publish the event as
+        the job's event n (its `sequence`, taken here from the job's counter); (False, n) ever after,
+        however often Notify runs: n is the number it was published with, which every retried delivery
+        of the event carries too. A redriven job that ends FAILED again announces that end too."""
+        key = {"pk": keys.job_pk(job_id), "sk": f"{keys.event_sk(status, attempt)}#PUBLISHED"}
         marker = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
         if marker and "sequence" in marker:
             return False, int(marker["sequence"])
@@ -51,23 +52,27 @@ class Deliveries(JobTable):
             )
         )
 
-    def webhook_outcomes(self, job_id: str, status: JobStatus) -> list[str]:
-        """The outcome of each webhook attempt so far for the event of this status, oldest first."""
+    def webhook_outcomes(self, job_id: str, status: JobStatus, attempt: int = 0) -> list[str]:
+        """The outcome of each webhook attempt so far for the event of this status (in this run of the
+        job: `attempt`, its redrives), oldest first."""
+        prefix = f"{keys.event_sk(status, attempt)}#WEBHOOK#"
         response = self.table.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":prefix": f"{keys.event_sk(status)}#WEBHOOK#"},
+            ExpressionAttributeValues={":pk": keys.job_pk(job_id), ":prefix": prefix},
             ConsistentRead=True,
         )
         return [str(item.get("outcome")) for item in response["Items"]]
 
-    def record_delivery(self, job_id: str, status: JobStatus, event_type: str, delivery: dict[str, Any]) -> None:
-        """A webhook attempt, kept in the job's history after the status it reports."""
+    def record_delivery(
+        self, job_id: str, status: JobStatus, event_type: str, delivery: dict[str, Any], attempt: int = 0
+    ) -> None:
+        """A webhook attempt, kept in the job's history after the status it reports (in this run)."""
         at = iso(utcnow())
         self.table.put_item(
             Item=to_dynamo(
                 {
                     "pk": keys.job_pk(job_id),
-                    "sk": f"{keys.event_sk(status)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
+                    "sk": f"{keys.event_sk(status, attempt)}#WEBHOOK#{at}#{uuid.uuid4().hex[:6]}",
                     "kind": "webhook",
                     "status": status.value,  # the job status the delivered event reports
                     "event_type": event_type,
@@ -77,17 +82,17 @@ class Deliveries(JobTable):
             )
         )
 
-    def claim_email(self, job_id: str, status: JobStatus, to: str) -> bool:
-        """True once per job and status: the email of an end is sent once, however often Notify runs."""
+    def claim_email(self, job_id: str, status: JobStatus, to: str, attempt: int = 0) -> bool:
+        """True once per job, status and run: the email of an end is sent once, however often Notify runs."""
         return aws.conditionally(
             lambda: self.table.put_item(
-                Item={"pk": keys.job_pk(job_id), "sk": keys.email_sk(status), "kind": "email",
+                Item={"pk": keys.job_pk(job_id), "sk": keys.email_sk(status, attempt), "kind": "email",
                       "status": status.value, "at": iso(utcnow()), "to": to, "outcome": "sending"},
                 ConditionExpression="attribute_not_exists(sk)",
             )
         )  # fmt: skip
 
-    def record_email(self, job_id: str, status: JobStatus, outcome: dict[str, Any]) -> None:
+    def record_email(self, job_id: str, status: JobStatus, outcome: dict[str, Any], attempt: int = 0) -> None:
         """What became of the email (sent, or failed and why), in the job's history."""
         fields = {k: v for k, v in outcome.items() if k not in {"pk", "sk", "kind", "status"}}
         values: dict[str, Any] = {":now": iso(utcnow())}
@@ -95,7 +100,7 @@ class Deliveries(JobTable):
         names.pop("#status", None)
         names["#at"] = "at"
         self.table.update_item(
-            Key={"pk": keys.job_pk(job_id), "sk": keys.email_sk(status)},
+            Key={"pk": keys.job_pk(job_id), "sk": keys.email_sk(status, attempt)},
             UpdateExpression=expression,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=to_dynamo(values),

@@ -54,9 +54,10 @@ def claim_sk(at: str, worker_id: str) -> str:
     return f"{CLAIM_PREFIX}{at}#{worker_id}"
 
 
-def email_sk(status: JobStatus) -> str:
-    """The one email item of a job's end (kept in its history after the status it reports)."""
-    return f"{event_sk(status)}#EMAIL"
+def email_sk(status: JobStatus, attempt: int = 0) -> str:
+    """The one email item of a job's end (kept in its history after the status it reports); a redriven
+    job's later ends (`attempt`: its redrives) have their own."""
+    return f"{event_sk(status, attempt)}#EMAIL"
 
 
 def webhook_mark_sk() -> str:

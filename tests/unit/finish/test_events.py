@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -77,3 +78,15 @@ def test_the_progress_webhook_rule_matches_only_jobs_with_a_progress_webhook() -
     assert matcher.matches_event(bus_event(events.progress_envelope("j", "t", 40, 3.0, webhook=True)))
     assert not matcher.matches_event(bus_event(events.progress_envelope("j", "t", 40, 3.0)))
     assert not matcher.matches_event(bus_event(events.progress_envelope("j", "t", 40, 3.0, webhook=False)))
+
+
+def test_a_redriven_jobs_end_is_a_new_event_and_a_first_runs_id_is_unchanged() -> None:
+    from ytcaption.domain.job import Job
+
+    base = {"job_id": "j1", "tenant": "t", "status": "FAILED", "options": {}, "created_at": "2026-01-01T00:00:00Z",
+            "source": {"type": "url", "url": "https://v/1"}}  # fmt: skip
+    first, again = Job.model_validate(base), Job.model_validate({**base, "redrives": 1})
+    ids = {events.envelope(first)["event_id"], events.envelope(again)["event_id"]}
+    assert len(ids) == 2, "the second run's end is not taken for a repeat of the first's"
+    # Ids stay what they were for jobs never redriven (receivers may hold them).
+    assert events.envelope(first)["event_id"] == str(uuid.uuid5(uuid.NAMESPACE_URL, "ytcaption:j1:FAILED"))
