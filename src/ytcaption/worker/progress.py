@@ -10,8 +10,9 @@ two chunk workers that announce the same tenth send the same event id (receivers
 The writes go on a thread of their own, in order, so Whisper never waits on the store at a tenth (eleven
 writes and a chunk's sums a job: ~0.1 s of a 7-s job on the emulator, a DynamoDB round trip each in AWS).
 What a write finds is acted on at the next callback: a job that left TRANSCRIBING stops the work, a
-write that raised raises there. Leaving the `with` block waits for every write, so the result's own
-update (progress 100, a chunk's seconds done) always comes after the last progress write.
+write that raised raises there (or on leaving, after the last callback). Leaving the `with` block waits
+for every write, so the result's own update (progress 100, a chunk's seconds done) always comes after the
+last progress write.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class ProgressReporter:
 
     def __call__(self, fraction: float) -> bool:
         if self.failure is not None:
-            raise self.failure
+            failure, self.failure = self.failure, None  # raised once: here, or on leaving
+            raise failure
         if self.ctx.stopping.is_set() or self.heartbeat.lost.is_set() or self.heartbeat.past_deadline():
             return False
         tenth = int(fraction * 10)
@@ -87,3 +89,7 @@ class ProgressReporter:
         self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self._writes.shutdown(wait=True)
+        # A write that raised after the last callback still fails the work (as it did when writes were
+        # made in the callback); an exception already leaving the block is not masked.
+        if kind is None and self.failure is not None:
+            raise self.failure

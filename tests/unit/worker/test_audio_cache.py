@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,27 +14,13 @@ BUCKET = "audio-cache-test"
 
 
 @pytest.fixture
-def s3() -> Iterator[Any]:
+def s3(in_process_aws: None) -> Any:
     """A real S3 API (moto, in-process) behind the project's own client factory."""
-    from ytcaption.settings import get_settings
     from ytcaption.store import aws
 
-    saved = dict(os.environ)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k in {"AWS_PROFILE", "AWS_REGION"}]:
-        del os.environ[key]
-    get_settings.cache_clear()
-    aws.client.cache_clear()
-    try:
-        with moto.mock_aws():
-            client = aws.client("s3")
-            client.create_bucket(Bucket=BUCKET)
-            yield client
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
-        aws.client.cache_clear()
+    client = aws.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
 
 
 def test_the_same_object_is_downloaded_once_and_a_new_one_replaces_it(s3: Any) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,29 +11,14 @@ moto = pytest.importorskip("moto", reason="the `local` extra (moto) is not insta
 
 
 @pytest.fixture
-def store() -> Iterator[Any]:
+def store(in_process_aws: None) -> Any:
     """The job table on a real DynamoDB API (moto, in-process) behind the project's own client factory."""
     from ytcaption.local import bootstrap
     from ytcaption.settings import get_settings
-    from ytcaption.store import aws
     from ytcaption.store.jobs import JobStore
 
-    saved = dict(os.environ)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k in {"AWS_PROFILE", "AWS_REGION"}]:
-        del os.environ[key]
-    caches = (get_settings, aws.client, aws.brief_client, aws.resource)
-    for cached in caches:
-        cached.cache_clear()
-    try:
-        with moto.mock_aws():
-            bootstrap.create_table()
-            yield JobStore(get_settings().table)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        for cached in caches:
-            cached.cache_clear()
+    bootstrap.create_table()
+    return JobStore(get_settings().table)
 
 
 def _reporter(store: Any, job_id: str) -> Any:
@@ -101,4 +84,15 @@ def test_a_write_that_raised_raises_in_the_work(store: Any) -> None:
         reporter.wait()
         with pytest.raises(Exception) as raised:
             progress(0.25)
+    assert aws.error_code(raised.value) == "ResourceNotFoundException"
+
+
+def test_a_write_that_raised_after_the_last_callback_raises_on_leaving(store: Any) -> None:
+    from ytcaption.store import aws
+
+    _transcribing(store, "job-4")
+    reporter, _ = _reporter(store, "job-4")
+    store.table.delete()
+    with pytest.raises(Exception) as raised, reporter as progress:
+        assert progress(1.0)  # Whisper's last callback: nothing comes after it to raise in
     assert aws.error_code(raised.value) == "ResourceNotFoundException"
